@@ -54,35 +54,38 @@ export class QwenGraph {
     return this.#params.has(name);
   }
 
-  inputIds(): string {
-    return this.g.input('input_ids', 'int64', [DIM.batch, DIM.seq]);
+  /**
+   * Declares the graph I/O in the export's order: input_ids, attention_mask, [position_ids],
+   * past_key_values.*; logits, present.*.
+   */
+  declareIo(withPositionIds: boolean): { inputIds: string; attentionMask: string; positionIds: string | null } {
+    const { g, s } = this;
+    const kv = this.#opts.kvType;
+    const inputIds = g.input('input_ids', 'int64', [DIM.batch, DIM.seq]);
+    const attentionMask = g.input('attention_mask', 'int64', [DIM.batch, DIM.total]);
+    const positionIds = withPositionIds ? g.input('position_ids', 'int64', [DIM.batch, DIM.seq]) : null;
+    g.output('logits', 'float32', [DIM.batch, DIM.seq, s.vocab]);
+    for (let i = 0; i < s.layers; i++) {
+      for (const which of ['key', 'value'] as const) {
+        g.input(`past_key_values.${i}.${which}`, kv, [DIM.batch, s.kvHeads, DIM.past, s.headDim]);
+        g.output(`present.${i}.${which}`, kv, [DIM.batch, s.kvHeads, DIM.total, s.headDim]);
+      }
+    }
+    return { inputIds, attentionMask, positionIds };
   }
 
-  attentionMask(): string {
-    return this.g.input('attention_mask', 'int64', [DIM.batch, DIM.total]);
-  }
-
-  /** Declares past_key_values.{i}.{key,value}; returns it in the compute type. */
+  /** past_key_values.{i}.{key,value} in the compute type. */
   pastKv(layer: number, which: 'key' | 'value'): string {
-    const name = this.g.input(`past_key_values.${layer}.${which}`, this.#opts.kvType, [
-      DIM.batch,
-      this.s.kvHeads,
-      DIM.past,
-      this.s.headDim,
-    ]);
-    return this.cast(name, this.#opts.kvType, this.compute, `/model/layers.${layer}/attn/past_${which}_cast`);
+    return this.cast(`past_key_values.${layer}.${which}`, this.#opts.kvType, this.compute, `/model/layers.${layer}/attn/past_${which}_cast`);
   }
 
   /** Routes a compute-type tensor to the present.{i}.{key,value} output. */
   presentKv(layer: number, which: 'key' | 'value', value: string): void {
-    const name = `present.${layer}.${which}`;
-    this.#castOutput(value, this.#opts.kvType, `/model/layers.${layer}/attn/present_${which}`, name);
-    this.g.output(name, this.#opts.kvType, [DIM.batch, this.s.kvHeads, DIM.total, this.s.headDim]);
+    this.#castOutput(value, this.#opts.kvType, `/model/layers.${layer}/attn/present_${which}`, `present.${layer}.${which}`);
   }
 
   logits(x: string): void {
     this.#castOutput(this.lmHead(x), 'float32', '/lm_head/output', 'logits');
-    this.g.output('logits', 'float32', [DIM.batch, DIM.seq, this.s.vocab]);
   }
 
   /** Writes `x` (compute type) to the graph output `output` of type `to`. */

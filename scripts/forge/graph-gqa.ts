@@ -8,8 +8,7 @@ import { layerPrefix } from './param-plan.ts';
 export function buildGqaGraph(opts: GraphOptions): QwenGraph {
   const q = new QwenGraph(opts);
   const { g, s } = q;
-  const inputIds = q.inputIds();
-  const attentionMask = q.attentionMask();
+  const { inputIds, attentionMask } = q.declareIo(false);
   const lengths = sequenceLengths(q, attentionMask);
   const rotary = rotaryCaches(q);
   const eps = { float: s.rmsEps };

@@ -1,16 +1,14 @@
 // The `optimum` variant: the onnx-community export's contract in plain ONNX ops (opset 14)
 // plus MatMulNBits; position_ids drive RoPE, attention_mask gives the causal+padding mask.
-import { DIM, QwenGraph, inverseFrequencies, typeOf, type GraphOptions } from './graph-common.ts';
+import { QwenGraph, inverseFrequencies, typeOf, type GraphOptions } from './graph-common.ts';
 import { layerPrefix } from './param-plan.ts';
 
 export function buildOptimumGraph(opts: GraphOptions): QwenGraph {
   const q = new QwenGraph(opts);
   const { g, s } = q;
-  const inputIds = q.inputIds();
-  const attentionMask = q.attentionMask();
-  const positionIds = g.input('position_ids', 'int64', [DIM.batch, DIM.seq]);
+  const { inputIds, attentionMask, positionIds } = q.declareIo(true);
 
-  const rope = rotaryTables(q, positionIds);
+  const rope = rotaryTables(q, positionIds!);
   const mask = attentionBias(q, inputIds, attentionMask);
   let h = q.embedding(inputIds);
   for (let i = 0; i < s.layers; i++) {
