@@ -2,9 +2,11 @@
 // k tokens followed by N - k single-token steps fed with present.* -> past_key_values.*.
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, fixtureModel, tolerance } from '../helpers/fixtures.ts';
+import { figureTable } from '../helpers/figures.ts';
 import { BACKENDS, ModelRunner, PROMPT_IDS } from '../helpers/model-runner.ts';
 
 const PREFILL = 5;
+const record = figureTable('KV-cache consistency: max relative logit error, incremental vs full pass');
 
 describe.each(FIXTURES.map((f) => [f.id, f] as const))('fixture %s', (_id, spec) => {
   it.each(BACKENDS)('incremental decoding matches the full pass on onnxruntime-%s', async (backend) => {
@@ -27,6 +29,7 @@ describe.each(FIXTURES.map((f) => [f.id, f] as const))('fixture %s', (_id, spec)
         offset += r.length;
       }
       // Per position, relative to that position's logit scale.
+      let worst = 0;
       for (let t = 0; t < PROMPT_IDS.length; t++) {
         const a = incremental.subarray(t * V, (t + 1) * V);
         const b = full.logits.subarray(t * V, (t + 1) * V);
@@ -37,7 +40,9 @@ describe.each(FIXTURES.map((f) => [f.id, f] as const))('fixture %s', (_id, spec)
           scale = Math.max(scale, Math.abs(b[i]!));
         }
         expect(diff / scale, `position ${t}`).toBeLessThan(tolerance(spec));
+        worst = Math.max(worst, diff / scale);
       }
+      record(`${spec.id} on ${backend}`, worst);
     } finally {
       await runner.release();
     }

@@ -4,7 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { fixture, type FixtureSpec } from '../../scripts/forge/fixture-set.ts';
 import { fixtureModel, tolerance } from '../helpers/fixtures.ts';
+import { figureTable } from '../helpers/figures.ts';
 import { ModelRunner, PROMPT_IDS, relativeError } from '../helpers/model-runner.ts';
+
+const record = figureTable('Same function: max relative logit error over all prompt positions');
 
 async function logitsOf(spec: FixtureSpec): Promise<Float32Array> {
   const model = fixtureModel(spec);
@@ -30,7 +33,9 @@ describe('optimum and gqa graphs from the same seed', () => {
   it.each(['fp32', 'q4', 'q4f16'])('%s: same logits at every position', async (dtype) => {
     const optimum = fixture(`optimum-${dtype}`);
     const gqa = fixture(`gqa-${dtype}`);
-    expect(relativeError(await logitsOf(gqa), await logitsOf(optimum))).toBeLessThan(tolerance(optimum));
+    const error = relativeError(await logitsOf(gqa), await logitsOf(optimum));
+    record(`gqa-${dtype} vs optimum-${dtype}`, error);
+    expect(error).toBeLessThan(tolerance(optimum));
   });
 
   it('same greedy continuation', async () => {
@@ -46,7 +51,9 @@ describe('dtypes of one variant', () => {
     ['optimum-q4-external', 'optimum-q4'],
   ])('%s computes what %s does', async (a, b) => {
     const tol = Math.max(tolerance(fixture(a)), tolerance(fixture(b)));
-    expect(relativeError(await logitsOf(fixture(a)), await logitsOf(fixture(b)))).toBeLessThan(tol);
+    const error = relativeError(await logitsOf(fixture(a)), await logitsOf(fixture(b)));
+    record(`${a} vs ${b}`, error);
+    expect(error).toBeLessThan(tol);
   });
 
   it('a different seed gives a different model', async () => {
