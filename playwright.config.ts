@@ -2,6 +2,7 @@
 // Chromium gets WebGPU in headless mode; with no GPU it offers the SwiftShader software adapter.
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { HUB_PORT } from './e2e/helpers/hub.ts';
 
 const PORT = 4173;
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
@@ -35,10 +36,19 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `npm run build && npx vite preview --port ${PORT} --strictPort`,
-    url: `http://localhost:${PORT}`,
-    reuseExistingServer: !process.env['CI'],
-    timeout: 120_000,
-  },
+  webServer: [
+    {
+      command: `npm run build && npx vite preview --port ${PORT} --strictPort`,
+      url: `http://localhost:${PORT}`,
+      reuseExistingServer: !process.env['CI'],
+      timeout: 120_000,
+    },
+    {
+      // The stand-in for the Hugging Face hub: forged fixtures (npm run forge:fixtures).
+      command: `npm run hub -- e2e/fixtures/hub ${HUB_PORT}`,
+      url: `http://localhost:${HUB_PORT}/qwen-local-forge/Qwen2.5-Tiny-Instruct/resolve/main/config.json`,
+      reuseExistingServer: !process.env['CI'],
+      timeout: 60_000,
+    },
+  ],
 });

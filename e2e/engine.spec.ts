@@ -1,0 +1,137 @@
+// The engine in the browser, on the WASM EP and on WebGPU (SwiftShader here), serving forged
+// fixtures from a local hub: greedy output against onnxruntime-node, KV-cache reuse across
+// turns against cold runs, seeded sampling and streaming, abort, context errors, GPU leaks.
+import { expect, test, type Page } from '@playwright/test';
+import { engineStats, generate, generateError, openEngine } from './helpers/engine-page.ts';
+import { TINY_INSTRUCT, TINY_INSTRUCT_GQA } from './helpers/hub.ts';
+import { referenceGreedy, type ChatTurn } from './helpers/reference.ts';
+
+const GREEDY = { temperature: 0, repetition_penalty: 1 };
+const HELLO: ChatTurn[] = [{ role: 'user', content: 'Hello, how are you?' }];
+
+function chat(messages: ChatTurn[], maxTokens: number, extra: object = {}) {
+  return { input: { mode: 'chat' as const, messages }, maxTokens, sampling: GREEDY, ...extra };
+}
+
+for (const [variant, repo] of [
+  ['optimum', TINY_INSTRUCT],
+  ['gqa', TINY_INSTRUCT_GQA],
+] as const) {
+  for (const [device, tokens] of [
+    ['wasm', 32],
+    ['webgpu', 8],
+  ] as const) {
+    test(`${variant} on ${device}: greedy tokens equal onnxruntime-node's for ${tokens} tokens`, async ({ page }) => {
+      test.setTimeout(300_000);
+      const report = await openEngine(page, repo, device);
+      expect(report.device).toBe(device);
+      expect(report.dtype).toBe('q4');
+      expect(report.hasPositionIds).toBe(variant === 'optimum');
+      const result = await generate(page, chat(HELLO, tokens));
+      expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', HELLO, tokens));
+      expect(result.deltas.join('')).toBe(result.text);
+    });
+  }
+}
+
+test.describe('on the WASM EP', () => {
+  let page: Page;
+  test.beforeAll(async ({ browser }) => {
+    page = await browser.newPage();
+    await openEngine(page, TINY_INSTRUCT, 'wasm');
+  });
+  test.afterAll(async () => page.close());
+
+  test('a 3-turn chat reuses the whole earlier conversation and matches cold runs; an edit reuses the common prefix', async () => {
+    const turns: ChatTurn[][] = [];
+    const warm = [];
+    let messages: ChatTurn[] = [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Name three colors.' }];
+    for (const next of ['And three animals?', 'Now one fruit.', null]) {
+      const result = await generate(page, chat(messages, 12));
+      turns.push(messages);
+      warm.push(result);
+      if (next === null) break;
+      messages = [...messages, { role: 'assistant', content: result.text }, { role: 'user', content: next }];
+    }
+    for (let i = 1; i < warm.length; i++) {
+      const before = warm[i - 1]!.stats;
+      // The cache holds the previous prompt and every generated token but the last (not fed yet).
+      expect(warm[i]!.stats.reusedTokens).toBe(before.promptTokens + before.decodeTokens - 1);
+      expect(warm[i]!.stats.prefillTokens).toBe(warm[i]!.stats.promptTokens - warm[i]!.stats.reusedTokens);
+    }
+    for (let i = 0; i < turns.length; i++) {
+      const cold = await generate(page, chat(turns[i]!, 12, { freshCache: true }));
+      expect(cold.stats.reusedTokens).toBe(0);
+      expect(cold.tokenIds).toEqual(warm[i]!.tokenIds);
+    }
+
+    const edited = turns[2]!.map((m, i) => (i === 1 ? { ...m, content: 'Name three shapes.' } : m));
+    const afterEdit = await generate(page, chat(edited, 12));
+    const systemAndUserHeader = afterEdit.stats.reusedTokens;
+    expect(systemAndUserHeader).toBeGreaterThan(0);
+    expect(systemAndUserHeader).toBeLessThan(warm[0]!.stats.promptTokens);
+    const editedCold = await generate(page, chat(edited, 12, { freshCache: true }));
+    expect(editedCold.tokenIds).toEqual(afterEdit.tokenIds);
+  });
+
+  test('seeded sampling is reproducible and streamed deltas join to the text, in Chinese and with emoji', async () => {
+    for (const content of ['你好，请用中文介绍一下你自己。', 'Reply with emoji 😀🎉 and 汉字 please']) {
+      const options = { ...chat([{ role: 'user', content }], 24, { freshCache: true }), sampling: { temperature: 1, top_p: 0.95, top_k: 0, seed: 1234 } };
+      const a = await generate(page, options);
+      const b = await generate(page, options);
+      expect(b.tokenIds).toEqual(a.tokenIds);
+      expect(a.deltas.join('')).toBe(a.text);
+      expect(b.deltas.join('')).toBe(b.text);
+      const other = await generate(page, { ...options, sampling: { ...options.sampling, seed: 99 } });
+      expect(other.tokenIds).not.toEqual(a.tokenIds);
+    }
+  });
+
+  test('abort stops within a step; the next request works and reuses the cache', async () => {
+    const started = Date.now();
+    const aborted = await generate(page, chat(HELLO, 400), 2);
+    expect(aborted.stats.finishReason).toBe('abort');
+    expect(aborted.stats.decodeTokens).toBeLessThan(10);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const next = await generate(page, chat([...HELLO, { role: 'assistant', content: aborted.text }, { role: 'user', content: 'Go on.' }], 4));
+    expect(next.stats.reusedTokens).toBeGreaterThan(aborted.stats.promptTokens - 1);
+    expect(next.tokenIds.length).toBeGreaterThan(0);
+  });
+
+  test('a prompt over the context window gets a clear error, and the engine keeps working', async () => {
+    const long = 'word '.repeat(33_000);
+    const error = await generateError(page, chat([{ role: 'user', content: long }], 4));
+    expect(error?.code).toBe('context_length_exceeded');
+    expect(error?.message).toMatch(/\d+ tokens.*context window is 32768 tokens/);
+    const after = await generate(page, chat(HELLO, 2));
+    expect(after.tokenIds.length).toBe(2);
+  });
+});
+
+test.describe('no growth over many requests', () => {
+  test('200 short generations in a row on WASM: live tensors stay constant', async ({ page }) => {
+    test.setTimeout(600_000);
+    await openEngine(page, TINY_INSTRUCT, 'wasm');
+    const counts = [];
+    for (let i = 0; i < 200; i++) {
+      await generate(page, chat([{ role: 'user', content: `Question ${i % 7}` }], 2));
+      if (i === 9 || i === 199) counts.push(await engineStats(page));
+    }
+    expect(counts[1]!.liveTensors).toBe(counts[0]!.liveTensors);
+    expect(counts[1]!.requestsServed - counts[0]!.requestsServed).toBe(190);
+  });
+
+  // SwiftShader takes seconds per WebGPU step here, so the GPU run is shorter.
+  test('generations on WebGPU: live GPU buffers do not grow', async ({ page }) => {
+    test.setTimeout(600_000);
+    await openEngine(page, TINY_INSTRUCT, 'webgpu');
+    const counts = [];
+    for (let i = 0; i < 12; i++) {
+      await generate(page, chat([{ role: 'user', content: `Question ${i % 3}` }], 1));
+      if (i === 3 || i === 11) counts.push(await engineStats(page));
+    }
+    expect(counts[0]!.liveGpuBuffers).not.toBeNull();
+    expect(counts[1]!.liveGpuBuffers!).toBeLessThanOrEqual(counts[0]!.liveGpuBuffers!);
+    expect(counts[1]!.liveTensors).toBe(counts[0]!.liveTensors);
+  });
+});

@@ -1,0 +1,64 @@
+// Drives the engine client the app puts on the page (window.qwenLocal.engine) from a test.
+import type { Page } from '@playwright/test';
+import type { EngineClient, GenerateResult } from '../../src/lib/services/engine-client.ts';
+import type { CapabilityReport, EngineStats, GenerateRequest } from '../../workers/protocol/messages.ts';
+import { HUB_URL, appUrl } from './hub.ts';
+
+type GenerateOptions = Omit<GenerateRequest, 'kind' | 'id'>;
+export interface Generation extends GenerateResult {
+  deltas: string[];
+}
+
+/** The page's globals as seen inside page.evaluate (e2e is type-checked without DOM types). */
+type PageGlobal = { qwenLocal: { engine: EngineClient } };
+
+export async function openEngine(page: Page, model: string, device: 'webgpu' | 'wasm', dtype = 'q4'): Promise<CapabilityReport> {
+  await page.goto(appUrl(model, device, dtype));
+  return page.evaluate(
+    async ({ hubUrl, repo, device, dtype }) => {
+      const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;
+      return engine.load({ hubUrl, repo, device, dtype: dtype as 'q4' });
+    },
+    { hubUrl: HUB_URL, repo: model, device, dtype },
+  );
+}
+
+export async function generate(page: Page, options: GenerateOptions, abortAfterDeltas?: number): Promise<Generation> {
+  return page.evaluate(
+    async ({ options, abortAfterDeltas }) => {
+      const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;
+      const deltas: string[] = [];
+      const controller = new AbortController();
+      const result = await engine.generate(options, {
+        signal: controller.signal,
+        onDelta: (delta) => {
+          deltas.push(delta);
+          if (abortAfterDeltas !== undefined && deltas.length >= abortAfterDeltas) controller.abort();
+        },
+      });
+      return { ...result, deltas };
+    },
+    { options, abortAfterDeltas },
+  );
+}
+
+/** The engine's error for a request, as { code, message }, or null if it succeeded. */
+export async function generateError(page: Page, options: GenerateOptions): Promise<{ code: string; message: string } | null> {
+  return page.evaluate(
+    async ({ options }) => {
+      const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;
+      try {
+        await engine.generate(options);
+        return null;
+      } catch (error) {
+        const e = error as { code: string; message: string };
+        return { code: e.code, message: e.message };
+      }
+    },
+    { options },
+  );
+}
+
+export async function engineStats(page: Page): Promise<EngineStats> {
+  return page.evaluate(async () => (globalThis as unknown as PageGlobal).qwenLocal.engine.stats());
+}

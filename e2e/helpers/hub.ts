@@ -1,0 +1,10 @@
+// Where the e2e tests serve the forged hub (see playwright.config.ts) and how pages pick a model.
+export const HUB_PORT = 8787;
+export const HUB_URL = `http://localhost:${HUB_PORT}`;
+
+export const TINY_INSTRUCT = 'qwen-local-forge/Qwen2.5-Tiny-Instruct';
+export const TINY_INSTRUCT_GQA = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-ONNX-GQA';
+
+export function appUrl(model: string, device: 'webgpu' | 'wasm', dtype = 'q4'): string {
+  return `/?hub=${encodeURIComponent(HUB_URL)}&model=${encodeURIComponent(model)}&device=${device}&dtype=${dtype}`;
+}

@@ -1,0 +1,109 @@
+// The UI thread's handle on the engine worker: typed requests with ids, pending promises by id,
+// streamed deltas to a callback, AbortSignal mapped to an abort request.
+import { EngineError } from '../../../workers/protocol/errors.ts';
+import type {
+  CapabilityReport,
+  DoneEvent,
+  EngineEvent,
+  EngineRequest,
+  EngineStats,
+  GenerateRequest,
+  LoadRequest,
+  ProgressEvent,
+} from '../../../workers/protocol/messages.ts';
+
+type Payload<T extends EngineRequest> = Omit<T, 'kind' | 'id'>;
+export type GenerateResult = Omit<DoneEvent, 'kind' | 'id'>;
+
+interface Pending {
+  resolve: (event: EngineEvent) => void;
+  reject: (error: EngineError) => void;
+  onEvent?: (event: EngineEvent) => void;
+}
+
+let nextId = 0;
+
+export class EngineClient {
+  readonly #worker: Worker;
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(worker: Worker = new Worker(new URL('../../../workers/engine/engine.worker.ts', import.meta.url), { type: 'module' })) {
+    this.#worker = worker;
+    this.#worker.onmessage = (message: MessageEvent<EngineEvent>) => this.#receive(message.data);
+  }
+
+  load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void): Promise<CapabilityReport> {
+    return this.#call({ kind: 'load', id: newId(), ...options }, (e) => e.kind === 'progress' && onProgress?.(e)).then(
+      (e) => (e as Extract<EngineEvent, { kind: 'loaded' }>).report,
+    );
+  }
+
+  generate(options: Payload<GenerateRequest>, hooks: { onDelta?: (delta: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult> {
+    const id = newId();
+    const onAbort = (): void => this.#post({ kind: 'abort', id: newId(), target: id });
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    return this.#call({ kind: 'generate', id, ...options }, (e) => e.kind === 'token' && hooks.onDelta?.(e.delta))
+      .then((e) => {
+        const { kind: _kind, id: _id, ...result } = e as DoneEvent;
+        return result;
+      })
+      .finally(() => hooks.signal?.removeEventListener('abort', onAbort));
+  }
+
+  async unload(): Promise<void> {
+    await this.#call({ kind: 'unload', id: newId() });
+  }
+
+  async stats(): Promise<EngineStats> {
+    const event = await this.#call({ kind: 'stats', id: newId() });
+    return (event as Extract<EngineEvent, { kind: 'stats' }>).stats;
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+    for (const p of this.#pending.values()) p.reject(new EngineError('internal', 'The engine was stopped.'));
+    this.#pending.clear();
+  }
+
+  #call(request: EngineRequest, onEvent?: (event: EngineEvent) => void): Promise<EngineEvent> {
+    return new Promise((resolve, reject) => {
+      this.#pending.set(request.id, { resolve, reject, onEvent });
+      this.#post(request);
+    });
+  }
+
+  #post(request: EngineRequest): void {
+    this.#worker.postMessage(request);
+  }
+
+  #receive(event: EngineEvent): void {
+    const pending = this.#pending.get(event.id);
+    if (!pending) return;
+    switch (event.kind) {
+      case 'progress':
+      case 'token':
+        pending.onEvent?.(event);
+        return;
+      case 'error':
+        this.#pending.delete(event.id);
+        pending.reject(EngineError.from(event.error));
+        return;
+      case 'loaded':
+      case 'done':
+      case 'stats':
+      case 'unloaded':
+        this.#pending.delete(event.id);
+        pending.resolve(event);
+        return;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+function newId(): string {
+  nextId += 1;
+  return `r${nextId}`;
+}

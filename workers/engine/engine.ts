@@ -1,0 +1,148 @@
+// The engine behind the worker: loads one model at a time and serves requests to it in order
+// (never interleaved). Abort and stats are answered at once, even while a request runs.
+import { EngineError, toErrorShape } from '../protocol/errors.ts';
+import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype } from '../protocol/messages.ts';
+import { Decoder } from './decoder.ts';
+import { chooseDevice, liveGpuBuffers, type DeviceChoice } from './gpu-device.ts';
+import { fetchModelFiles } from './hub-files.ts';
+import { KvCache } from './kv-cache.ts';
+import { createSession, readGraphContract } from './ort-session.ts';
+import { PromptEncoder, loadTokenizer } from './prompt-encoder.ts';
+import { ModelSession } from './session.ts';
+import type { ort } from './ort-env.ts';
+
+interface Loaded {
+  session: ModelSession;
+  ortSession: ort.InferenceSession;
+  choice: DeviceChoice;
+  report: CapabilityReport;
+}
+
+export class Engine {
+  readonly #emit: (event: EngineEvent) => void;
+  #queue: Promise<void> = Promise.resolve();
+  #loaded: Loaded | null = null;
+  #gpu: GPUDevice | null = null;
+  readonly #aborted = new Set<string>();
+  #served = 0;
+
+  constructor(emit: (event: EngineEvent) => void) {
+    this.#emit = emit;
+  }
+
+  handle(request: EngineRequest): void {
+    switch (request.kind) {
+      case 'abort':
+        this.#aborted.add(request.target);
+        return;
+      case 'stats':
+        this.#emit({
+          kind: 'stats',
+          id: request.id,
+          stats: {
+            loaded: this.#loaded !== null,
+            cachedTokens: this.#loaded?.session.cachedTokens ?? 0,
+            liveTensors: this.#loaded?.session.liveTensors ?? 0,
+            liveGpuBuffers: liveGpuBuffers(this.#gpu),
+            requestsServed: this.#served,
+          },
+        });
+        return;
+      case 'load':
+        return this.#enqueue(request.id, () => this.#load(request));
+      case 'generate':
+        return this.#enqueue(request.id, () => this.#generate(request));
+      case 'unload':
+        return this.#enqueue(request.id, async () => {
+          await this.#unload();
+          this.#emit({ kind: 'unloaded', id: request.id });
+        });
+      default: {
+        const never: never = request;
+        throw new Error(`unknown request ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  #enqueue(id: string, run: () => Promise<void>): void {
+    this.#queue = this.#queue.then(async () => {
+      try {
+        await run();
+      } catch (error) {
+        this.#emit({ kind: 'error', id, error: toErrorShape(error) });
+      } finally {
+        this.#aborted.delete(id);
+        this.#served++;
+      }
+    });
+  }
+
+  async #load(request: LoadRequest): Promise<void> {
+    await this.#unload();
+    const started = performance.now();
+    const choice = await chooseDevice(request.device);
+    if (choice.gpu) this.#gpu = choice.gpu;
+    const { dtype, notes } = chooseDtype(request.dtype, choice);
+    let totalDone = 0;
+    const done = new Map<string, number>();
+    const files = await fetchModelFiles({ hubUrl: request.hubUrl, repo: request.repo, dtype }, (p) => {
+      totalDone += p.bytesDone - (done.get(p.file) ?? 0);
+      done.set(p.file, p.bytesDone);
+      this.#emit({ kind: 'progress', id: request.id, ...p, totalDone, totalBytes: null });
+    });
+    const tokenizer = await loadTokenizer(request.hubUrl, request.repo);
+    const ortSession = await createSession(files, choice);
+    const contract = readGraphContract(ortSession, files.config);
+    const cache = new KvCache(contract, choice.gpu);
+    const decoder = new Decoder(ortSession, contract);
+    const session = new ModelSession({ decoder, cache, encoder: new PromptEncoder(tokenizer), contract, generationConfig: files.generationConfig });
+    const loadMs = performance.now() - started;
+    // Warm-up: a prefill and a decode step compile the shaders before the first user token.
+    await decoder.prefill([0, 1], cache);
+    await decoder.step([2], cache);
+    cache.clear();
+    const report: CapabilityReport = {
+      repo: request.repo,
+      device: choice.device,
+      notes: [...choice.notes, ...notes],
+      adapter: choice.adapter,
+      shaderF16: choice.shaderF16,
+      dtype,
+      kvType: contract.kvType,
+      layers: contract.layers,
+      contextTokens: contract.contextTokens,
+      hasPositionIds: contract.hasPositionIds,
+      loadMs,
+      warmupMs: performance.now() - started - loadMs,
+    };
+    this.#loaded = { session, ortSession, choice, report };
+    this.#emit({ kind: 'loaded', id: request.id, report });
+  }
+
+  async #generate(request: GenerateRequest): Promise<void> {
+    const loaded = this.#loaded;
+    if (!loaded) throw new EngineError('model_not_loaded', 'No model is loaded. Pick a model and load it first.');
+    const result = await loaded.session.generate(request, {
+      onDelta: (delta) => this.#emit({ kind: 'token', id: request.id, delta }),
+      isAborted: () => this.#aborted.has(request.id),
+    });
+    this.#emit({ kind: 'done', id: request.id, ...result });
+  }
+
+  async #unload(): Promise<void> {
+    const loaded = this.#loaded;
+    this.#loaded = null;
+    if (!loaded) return;
+    loaded.session.dispose();
+    await loaded.ortSession.release();
+  }
+}
+
+/** q4f16 only where the adapter has shader-f16; q4 otherwise. */
+export function chooseDtype(requested: ModelDtype | undefined, choice: DeviceChoice): { dtype: ModelDtype; notes: string[] } {
+  if (requested === 'q4f16' && choice.device === 'webgpu' && !choice.shaderF16) {
+    return { dtype: 'q4', notes: ['This GPU has no shader-f16, so the q4 build (fp32 compute) is used instead of q4f16.'] };
+  }
+  if (requested) return { dtype: requested, notes: [] };
+  return { dtype: choice.device === 'webgpu' && choice.shaderF16 ? 'q4f16' : 'q4', notes: [] };
+}

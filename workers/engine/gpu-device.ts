@@ -1,0 +1,68 @@
+// Picks the execution provider: our own WebGPU adapter and device (handed to onnxruntime-web, so
+// its limits and features are the adapter's best), or WASM with the reason why.
+import type { Device } from '../protocol/messages.ts';
+
+export interface DeviceChoice {
+  device: Device;
+  gpu: GPUDevice | null;
+  adapter: string | null;
+  shaderF16: boolean;
+  notes: string[];
+}
+
+const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups' as GPUFeatureName, 'timestamp-query'];
+const WANTED_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+export async function chooseDevice(requested: Device | undefined): Promise<DeviceChoice> {
+  const wasm = (note: string | null): DeviceChoice => ({ device: 'wasm', gpu: null, adapter: null, shaderF16: false, notes: note ? [note] : [] });
+  if (requested === 'wasm') return wasm(null);
+  if (!('gpu' in navigator) || !navigator.gpu) {
+    return wasm('This browser has no WebGPU (Chrome or Edge 113+ on https or localhost): running on the slower WASM engine.');
+  }
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  if (!adapter) {
+    return wasm('WebGPU found no usable GPU adapter (blocklisted driver or GPU disabled in chrome://gpu): running on the slower WASM engine.');
+  }
+  const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  const requiredLimits: Record<string, number> = {};
+  for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const gpu = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+  countBuffers(gpu);
+  const info = adapter.info;
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  return { device: 'webgpu', gpu, adapter: name, shaderF16: adapter.features.has('shader-f16'), notes: [] };
+}
+
+const liveBuffers = new WeakMap<GPUDevice, { count: number }>();
+
+/** Wraps createBuffer/destroy so the engine can report live GPU buffers (leak checks). */
+function countBuffers(gpu: GPUDevice): void {
+  const census = { count: 0 };
+  liveBuffers.set(gpu, census);
+  const create = gpu.createBuffer.bind(gpu);
+  gpu.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
+    const buffer = create(descriptor);
+    census.count++;
+    const destroy = buffer.destroy.bind(buffer);
+    let destroyed = false;
+    buffer.destroy = (): void => {
+      if (!destroyed) census.count--;
+      destroyed = true;
+      destroy();
+    };
+    return buffer;
+  };
+}
+
+export function liveGpuBuffers(gpu: GPUDevice | null): number | null {
+  return gpu ? (liveBuffers.get(gpu)?.count ?? null) : null;
+}

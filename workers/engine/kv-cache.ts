@@ -1,0 +1,103 @@
+// A conversation's KV cache: the token sequence it holds and the present.* tensors of the last
+// step (on the GPU with WebGPU). New prompts reuse the longest common token prefix; the rest is
+// cropped on the device. Every tensor it drops is disposed.
+import { ort } from './ort-env.ts';
+import type { GraphContract } from './ort-session.ts';
+
+type Tensor = ort.Tensor;
+
+/** GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST (TypeScript's DOM lib declares the type, not the constant). */
+const KV_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
+
+/** Length of the common prefix of the cached tokens and a prompt, leaving one prompt token to run. */
+export function reusablePrefix(cached: readonly number[], prompt: readonly number[]): number {
+  const limit = Math.min(cached.length, prompt.length - 1);
+  let n = 0;
+  while (n < limit && cached[n] === prompt[n]) n++;
+  return n;
+}
+
+export class KvCache {
+  readonly #contract: GraphContract;
+  readonly #gpu: GPUDevice | null;
+  #tokens: number[] = [];
+  #tensors: Record<string, Tensor> | null = null;
+
+  constructor(contract: GraphContract, gpu: GPUDevice | null) {
+    this.#contract = contract;
+    this.#gpu = gpu;
+  }
+
+  get tokens(): readonly number[] {
+    return this.#tokens;
+  }
+
+  get liveTensors(): number {
+    return this.#tensors ? Object.keys(this.#tensors).length : 0;
+  }
+
+  /** past_key_values.* feeds for the next step (empty tensors when nothing is cached). */
+  pastFeeds(): Record<string, Tensor> {
+    if (this.#tensors) {
+      return Object.fromEntries(this.#contract.pastNames.map((name, i) => [name, this.#tensors![this.#contract.presentNames[i]!]!]));
+    }
+    const { kvType, kvHeads, headDim } = this.#contract;
+    const empty = kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    return Object.fromEntries(this.#contract.pastNames.map((name) => [name, new ort.Tensor(kvType, empty, [1, kvHeads, 0, headDim])]));
+  }
+
+  /** Takes the step's present.* as the new cache (now holding `tokens` more), releasing the old one. */
+  commit(fed: readonly number[], outputs: Record<string, Tensor>): void {
+    const next = Object.fromEntries(this.#contract.presentNames.map((name) => [name, outputs[name]!]));
+    this.#disposeTensors();
+    this.#tensors = next;
+    this.#tokens = this.#tokens.concat(fed);
+  }
+
+  /** Keeps the first `length` tokens. */
+  crop(length: number): void {
+    if (length >= this.#tokens.length) return;
+    if (length === 0 || !this.#tensors) {
+      this.clear();
+      return;
+    }
+    const cropped: Record<string, Tensor> = {};
+    for (const [name, tensor] of Object.entries(this.#tensors)) cropped[name] = this.#cropTensor(tensor, length);
+    this.#disposeTensors();
+    this.#tensors = cropped;
+    this.#tokens = this.#tokens.slice(0, length);
+  }
+
+  clear(): void {
+    this.#disposeTensors();
+    this.#tensors = null;
+    this.#tokens = [];
+  }
+
+  #disposeTensors(): void {
+    for (const t of Object.values(this.#tensors ?? {})) t.dispose();
+  }
+
+  /** [1, kv_heads, T, head_dim] -> [1, kv_heads, length, head_dim]: one strided copy per head. */
+  #cropTensor(tensor: Tensor, length: number): Tensor {
+    const [, heads, total, headDim] = tensor.dims as [number, number, number, number];
+    const dims = [1, heads, length, headDim];
+    if (tensor.location === 'gpu-buffer') {
+      const gpu = this.#gpu!;
+      const elementBytes = tensor.type === 'float16' ? 2 : 4;
+      const rowBytes = length * headDim * elementBytes;
+      const size = Math.ceil((heads * rowBytes) / 16) * 16;
+      const buffer = gpu.createBuffer({ size, usage: KV_BUFFER_USAGE });
+      const encoder = gpu.createCommandEncoder();
+      for (let h = 0; h < heads; h++) {
+        encoder.copyBufferToBuffer(tensor.gpuBuffer as GPUBuffer, h * total * headDim * elementBytes, buffer, h * rowBytes, rowBytes);
+      }
+      gpu.queue.submit([encoder.finish()]);
+      return ort.Tensor.fromGpuBuffer(buffer, { dataType: tensor.type as 'float32' | 'float16', dims, dispose: () => buffer.destroy() });
+    }
+    const data = tensor.data as Float32Array | Uint16Array;
+    const out = new (data.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(heads * length * headDim);
+    for (let h = 0; h < heads; h++) out.set(data.subarray(h * total * headDim, h * total * headDim + length * headDim), h * length * headDim);
+    return new ort.Tensor(tensor.type as 'float32' | 'float16', out, dims);
+  }
+}

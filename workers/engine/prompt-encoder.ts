@@ -1,0 +1,84 @@
+// Turns a chat or a completion prompt into token ids with the model's own tokenizer and chat
+// template. It remembers the ids of the answers this engine generated, so a later prompt that
+// quotes an answer back gets the very ids the KV cache holds (re-tokenizing generated text need
+// not give the same ids) and the whole earlier conversation is reused.
+import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { GenerateInput } from '../protocol/messages.ts';
+
+const MEMORY_ANSWERS = 32;
+
+interface Answer {
+  text: string;
+  ids: readonly number[];
+}
+
+export async function loadTokenizer(hubUrl: string, repo: string): Promise<PreTrainedTokenizer> {
+  env.allowLocalModels = false;
+  env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
+  return AutoTokenizer.from_pretrained(repo);
+}
+
+export class PromptEncoder {
+  readonly tokenizer: PreTrainedTokenizer;
+  readonly #specialTokens: string[];
+  #answers: Answer[] = [];
+
+  constructor(tokenizer: PreTrainedTokenizer) {
+    this.tokenizer = tokenizer;
+    this.#specialTokens = [...tokenizer.all_special_tokens];
+  }
+
+  /** The prompt text: the chat template with the assistant turn opened, or the raw completion prompt. */
+  render(input: GenerateInput): string {
+    if (input.mode === 'completion') return input.prompt;
+    return this.tokenizer.apply_chat_template(input.messages, { add_generation_prompt: true, tokenize: false }) as string;
+  }
+
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    for (const piece of this.#split(text)) {
+      ids.push(...(typeof piece === 'string' ? this.#tokenize(piece) : piece.ids));
+    }
+    return ids;
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids.length === 0 ? '' : this.tokenizer.decode(ids as number[], { skip_special_tokens: true });
+  }
+
+  /** Remembers an answer when its ids decode to exactly its text. */
+  remember(text: string, ids: readonly number[]): void {
+    if (!text || ids.length === 0 || this.tokenizer.decode(ids as number[], { skip_special_tokens: false }) !== text) return;
+    this.#answers = [{ text, ids: [...ids] }, ...this.#answers.filter((a) => a.text !== text)].slice(0, MEMORY_ANSWERS);
+  }
+
+  #tokenize(text: string): number[] {
+    return text ? (this.tokenizer.encode(text, { add_special_tokens: false }) as number[]) : [];
+  }
+
+  /** Splits text around remembered answers that end where a special token starts (or the text ends). */
+  #split(text: string): (string | Answer)[] {
+    let pieces: (string | Answer)[] = [text];
+    for (const answer of this.#answers) {
+      pieces = pieces.flatMap((piece) => (typeof piece === 'string' ? this.#splitOne(piece, answer) : [piece]));
+    }
+    return pieces;
+  }
+
+  #splitOne(text: string, answer: Answer): (string | Answer)[] {
+    const out: (string | Answer)[] = [];
+    let from = 0;
+    for (let at = text.indexOf(answer.text); at >= 0; at = text.indexOf(answer.text, at + 1)) {
+      const end = at + answer.text.length;
+      if (at < from || !this.#atBoundary(text, end)) continue;
+      out.push(text.slice(from, at), answer);
+      from = end;
+    }
+    out.push(text.slice(from));
+    return out.filter((p) => p !== '');
+  }
+
+  #atBoundary(text: string, index: number): boolean {
+    return index === text.length || this.#specialTokens.some((t) => text.startsWith(t, index));
+  }
+}

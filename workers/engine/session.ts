@@ -1,0 +1,145 @@
+// A loaded model and its conversation cache: runs one generate request — encode, reuse the
+// cached prefix, prefill the rest, then sample, stream and stop — and reports its stats.
+import { EngineError } from '../protocol/errors.ts';
+import type { DoneEvent, GenerateRequest, GenerationStats } from '../protocol/messages.ts';
+import { Random } from '../generation/random.ts';
+import { createSampler } from '../generation/sampler.ts';
+import { samplingDefaults, validateSamplingParams, type SamplingParams } from '../generation/sampling-params.ts';
+import { StopStringFilter } from '../generation/stop-strings.ts';
+import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
+import { TextStreamer } from '../generation/text-streamer.ts';
+import type { Decoder } from './decoder.ts';
+import { reusablePrefix, type KvCache } from './kv-cache.ts';
+import type { GraphContract } from './ort-session.ts';
+import type { PromptEncoder } from './prompt-encoder.ts';
+
+const DEFAULT_MAX_TOKENS = 512;
+
+export interface SessionParts {
+  decoder: Decoder;
+  cache: KvCache;
+  encoder: PromptEncoder;
+  contract: GraphContract;
+  generationConfig: Record<string, unknown>;
+}
+
+export interface GenerateHooks {
+  onDelta: (delta: string) => void;
+  isAborted: () => boolean;
+}
+
+export class ModelSession {
+  readonly #parts: SessionParts;
+  readonly #eosIds: Set<number>;
+
+  constructor(parts: SessionParts) {
+    this.#parts = parts;
+    const eos = parts.generationConfig['eos_token_id'];
+    const ids = Array.isArray(eos) ? eos : eos === undefined ? [] : [eos];
+    const tokenizerEos = parts.encoder.tokenizer.eos_token_id;
+    if (typeof tokenizerEos === 'number') ids.push(tokenizerEos);
+    this.#eosIds = new Set(ids.filter((x): x is number => typeof x === 'number'));
+  }
+
+  get cachedTokens(): number {
+    return this.#parts.cache.tokens.length;
+  }
+
+  get liveTensors(): number {
+    return this.#parts.cache.liveTensors;
+  }
+
+  dispose(): void {
+    this.#parts.cache.clear();
+  }
+
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<Omit<DoneEvent, 'kind' | 'id'>> {
+    const { decoder, cache, encoder, contract } = this.#parts;
+    const sampling = this.#samplingParams(request);
+    const promptTokens = encoder.encode(encoder.render(request.input));
+    const context = contract.contextTokens;
+    if (promptTokens.length === 0) throw new EngineError('invalid_request', 'The prompt is empty.');
+    if (promptTokens.length >= context) {
+      throw new EngineError(
+        'context_length_exceeded',
+        `The prompt is ${promptTokens.length} tokens, but this model's context window is ${context} tokens (room must remain for at least one new token). Shorten the conversation or start a new one.`,
+        { promptTokens: promptTokens.length, contextTokens: context },
+      );
+    }
+    if (request.maxTokens !== undefined && !(Number.isSafeInteger(request.maxTokens) && request.maxTokens >= 1)) {
+      throw new EngineError('invalid_request', `max tokens must be a whole number of at least 1 (got ${request.maxTokens}).`);
+    }
+    const maxTokens = Math.min(request.maxTokens ?? this.#defaultMaxTokens(), context - promptTokens.length);
+
+    const started = performance.now();
+    const reused = request.freshCache ? 0 : reusablePrefix(cache.tokens, promptTokens);
+    cache.crop(reused);
+    let logits = await decoder.prefill(promptTokens.slice(reused), cache);
+    const prefillMs = performance.now() - started;
+
+    const sampler = createSampler(sampling, new Random(sampling.seed));
+    const stopping = new StoppingCriteria({ eosTokenIds: this.#eosIds, maxNewTokens: maxTokens, isAborted: hooks.isAborted });
+    const streamer = new TextStreamer((ids) => encoder.decode(ids));
+    const stops = new StopStringFilter(request.stop ?? []);
+    const generated: number[] = [];
+    let text = '';
+    let firstTokenMs = 0;
+    let finish: FinishReason | null = null;
+    let stoppedByString = false;
+    const emit = (delta: string): void => {
+      if (!delta) return;
+      text += delta;
+      hooks.onDelta(delta);
+    };
+    while (finish === null) {
+      const token = sampler.sample(logits, { promptTokens, generatedTokens: generated });
+      if (generated.length === 0) firstTokenMs = performance.now() - started;
+      generated.push(token);
+      if (this.#eosIds.has(token)) {
+        finish = 'stop';
+        break;
+      }
+      const filtered = stops.push(streamer.push(token));
+      emit(filtered.text);
+      if (filtered.stopped) {
+        finish = 'stop';
+        stoppedByString = true;
+        break;
+      }
+      finish = stopping.check(generated);
+      if (finish === null) logits = await decoder.step([token], cache);
+    }
+    if (!stoppedByString) {
+      const tail = stops.push(streamer.flush());
+      emit(tail.text);
+      if (!tail.stopped) emit(stops.flush());
+    }
+    const decodeMs = performance.now() - started - prefillMs;
+    const answerIds = this.#eosIds.has(generated[generated.length - 1]!) ? generated.slice(0, -1) : generated;
+    encoder.remember(text, answerIds);
+
+    const stats: GenerationStats = {
+      promptTokens: promptTokens.length,
+      reusedTokens: reused,
+      prefillTokens: promptTokens.length - reused,
+      prefillTokensPerSecond: ((promptTokens.length - reused) / prefillMs) * 1000,
+      decodeTokens: generated.length,
+      decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) / decodeMs) * 1000 : 0,
+      timeToFirstTokenMs: firstTokenMs,
+      finishReason: finish,
+    };
+    return { text, tokenIds: generated, stats };
+  }
+
+  #defaultMaxTokens(): number {
+    const fromConfig = this.#parts.generationConfig['max_new_tokens'];
+    return typeof fromConfig === 'number' ? fromConfig : DEFAULT_MAX_TOKENS;
+  }
+
+  #samplingParams(request: GenerateRequest): SamplingParams {
+    const params = { ...samplingDefaults(this.#parts.generationConfig), ...request.sampling };
+    const problems = validateSamplingParams(params);
+    if (problems.length > 0) throw new EngineError('invalid_request', problems.join('; '), { problems });
+    return params;
+  }
+}

@@ -1,0 +1,53 @@
+// Errors cross every thread boundary as { code, message, detail }, never as flattened strings,
+// so the UI and the OpenAI layer can tell them apart and say what to do.
+
+export type EngineErrorCode =
+  | 'model_not_loaded'
+  | 'model_files_invalid'
+  | 'model_fetch_failed'
+  | 'webgpu_unavailable'
+  | 'out_of_memory'
+  | 'context_length_exceeded'
+  | 'invalid_request'
+  | 'aborted'
+  | 'internal';
+
+export interface EngineErrorShape {
+  code: EngineErrorCode;
+  message: string;
+  detail?: Record<string, unknown>;
+}
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  readonly detail: Record<string, unknown> | undefined;
+
+  constructor(code: EngineErrorCode, message: string, detail?: Record<string, unknown>) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  toShape(): EngineErrorShape {
+    return this.detail ? { code: this.code, message: this.message, detail: this.detail } : { code: this.code, message: this.message };
+  }
+
+  static from(shape: EngineErrorShape): EngineError {
+    return new EngineError(shape.code, shape.message, shape.detail);
+  }
+}
+
+/** Any thrown value as a shape; onnxruntime's allocation failures become out_of_memory. */
+export function toErrorShape(error: unknown): EngineErrorShape {
+  if (error instanceof EngineError) return error.toShape();
+  const message = error instanceof Error ? error.message : String(error);
+  if (/out of memory|failed to allocate|allocation failed|bad_alloc|OrtRun.*memory/i.test(message)) {
+    return {
+      code: 'out_of_memory',
+      message: 'The model ran out of memory. Choose a smaller model or a shorter context, or close other GPU-heavy tabs.',
+      detail: { cause: message },
+    };
+  }
+  return { code: 'internal', message, detail: error instanceof Error && error.stack ? { stack: error.stack } : undefined };
+}

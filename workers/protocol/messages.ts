@@ -1,0 +1,154 @@
+// The contract between the UI thread and the engine worker: one discriminated union each way.
+// Every request carries an id; every event names the request it answers.
+import type { EngineErrorShape } from './errors.ts';
+
+export type Device = 'webgpu' | 'wasm';
+export type ModelDtype = 'q4' | 'q4f16' | 'fp32';
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface SamplingOptions {
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  min_p?: number;
+  repetition_penalty?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  seed?: number;
+}
+
+export interface LoadRequest {
+  kind: 'load';
+  id: string;
+  /** Model host with the hub's URL layout, e.g. https://huggingface.co or a mirror. */
+  hubUrl: string;
+  repo: string;
+  dtype?: ModelDtype;
+  device?: Device;
+}
+
+export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };
+
+export interface GenerateRequest {
+  kind: 'generate';
+  id: string;
+  input: GenerateInput;
+  sampling?: SamplingOptions;
+  /** Defaults to the generation_config's max_new_tokens, else 512. */
+  maxTokens?: number;
+  stop?: string[];
+  /** Recompute the whole prompt instead of reusing the KV cache (benchmarks, cold-run checks). */
+  freshCache?: boolean;
+}
+
+export interface AbortRequest {
+  kind: 'abort';
+  id: string;
+  /** The generate request to stop. */
+  target: string;
+}
+
+export interface UnloadRequest {
+  kind: 'unload';
+  id: string;
+}
+
+export interface StatsRequest {
+  kind: 'stats';
+  id: string;
+}
+
+export type EngineRequest = LoadRequest | GenerateRequest | AbortRequest | UnloadRequest | StatsRequest;
+
+/** What the engine ended up running, reported once a load completes. */
+export interface CapabilityReport {
+  repo: string;
+  device: Device;
+  /** Why the engine is not on WebGPU, or why it chose another dtype than asked. */
+  notes: string[];
+  adapter: string | null;
+  shaderF16: boolean;
+  dtype: ModelDtype;
+  kvType: 'float32' | 'float16';
+  layers: number;
+  contextTokens: number;
+  hasPositionIds: boolean;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export interface GenerationStats {
+  promptTokens: number;
+  reusedTokens: number;
+  prefillTokens: number;
+  prefillTokensPerSecond: number;
+  decodeTokens: number;
+  decodeTokensPerSecond: number;
+  timeToFirstTokenMs: number;
+  finishReason: FinishReason;
+}
+
+export interface EngineStats {
+  loaded: boolean;
+  cachedTokens: number;
+  /** Tensors the engine holds (KV cache), and GPU buffers alive on the device it created. */
+  liveTensors: number;
+  liveGpuBuffers: number | null;
+  requestsServed: number;
+}
+
+export interface ProgressEvent {
+  kind: 'progress';
+  id: string;
+  file: string;
+  bytesDone: number;
+  bytesTotal: number | null;
+  /** All files of the model together. */
+  totalDone: number;
+  totalBytes: number | null;
+}
+
+export interface LoadedEvent {
+  kind: 'loaded';
+  id: string;
+  report: CapabilityReport;
+}
+
+export interface TokenEvent {
+  kind: 'token';
+  id: string;
+  /** Stable text: never half a UTF-8 character, never part of a stop string. */
+  delta: string;
+}
+
+export interface DoneEvent {
+  kind: 'done';
+  id: string;
+  text: string;
+  tokenIds: number[];
+  stats: GenerationStats;
+}
+
+export interface StatsEvent {
+  kind: 'stats';
+  id: string;
+  stats: EngineStats;
+}
+
+export interface UnloadedEvent {
+  kind: 'unloaded';
+  id: string;
+}
+
+export interface ErrorEvent {
+  kind: 'error';
+  id: string;
+  error: EngineErrorShape;
+}
+
+export type EngineEvent = ProgressEvent | LoadedEvent | TokenEvent | DoneEvent | StatsEvent | UnloadedEvent | ErrorEvent;
