@@ -1,7 +1,7 @@
 // Drives the engine client the app puts on the page (window.qwenLocal.engine) from a test.
 import type { Page } from '@playwright/test';
 import type { EngineClient, GenerateResult } from '../../src/lib/services/engine-client.ts';
-import type { CapabilityReport, EngineStats, GenerateRequest } from '../../workers/protocol/messages.ts';
+import type { CapabilityReport, EngineStats, GenerateRequest, LoadRequest } from '../../workers/protocol/messages.ts';
 import { HUB_URL, appUrl } from './hub.ts';
 
 type GenerateOptions = Omit<GenerateRequest, 'kind' | 'id'>;
@@ -42,8 +42,23 @@ export async function generate(page: Page, options: GenerateOptions, abortAfterD
   );
 }
 
+type ErrorSummary = { code: string; message: string } | null;
+
+/** The engine's error for a load, as { code, message }, or null if it succeeded. */
+export async function loadError(page: Page, options: Omit<LoadRequest, 'kind' | 'id'>): Promise<ErrorSummary> {
+  return page.evaluate(async (options) => {
+    try {
+      await (globalThis as unknown as PageGlobal).qwenLocal.engine.load(options);
+      return null;
+    } catch (error) {
+      const e = error as { code: string; message: string };
+      return { code: e.code, message: e.message };
+    }
+  }, options);
+}
+
 /** The engine's error for a request, as { code, message }, or null if it succeeded. */
-export async function generateError(page: Page, options: GenerateOptions): Promise<{ code: string; message: string } | null> {
+export async function generateError(page: Page, options: GenerateOptions): Promise<ErrorSummary> {
   return page.evaluate(
     async ({ options }) => {
       const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;

@@ -1,6 +1,6 @@
 // A conversation's KV cache: the token sequence it holds and the present.* tensors of the last
-// step (on the GPU with WebGPU). New prompts reuse the longest common token prefix; the rest is
-// cropped on the device. Every tensor it drops is disposed.
+// step (on the GPU with WebGPU). A new prompt reuses the longest common token prefix
+// (prefix-match.ts); the rest is cropped on the device. Every tensor it drops is disposed.
 import { ort } from './ort-env.ts';
 import type { GraphContract } from './ort-session.ts';
 
@@ -8,14 +8,6 @@ type Tensor = ort.Tensor;
 
 /** GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST (TypeScript's DOM lib declares the type, not the constant). */
 const KV_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
-
-/** Length of the common prefix of the cached tokens and a prompt, leaving one prompt token to run. */
-export function reusablePrefix(cached: readonly number[], prompt: readonly number[]): number {
-  const limit = Math.min(cached.length, prompt.length - 1);
-  let n = 0;
-  while (n < limit && cached[n] === prompt[n]) n++;
-  return n;
-}
 
 export class KvCache {
   readonly #contract: GraphContract;

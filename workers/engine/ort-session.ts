@@ -21,9 +21,9 @@ export interface GraphContract {
 export async function createSession(files: ModelFiles, choice: DeviceChoice): Promise<ort.InferenceSession> {
   const layers = configNumber(files.config, 'num_hidden_layers');
   const presentNames = kvNames('present', layers);
-  if (choice.gpu) ort.env.webgpu.device = choice.gpu;
   const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: [choice.device],
+    // Our device, so the KV cache's own buffers (cropping) live on the device onnxruntime uses.
+    executionProviders: [choice.gpu ? { name: 'webgpu', device: choice.gpu } : choice.device],
     graphOptimizationLevel: 'all',
     externalData: files.externalData,
   };

@@ -9,7 +9,8 @@ import { StopStringFilter } from '../generation/stop-strings.ts';
 import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
 import { TextStreamer } from '../generation/text-streamer.ts';
 import type { Decoder } from './decoder.ts';
-import { reusablePrefix, type KvCache } from './kv-cache.ts';
+import type { KvCache } from './kv-cache.ts';
+import { reusablePrefix } from './prefix-match.ts';
 import type { GraphContract } from './ort-session.ts';
 import type { PromptEncoder } from './prompt-encoder.ts';
 
@@ -106,6 +107,7 @@ export class ModelSession {
         stoppedByString = true;
         break;
       }
+      await nextMacrotask();
       finish = stopping.check(generated);
       if (finish === null) logits = await decoder.step([token], cache);
     }
@@ -142,4 +144,16 @@ export class ModelSession {
     if (problems.length > 0) throw new EngineError('invalid_request', problems.join('; '), { problems });
     return params;
   }
+}
+
+/** A step's awaits resolve as microtasks; yielding a macrotask lets an abort message in. */
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }

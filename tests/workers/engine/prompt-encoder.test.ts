@@ -1,0 +1,57 @@
+// The prompt encoder with the real Qwen2.5 tokenizer (a forged repo served by the local hub).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHubServer, type HubServer } from '../../../scripts/hub-server.ts';
+import { HUB_ROOT, fixture, fixtureRepo } from '../../../scripts/forge/fixture-set.ts';
+import { PromptEncoder, loadTokenizer } from '../../../workers/engine/prompt-encoder.ts';
+
+let hub: HubServer;
+let encoder: PromptEncoder;
+beforeAll(async () => {
+  hub = await startHubServer(HUB_ROOT);
+  encoder = new PromptEncoder(await loadTokenizer(hub.url, fixtureRepo(fixture('optimum-q4'))));
+});
+afterAll(async () => hub.close());
+
+describe('PromptEncoder', () => {
+  it('renders the chat template with the assistant turn opened, and raw completions as they are', () => {
+    expect(encoder.render({ mode: 'chat', messages: [{ role: 'user', content: 'hi' }] })).toBe(
+      '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n',
+    );
+    expect(encoder.render({ mode: 'completion', prompt: 'Once upon' })).toBe('Once upon');
+  });
+
+  it('encodes special tokens as single ids and adds none of its own', () => {
+    expect(encoder.encode('<|im_start|>user\nHello, how are you?<|im_end|>')).toEqual([151644, 872, 198, 9707, 11, 1246, 525, 498, 30, 151645]);
+  });
+
+  it('quotes a remembered answer back with the ids that were generated, not a re-tokenization', () => {
+    // "Hello" generated as two tokens "Hel" + "lo"; the tokenizer itself would give one.
+    const generated = [...encoder.encode('Hel'), ...encoder.encode('lo')];
+    expect(encoder.encode('Hello')).not.toEqual(generated);
+    encoder.remember('Hello', generated);
+    const prompt = encoder.render({
+      mode: 'chat',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'again' },
+      ],
+    });
+    const ids = encoder.encode(prompt);
+    const header = encoder.encode('<|im_start|>assistant\n');
+    const at = ids.findIndex((_, i) => header.every((h, j) => ids[i + j] === h));
+    expect(ids.slice(at + header.length, at + header.length + generated.length + 1)).toEqual([...generated, 151645]);
+    expect(encoder.decode(ids)).toBe(encoder.decode(encoder.encode(prompt)));
+  });
+
+  it('ignores an answer whose ids do not decode to its text, and quotes not followed by a special token', () => {
+    const plain = (text: string): number[] => encoder.tokenizer.encode(text, { add_special_tokens: false }) as number[];
+    encoder.remember('Goodbye', encoder.encode('Good'));
+    expect(encoder.encode('Goodbye<|im_end|>')).toEqual(plain('Goodbye<|im_end|>'));
+    const split = [...encoder.encode('Go'), ...encoder.encode('odbye')];
+    expect(split).not.toEqual(plain('Goodbye'));
+    encoder.remember('Goodbye', split);
+    expect(encoder.encode('Goodbye<|im_end|>')).toEqual([...split, 151645]);
+    expect(encoder.encode('Goodbye friend')).toEqual(plain('Goodbye friend'));
+  });
+});
