@@ -10,6 +10,12 @@ export interface HubServer {
 }
 
 const TYPES: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream' };
+// As the hub does: readable from any origin, also by cross-origin-isolated pages, errors included.
+const CROSS_ORIGIN = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, ETag',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+};
 
 export function startHubServer(root: string, port = 0): Promise<HubServer> {
   const server: Server = createServer((req, res) => {
@@ -23,16 +29,14 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       if (!stat.isFile()) throw new Error('not a file');
       ({ size, mtimeMs } = stat);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Entry not found');
+      res.writeHead(404, { ...CROSS_ORIGIN, 'Content-Type': 'text/plain' }).end('Entry not found');
       return;
     }
     const headers: Record<string, string | number> = {
       'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
       'Accept-Ranges': 'bytes',
       ETag: `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`,
-      'Access-Control-Allow-Origin': '*',
-      'Access-Control-Expose-Headers': 'Content-Length, Content-Range, ETag',
-      'Cross-Origin-Resource-Policy': 'cross-origin',
+      ...CROSS_ORIGIN,
     };
     const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
     let start = 0;
@@ -42,7 +46,7 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
       end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
       if (start >= size || start > end) {
-        res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+        res.writeHead(416, { ...CROSS_ORIGIN, 'Content-Range': `bytes */${size}` }).end();
         return;
       }
       status = 206;

@@ -11,16 +11,6 @@ export interface DeviceChoice {
 }
 
 const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups' as GPUFeatureName, 'timestamp-query'];
-const WANTED_LIMITS = [
-  'maxBufferSize',
-  'maxStorageBufferBindingSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupSizeZ',
-  'maxComputeWorkgroupsPerDimension',
-] as const;
 
 export async function chooseDevice(requested: Device | undefined): Promise<DeviceChoice> {
   const wasm = (note: string | null): DeviceChoice => ({ device: 'wasm', gpu: null, adapter: null, shaderF16: false, notes: note ? [note] : [] });
@@ -33,8 +23,13 @@ export async function chooseDevice(requested: Device | undefined): Promise<Devic
     return wasm('WebGPU found no usable GPU adapter (blocklisted driver or GPU disabled in chrome://gpu): running on the slower WASM engine.');
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  // Every limit at the adapter's best, as onnxruntime asks for its own device (storage buffers
+  // per stage, buffer sizes, workgroup sizes): the defaults are too small for some kernels.
   const requiredLimits: Record<string, number> = {};
-  for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  for (const name in adapter.limits) {
+    const value = adapter.limits[name as keyof GPUSupportedLimits];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
   const gpu = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   countBuffers(gpu);
   const info = adapter.info;
