@@ -1,6 +1,6 @@
 // Forges one model repository: builds the graph for (size, variant, dtype), writes it and the
 // repo's configs and tokenizer in the hub layout. Same options, byte-identical files.
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGqaGraph } from './graph-gqa.ts';
 import { buildOptimumGraph } from './graph-optimum.ts';
@@ -44,7 +44,7 @@ export function forge(opts: ForgeOptions): ForgeResult {
   const graph = opts.variant === 'gqa' ? buildGqaGraph(graphOptions) : buildOptimumGraph(graphOptions);
   const onnxDir = join(dir, 'onnx');
   removeModelFiles(onnxDir, fileName);
-  writeRepoFiles(dir, opts.size, opts.kind, { file: fileName, chunks: 0 });
+  mkdirSync(onnxDir, { recursive: true });
   const written = writeModel(graph.g, { dir: onnxDir, fileName, externalChunkBytes: opts.externalChunkBytes });
   writeRepoFiles(dir, opts.size, opts.kind, { file: fileName, chunks: written.length - 1 });
   const files = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', ...written.map((f) => `onnx/${f}`)];

@@ -1,6 +1,6 @@
 // What both graph variants share: graph I/O in the hub's contract, the embedding, linear
 // layers (MatMulNBits for q4/q4f16, MatMul for fp32), the lm_head, and KV casts.
-import { GraphBuilder, MS_DOMAIN, type TensorTypeName } from './onnx-graph.ts';
+import { GraphBuilder, MS_DOMAIN, TensorType, type TensorTypeName } from './onnx-graph.ts';
 import { toHalfArray } from './fp16.ts';
 import type { ModelShape } from './model-shape.ts';
 import { planParams, type ParamSpec } from './param-plan.ts';
@@ -169,7 +169,7 @@ export class QwenGraph {
 }
 
 export function typeOf(type: TensorTypeName): number {
-  return { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10 }[type];
+  return TensorType[type];
 }
 
 /** Rotary inverse frequencies theta^(-2i/d), i < d/2. */

@@ -1,6 +1,6 @@
 // The hub's repository layout: `<org>/<name>/resolve/main/{config.json, generation_config.json,
 // tokenizer.json, tokenizer_config.json, onnx/<model file>}`, with the hub's file names per dtype.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATA_DIR, loadConfig, readJson, type SizeName } from './model-shape.ts';
 import type { Dtype, Variant } from './graph-common.ts';
@@ -28,7 +28,6 @@ export function repoDir(out: string, repo: string): string {
  * each model file has (0: none), keeping what other dtypes in the same repo recorded.
  */
 export function writeRepoFiles(dir: string, size: SizeName, kind: Kind, model: { file: string; chunks: number }): void {
-  mkdirSync(join(dir, 'onnx'), { recursive: true });
   const config: Record<string, unknown> = { ...loadConfig(size) };
   const configPath = join(dir, 'config.json');
   const previous = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>) : {};

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, fixtureModel, tolerance } from '../helpers/fixtures.ts';
 import { figureTable } from '../helpers/figures.ts';
-import { BACKENDS, ModelRunner, PROMPT_IDS } from '../helpers/model-runner.ts';
+import { BACKENDS, ModelRunner, PROMPT_IDS, relativeError } from '../helpers/model-runner.ts';
 
 const PREFILL = 5;
 const record = figureTable('KV-cache consistency: max relative logit error, incremental vs full pass');
@@ -31,16 +31,9 @@ describe.each(FIXTURES.map((f) => [f.id, f] as const))('fixture %s', (_id, spec)
       // Per position, relative to that position's logit scale.
       let worst = 0;
       for (let t = 0; t < PROMPT_IDS.length; t++) {
-        const a = incremental.subarray(t * V, (t + 1) * V);
-        const b = full.logits.subarray(t * V, (t + 1) * V);
-        let diff = 0;
-        let scale = 0;
-        for (let i = 0; i < V; i++) {
-          diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-          scale = Math.max(scale, Math.abs(b[i]!));
-        }
-        expect(diff / scale, `position ${t}`).toBeLessThan(tolerance(spec));
-        worst = Math.max(worst, diff / scale);
+        const error = relativeError(incremental.subarray(t * V, (t + 1) * V), full.logits.subarray(t * V, (t + 1) * V));
+        expect(error, `position ${t}`).toBeLessThan(tolerance(spec));
+        worst = Math.max(worst, error);
       }
       record(`${spec.id} on ${backend}`, worst);
     } finally {

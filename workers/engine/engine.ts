@@ -88,7 +88,7 @@ export class Engine {
     const files = await fetchModelFiles({ hubUrl: request.hubUrl, repo: request.repo, dtype }, (p) => {
       totalDone += p.bytesDone - (done.get(p.file) ?? 0);
       done.set(p.file, p.bytesDone);
-      this.#emit({ kind: 'progress', id: request.id, ...p, totalDone, totalBytes: null });
+      this.#emit({ kind: 'progress', id: request.id, ...p, totalDone });
     });
     const tokenizer = await loadTokenizer(request.hubUrl, request.repo);
     const ortSession = await createSession(files, choice);
@@ -139,7 +139,7 @@ export class Engine {
 }
 
 /** q4f16 only where the adapter has shader-f16; q4 otherwise. */
-export function chooseDtype(requested: ModelDtype | undefined, choice: DeviceChoice): { dtype: ModelDtype; notes: string[] } {
+function chooseDtype(requested: ModelDtype | undefined, choice: DeviceChoice): { dtype: ModelDtype; notes: string[] } {
   if (requested === 'q4f16' && choice.device === 'webgpu' && !choice.shaderF16) {
     return { dtype: 'q4', notes: ['This GPU has no shader-f16, so the q4 build (fp32 compute) is used instead of q4f16.'] };
   }

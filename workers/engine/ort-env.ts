@@ -4,7 +4,7 @@
 import '@huggingface/transformers';
 import * as ort from 'onnxruntime-web/webgpu';
 
-ort.env.wasm.wasmPaths = undefined as unknown as string;
+delete ort.env.wasm.wasmPaths;
 ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
 
 export { ort };

@@ -86,7 +86,6 @@ export class ModelSession {
     let text = '';
     let firstTokenMs = 0;
     let finish: FinishReason | null = null;
-    let stoppedByString = false;
     const emit = (delta: string): void => {
       if (!delta) return;
       text += delta;
@@ -96,26 +95,17 @@ export class ModelSession {
       const token = sampler.sample(logits, { promptTokens, generatedTokens: generated });
       if (generated.length === 0) firstTokenMs = performance.now() - started;
       generated.push(token);
-      if (this.#eosIds.has(token)) {
-        finish = 'stop';
-        break;
-      }
+      // Special tokens (eos among them) decode to nothing, so they never reach the text.
       const filtered = stops.push(streamer.push(token));
       emit(filtered.text);
-      if (filtered.stopped) {
-        finish = 'stop';
-        stoppedByString = true;
-        break;
-      }
       await nextMacrotask();
-      finish = stopping.check(generated);
+      finish = filtered.stopped ? 'stop' : stopping.check(generated);
       if (finish === null) logits = await decoder.step([token], cache);
     }
-    if (!stoppedByString) {
-      const tail = stops.push(streamer.flush());
-      emit(tail.text);
-      if (!tail.stopped) emit(stops.flush());
-    }
+    // After a stop string the filter passes nothing more; otherwise release what it held.
+    const tail = stops.push(streamer.flush());
+    emit(tail.text);
+    if (!tail.stopped) emit(stops.flush());
     const decodeMs = performance.now() - started - prefillMs;
     const answerIds = this.#eosIds.has(generated[generated.length - 1]!) ? generated.slice(0, -1) : generated;
     encoder.remember(text, answerIds);
@@ -146,14 +136,15 @@ export class ModelSession {
   }
 }
 
-/** A step's awaits resolve as microtasks; yielding a macrotask lets an abort message in. */
+// A step's awaits resolve as microtasks; yielding a macrotask lets an abort message in.
+// One channel for every step: a message costs far less than a timer's minimum delay.
+const macrotasks = new MessageChannel();
+const waiting: (() => void)[] = [];
+macrotasks.port1.onmessage = () => waiting.shift()?.();
+
 function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
+    waiting.push(resolve);
+    macrotasks.port2.postMessage(null);
   });
 }

@@ -108,9 +108,8 @@ export interface ProgressEvent {
   file: string;
   bytesDone: number;
   bytesTotal: number | null;
-  /** All files of the model together. */
+  /** Bytes of all the model's files so far. */
   totalDone: number;
-  totalBytes: number | null;
 }
 
 export interface LoadedEvent {
