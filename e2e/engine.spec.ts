@@ -2,6 +2,7 @@
 // fixtures from a local hub: greedy output against onnxruntime-node, KV-cache reuse across
 // turns against cold runs, seeded sampling and streaming, abort, context errors, GPU leaks.
 import { expect, test, type Page } from '@playwright/test';
+import type { EngineStats } from '../workers/protocol/messages.ts';
 import { engineStats, generate, generateError, loadError, openEngine } from './helpers/engine-page.ts';
 import { HUB_URL, TINY_INSTRUCT, TINY_INSTRUCT_GQA } from './helpers/hub.ts';
 import { referenceGreedy, type ChatTurn } from './helpers/reference.ts';
@@ -91,6 +92,15 @@ test.describe('on the WASM EP', () => {
     }
   });
 
+  test('a stop string ends the answer right before it and is never emitted', async () => {
+    const free = await generate(page, chat(HELLO, 16, { freshCache: true }));
+    const stop = free.text.slice(8, 12);
+    const stopped = await generate(page, chat(HELLO, 16, { stop: [stop] }));
+    expect(stopped.stats.finishReason).toBe('stop');
+    expect(stopped.text).toBe(free.text.slice(0, free.text.indexOf(stop)));
+    expect(stopped.deltas.join('')).toBe(stopped.text);
+  });
+
   test('abort stops within a step; the next request works and reuses the cache', async () => {
     const started = Date.now();
     const aborted = await generate(page, chat(HELLO, 400), 2);
@@ -112,31 +122,33 @@ test.describe('on the WASM EP', () => {
   });
 });
 
+/** Engine stats after `warmup` generations and after all `runs` of them (prompts cycle). */
+async function statsAfterRuns(page: Page, runs: number, warmup: number, prompts: number, maxTokens: number): Promise<[EngineStats, EngineStats]> {
+  let early: EngineStats | null = null;
+  for (let i = 0; i < runs; i++) {
+    await generate(page, chat([{ role: 'user', content: `Question ${i % prompts}` }], maxTokens));
+    if (i + 1 === warmup) early = await engineStats(page);
+  }
+  return [early!, await engineStats(page)];
+}
+
 test.describe('no growth over many requests', () => {
   test('200 short generations in a row on WASM: live tensors stay constant', async ({ page }) => {
     test.setTimeout(600_000);
     await openEngine(page, TINY_INSTRUCT, 'wasm');
-    const counts = [];
-    for (let i = 0; i < 200; i++) {
-      await generate(page, chat([{ role: 'user', content: `Question ${i % 7}` }], 2));
-      if (i === 9 || i === 199) counts.push(await engineStats(page));
-    }
-    expect(counts[1]!.liveTensors).toBe(counts[0]!.liveTensors);
-    expect(counts[1]!.requestsServed - counts[0]!.requestsServed).toBe(190);
+    const [early, late] = await statsAfterRuns(page, 200, 10, 7, 2);
+    expect(late.liveTensors).toBe(early.liveTensors);
+    expect(late.requestsServed - early.requestsServed).toBe(190);
   });
 
   // SwiftShader takes seconds per WebGPU step here, so the GPU run is shorter.
   test('generations on WebGPU: live GPU buffers do not grow', async ({ page }) => {
     test.setTimeout(600_000);
     await openEngine(page, TINY_INSTRUCT, 'webgpu');
-    const counts = [];
-    for (let i = 0; i < 12; i++) {
-      await generate(page, chat([{ role: 'user', content: `Question ${i % 3}` }], 1));
-      if (i === 3 || i === 11) counts.push(await engineStats(page));
-    }
-    expect(counts[0]!.liveGpuBuffers).not.toBeNull();
-    expect(counts[1]!.liveGpuBuffers!).toBeLessThanOrEqual(counts[0]!.liveGpuBuffers!);
-    expect(counts[1]!.liveTensors).toBe(counts[0]!.liveTensors);
+    const [early, late] = await statsAfterRuns(page, 12, 4, 3, 1);
+    expect(early.liveGpuBuffers).not.toBeNull();
+    expect(late.liveGpuBuffers!).toBeLessThanOrEqual(early.liveGpuBuffers!);
+    expect(late.liveTensors).toBe(early.liveTensors);
   });
 });
 
