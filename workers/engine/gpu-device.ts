@@ -22,7 +22,8 @@ export async function chooseDevice(requested: Device | undefined): Promise<Devic
   if (!adapter) {
     return wasm('WebGPU found no usable GPU adapter (blocklisted driver or GPU disabled in chrome://gpu): running on the slower WASM engine.');
   }
-  const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  const info = adapter.info;
+  const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f) && (f !== 'subgroups' || subgroupsUsable(info)));
   // Every limit at the adapter's best, as onnxruntime asks for its own device (storage buffers
   // per stage, buffer sizes, workgroup sizes): the defaults are too small for some kernels.
   const requiredLimits: Record<string, number> = {};
@@ -32,9 +33,17 @@ export async function chooseDevice(requested: Device | undefined): Promise<Devic
   }
   const gpu = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   countBuffers(gpu);
-  const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
   return { device: 'webgpu', gpu, adapter: name, shaderF16: adapter.features.has('shader-f16'), notes: [] };
+}
+
+/** onnxruntime's flash attention, which it runs when `subgroups` is on, assumes subgroups of 16
+ * lanes or more; on SwiftShader's 4 its GroupQueryAttention prefill of 32+ tokens is wrong. */
+const MIN_SUBGROUP_SIZE = 16;
+
+function subgroupsUsable(info: GPUAdapterInfo): boolean {
+  const min = (info as GPUAdapterInfo & { subgroupMinSize?: number }).subgroupMinSize;
+  return min === undefined || min >= MIN_SUBGROUP_SIZE;
 }
 
 const liveBuffers = new WeakMap<GPUDevice, { count: number }>();
