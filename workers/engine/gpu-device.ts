@@ -42,7 +42,8 @@ export async function chooseDevice(requested: Device | undefined): Promise<Devic
 const MIN_SUBGROUP_SIZE = 16;
 
 function subgroupsUsable(info: GPUAdapterInfo): boolean {
-  const min = (info as GPUAdapterInfo & { subgroupMinSize?: number }).subgroupMinSize;
+  // Browsers that do not report it do not offer subgroups either.
+  const min: number | undefined = info.subgroupMinSize;
   return min === undefined || min >= MIN_SUBGROUP_SIZE;
 }
 
