@@ -1,14 +1,10 @@
 // End-to-end tests against the production build served by `vite preview` (COOP/COEP included).
 // Chromium gets WebGPU in headless mode; with no GPU it offers the SwiftShader software adapter.
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from './e2e/helpers/browser.ts';
 import { HUB_PORT } from './e2e/helpers/hub.ts';
 
 const PORT = 4173;
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-
-// Playwright cannot download its own browsers here, so prefer an explicit or system Chromium.
-const executablePath = process.env['CHROMIUM_PATH'] ?? (existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -22,19 +18,7 @@ export default defineConfig({
     baseURL: `http://localhost:${PORT}`,
     headless: true,
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath,
-      args: [
-        '--enable-unsafe-webgpu',
-        '--use-webgpu-adapter=swiftshader',
-        '--enable-features=Vulkan',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: [...WEBGPU_ARGS, ...BASE_ARGS] },
   },
   webServer: [
     {

@@ -3,8 +3,8 @@
 // turns against cold runs, seeded sampling and streaming, abort, context errors, GPU leaks.
 import { expect, test, type Page } from '@playwright/test';
 import type { EngineStats } from '../workers/protocol/messages.ts';
-import { engineStats, generate, generateError, loadError, openEngine } from './helpers/engine-page.ts';
-import { HUB_URL, TINY_INSTRUCT, TINY_INSTRUCT_GQA } from './helpers/hub.ts';
+import { engineStats, generate, generateError, loadError, openEngine, unloadEngine } from './helpers/engine-page.ts';
+import { HUB_URL, TINY_BASE, TINY_INSTRUCT, TINY_INSTRUCT_GQA, TINY_INSTRUCT_KV32 } from './helpers/hub.ts';
 import { referenceGreedy, type ChatTurn } from './helpers/reference.ts';
 
 const GREEDY = { temperature: 0, repetition_penalty: 1 };
@@ -29,11 +29,43 @@ for (const [variant, repo] of [
       expect(report.dtype).toBe('q4');
       expect(report.hasPositionIds).toBe(variant === 'optimum');
       const result = await generate(page, chat(HELLO, tokens));
-      expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', HELLO, tokens));
+      expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages: HELLO }, tokens));
       expect(result.deltas.join('')).toBe(result.text);
     });
   }
 }
+
+test('raw completion on a base model: greedy tokens equal onnxruntime-node\'s', async ({ page }) => {
+  const prompt = 'The capital of France is';
+  await openEngine(page, TINY_BASE, 'wasm');
+  const result = await generate(page, { input: { mode: 'completion', prompt }, maxTokens: 24, sampling: GREEDY });
+  expect(result.stats.promptTokens).toBe(5);
+  expect(result.tokenIds).toEqual(await referenceGreedy(TINY_BASE, 'model_q4.onnx', { prompt }, 24));
+});
+
+for (const [kv, repo] of [
+  ['float16', TINY_INSTRUCT],
+  ['float32', TINY_INSTRUCT_KV32],
+] as const) {
+  test(`q4f16 with ${kv} KV on WASM: greedy tokens equal onnxruntime-web's, also after a cropped cache`, async ({ page }) => {
+    const report = await openEngine(page, repo, 'wasm', 'q4f16');
+    expect(report.kvType).toBe(kv);
+    const first = await generate(page, chat(HELLO, 16));
+    expect(first.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4f16.onnx', { messages: HELLO }, 16, 'web'));
+    const edited: ChatTurn[] = [{ role: 'user', content: 'Hello, how is it going?' }];
+    const afterCrop = await generate(page, chat(edited, 8));
+    expect(afterCrop.stats.reusedTokens).toBeGreaterThan(0);
+    expect(afterCrop.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4f16.onnx', { messages: edited }, 8, 'web'));
+  });
+}
+
+test('q4f16 asked for on an adapter without shader-f16 runs q4 and says why', async ({ page }) => {
+  const report = await openEngine(page, TINY_INSTRUCT, 'webgpu', 'q4f16');
+  expect(report.device).toBe('webgpu');
+  expect(report.shaderF16).toBe(false);
+  expect(report.dtype).toBe('q4');
+  expect(report.notes.join(' ')).toMatch(/no shader-f16/);
+});
 
 test.describe('on the WASM EP', () => {
   let page: Page;
@@ -115,6 +147,23 @@ test.describe('on the WASM EP', () => {
     expect(error?.message).toMatch(/\d+ tokens.*context window is 32768 tokens/);
     const after = await generate(page, chat(HELLO, 2));
     expect(after.tokenIds.length).toBe(2);
+  });
+
+  test('requests sent together are served one after the other, each with its own stream', async () => {
+    const other: ChatTurn[] = [{ role: 'user', content: 'Count to five.' }];
+    const [a, b] = await Promise.all([generate(page, chat(HELLO, 12, { freshCache: true })), generate(page, chat(other, 12, { freshCache: true }))]);
+    expect(a.deltas.join('')).toBe(a.text);
+    expect(b.deltas.join('')).toBe(b.text);
+    expect(a.tokenIds).toEqual(await referenceGreedy(TINY_INSTRUCT, 'model_q4.onnx', { messages: HELLO }, 12));
+    expect(b.tokenIds).toEqual(await referenceGreedy(TINY_INSTRUCT, 'model_q4.onnx', { messages: other }, 12));
+  });
+
+  test('after unload a request gets model_not_loaded with what to do', async () => {
+    await unloadEngine(page);
+    expect((await engineStats(page)).loaded).toBe(false);
+    const error = await generateError(page, chat(HELLO, 2));
+    expect(error?.code).toBe('model_not_loaded');
+    expect(error?.message).toMatch(/load it first/);
   });
 });
 

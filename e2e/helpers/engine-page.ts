@@ -77,3 +77,7 @@ export async function generateError(page: Page, options: GenerateOptions): Promi
 export async function engineStats(page: Page): Promise<EngineStats> {
   return page.evaluate(async () => (globalThis as unknown as PageGlobal).qwenLocal.engine.stats());
 }
+
+export async function unloadEngine(page: Page): Promise<void> {
+  await page.evaluate(async () => (globalThis as unknown as PageGlobal).qwenLocal.engine.unload());
+}

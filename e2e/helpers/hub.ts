@@ -4,6 +4,8 @@ export const HUB_URL = `http://localhost:${HUB_PORT}`;
 
 export const TINY_INSTRUCT = 'qwen-local-forge/Qwen2.5-Tiny-Instruct';
 export const TINY_INSTRUCT_GQA = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-ONNX-GQA';
+export const TINY_INSTRUCT_KV32 = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-KV32';
+export const TINY_BASE = 'qwen-local-forge/Qwen2.5-Tiny';
 
 export function appUrl(model: string, device: 'webgpu' | 'wasm', dtype = 'q4'): string {
   return `/?hub=${encodeURIComponent(HUB_URL)}&model=${encodeURIComponent(model)}&device=${device}&dtype=${dtype}`;

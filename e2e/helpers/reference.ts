@@ -1,17 +1,16 @@
 // Reference decodes for the browser tests: the same forged file run greedily by
 // onnxruntime-node in the test process, with the prompt rendered by transformers.js.
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HUB_ROOT } from '../../scripts/forge/fixture-set.ts';
-import { ModelRunner } from '../../tests/helpers/model-runner.ts';
+import { ModelRunner, type Backend } from '../../tests/helpers/model-runner.ts';
 import { HUB_URL } from './hub.ts';
 
 export interface ChatTurn {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }
-
-const EOS_IDS = new Set([151645, 151643]);
 
 export async function tokenizerFor(repo: string): Promise<PreTrainedTokenizer> {
   env.allowLocalModels = false;
@@ -20,15 +19,27 @@ export async function tokenizerFor(repo: string): Promise<PreTrainedTokenizer> {
   return AutoTokenizer.from_pretrained(repo);
 }
 
-/** Greedy tokens (stopping after an eos id, which is included) for a chat prompt. */
-export async function referenceGreedy(repo: string, fileName: string, messages: ChatTurn[], maxTokens: number): Promise<number[]> {
+export type ReferenceInput = { messages: ChatTurn[] } | { prompt: string };
+
+/** The repo's end-of-sequence ids, as the engine takes them: generation_config plus the tokenizer's eos. */
+function eosIds(repo: string, tokenizer: PreTrainedTokenizer): Set<number> {
+  const config = JSON.parse(readFileSync(join(HUB_ROOT, repo, 'resolve', 'main', 'generation_config.json'), 'utf8')) as { eos_token_id: number | number[] };
+  return new Set([config.eos_token_id, tokenizer.eos_token_id].flat().filter((id): id is number => typeof id === 'number'));
+}
+
+/**
+ * Greedy tokens (stopping after an eos id, which is included) for a chat (rendered with the
+ * chat template) or a raw completion prompt, decoded by onnxruntime-node or -web (WASM) here.
+ */
+export async function referenceGreedy(repo: string, fileName: string, input: ReferenceInput, maxTokens: number, backend: Backend = 'node'): Promise<number[]> {
   const tokenizer = await tokenizerFor(repo);
-  const text = tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false }) as string;
+  const text = 'messages' in input ? (tokenizer.apply_chat_template(input.messages, { add_generation_prompt: true, tokenize: false }) as string) : input.prompt;
   const prompt = tokenizer.encode(text, { add_special_tokens: false }) as number[];
-  const runner = await ModelRunner.open('node', join(HUB_ROOT, repo, 'resolve', 'main', 'onnx'), fileName);
+  const runner = await ModelRunner.open(backend, join(HUB_ROOT, repo, 'resolve', 'main', 'onnx'), fileName);
   try {
     const tokens = await runner.greedy(prompt, maxTokens);
-    const eos = tokens.findIndex((t) => EOS_IDS.has(t));
+    const stop = eosIds(repo, tokenizer);
+    const eos = tokens.findIndex((t) => stop.has(t));
     return eos >= 0 ? tokens.slice(0, eos + 1) : tokens;
   } finally {
     await runner.release();
