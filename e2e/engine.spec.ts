@@ -29,6 +29,8 @@ for (const [variant, repo] of [
       expect(report.dtype).toBe('q4');
       expect(report.hasPositionIds).toBe(variant === 'optimum');
       const result = await generate(page, chat(HELLO, tokens));
+      const { prefillTokensPerSecond, decodeTokensPerSecond, timeToFirstTokenMs } = result.stats;
+      console.log(`${variant} on ${device}: load ${report.loadMs.toFixed(0)} ms, warm-up ${report.warmupMs.toFixed(0)} ms, prefill ${prefillTokensPerSecond.toFixed(1)} tok/s, decode ${decodeTokensPerSecond.toFixed(2)} tok/s, first token ${timeToFirstTokenMs.toFixed(0)} ms`);
       expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages: HELLO }, tokens));
       expect(result.deltas.join('')).toBe(result.text);
     });
@@ -174,7 +176,9 @@ async function statsAfterRuns(page: Page, runs: number, warmup: number, prompts:
     await generate(page, chat([{ role: 'user', content: `Question ${i % prompts}` }], maxTokens));
     if (i + 1 === warmup) early = await engineStats(page);
   }
-  return [early!, await engineStats(page)];
+  const late = await engineStats(page);
+  console.log(`after ${warmup} and ${runs} generations: live GPU buffers ${early!.liveGpuBuffers} -> ${late.liveGpuBuffers}, live tensors ${early!.liveTensors} -> ${late.liveTensors}`);
+  return [early!, late];
 }
 
 test.describe('no growth over many requests', () => {
