@@ -22,7 +22,8 @@ export class Engine {
   readonly #emit: (event: EngineEvent) => void;
   #queue: Promise<void> = Promise.resolve();
   #loaded: Loaded | null = null;
-  #gpu: GPUDevice | null = null;
+  /** The choice for WebGPU loads (WASM where there is no adapter): made once, one device per worker. */
+  #gpuChoice: DeviceChoice | null = null;
   readonly #aborted = new Set<string>();
   #served = 0;
 
@@ -43,7 +44,7 @@ export class Engine {
             loaded: this.#loaded !== null,
             cachedTokens: this.#loaded?.session.cachedTokens ?? 0,
             liveTensors: this.#loaded?.session.liveTensors ?? 0,
-            liveGpuBuffers: liveGpuBuffers(this.#gpu),
+            liveGpuBuffers: liveGpuBuffers(this.#gpuChoice?.gpu ?? null),
             requestsServed: this.#served,
           },
         });
@@ -80,8 +81,7 @@ export class Engine {
   async #load(request: LoadRequest): Promise<void> {
     await this.#unload();
     const started = performance.now();
-    const choice = await chooseDevice(request.device);
-    if (choice.gpu) this.#gpu = choice.gpu;
+    const choice = request.device === 'wasm' ? await chooseDevice('wasm') : (this.#gpuChoice ??= await chooseDevice(request.device));
     const { dtype, notes } = chooseDtype(request.dtype, choice);
     let totalDone = 0;
     const done = new Map<string, number>();
