@@ -4,7 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { EngineStats } from '../workers/protocol/messages.ts';
 import { engineStats, generate, generateError, loadError, openEngine, unloadEngine } from './helpers/engine-page.ts';
-import { HUB_URL, TINY_BASE, TINY_INSTRUCT, TINY_INSTRUCT_GQA, TINY_INSTRUCT_KV32 } from './helpers/hub.ts';
+import { HUB_SOURCE, TINY_BASE, TINY_INSTRUCT, TINY_INSTRUCT_GQA, TINY_INSTRUCT_KV32 } from './helpers/hub.ts';
 import { referenceGreedy, type ChatTurn } from './helpers/reference.ts';
 
 const GREEDY = { temperature: 0, repetition_penalty: 1 };
@@ -204,7 +204,7 @@ test.describe('no growth over many requests', () => {
 
 test('a repository without the model file gets a clear error naming what is missing', async ({ page }) => {
   await page.goto('/');
-  const error = await loadError(page, { hubUrl: HUB_URL, repo: 'qwen-local-forge/Qwen2.5-Tiny-Instruct-KV32', dtype: 'q4', device: 'wasm' });
+  const error = await loadError(page, { source: HUB_SOURCE, repo: 'qwen-local-forge/Qwen2.5-Tiny-Instruct-KV32', dtype: 'q4', device: 'wasm' });
   expect(error?.code).toBe('model_files_invalid');
   expect(error?.message).toContain('has no onnx/model_q4.onnx');
 });

@@ -1,26 +1,78 @@
 // A static stand-in for the Hugging Face hub on localhost: serves a forged hub tree
-// (`<org>/<name>/resolve/main/<file>`) with Content-Length, ETag and byte ranges.
-import { createReadStream, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+// (`<org>/<name>/resolve/main/<file>`) with Content-Length, byte ranges, and ETags as the hub
+// gives them (weight files carry their SHA-256, as LFS files do). Tests can inject the faults
+// real networks have: a connection dropped at byte N, 5xx or 416 answers, Range ignored,
+// wrong bytes, a slow link; and read a log of what was served.
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createServer, type ServerResponse, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+
+export type Fault =
+  /** Sends the file up to absolute byte `atByte`, then drops the connection. */
+  | { kind: 'drop'; path: string; atByte: number; times?: number }
+  /** Answers `status` with no body; only to GETs with a Range header when `ranged`. */
+  | { kind: 'status'; path: string; status: number; ranged?: boolean; times?: number }
+  /** Answers 200 with the whole file whatever Range asks. */
+  | { kind: 'ignore-range'; path: string; times?: number }
+  /** Flips the byte at absolute offset `atByte` (the ETag still names the true content). */
+  | { kind: 'corrupt'; path: string; atByte: number; times?: number }
+  /** Sends at most `bytesPerSecond`. */
+  | { kind: 'slow'; path: string; bytesPerSecond: number; times?: number };
+
+export interface ServedRequest {
+  method: string;
+  path: string;
+  range: string | null;
+  status: number;
+  /** Body bytes written before the response ended or was dropped. */
+  bytes: number;
+}
 
 export interface HubServer {
   url: string;
   close: () => Promise<void>;
+  /** Faults in force; each applies to requests whose path ends with its `path`, `times` times (default: always). */
+  faults: Fault[];
+  log: ServedRequest[];
+  /** Body bytes served for paths ending with `path`. */
+  bytesServed: (path: string) => number;
 }
 
 const TYPES: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream' };
 // As the hub does: readable from any origin, also by cross-origin-isolated pages, errors included.
 const CROSS_ORIGIN = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, ETag',
+  'Access-Control-Allow-Headers': 'Range, If-Range',
+  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, ETag, X-Linked-Etag, X-Linked-Size',
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
 export function startHubServer(root: string, port = 0): Promise<HubServer> {
+  const faults: Fault[] = [];
+  const log: ServedRequest[] = [];
+  const digests = new Map<string, string>();
+
+  // Takes the first fault of a kind that matches, counting down its uses.
+  const takeFault = <K extends Fault['kind']>(kind: K, path: string, applies: (f: Extract<Fault, { kind: K }>) => boolean = () => true): Extract<Fault, { kind: K }> | undefined => {
+    const index = faults.findIndex((f) => f.kind === kind && path.endsWith(f.path) && applies(f as Extract<Fault, { kind: K }>));
+    if (index < 0) return undefined;
+    const fault = faults[index] as Extract<Fault, { kind: K }>;
+    if (fault.times !== undefined && --fault.times <= 0) faults.splice(index, 1);
+    return fault;
+  };
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = normalize(join(root, decodeURIComponent(url.pathname)));
+    const method = req.method ?? 'GET';
+    const entry: ServedRequest = { method, path: decodeURIComponent(url.pathname), range: req.headers.range ?? null, status: 0, bytes: 0 };
+    log.push(entry);
+    if (method === 'OPTIONS') {
+      entry.status = 204;
+      res.writeHead(204, { ...CROSS_ORIGIN, 'Access-Control-Allow-Methods': 'GET, HEAD' }).end();
+      return;
+    }
+    const path = normalize(join(root, entry.path));
     let size: number;
     let mtimeMs: number;
     try {
@@ -29,23 +81,43 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       if (!stat.isFile()) throw new Error('not a file');
       ({ size, mtimeMs } = stat);
     } catch {
+      entry.status = 404;
       res.writeHead(404, { ...CROSS_ORIGIN, 'Content-Type': 'text/plain' }).end('Entry not found');
+      return;
+    }
+    const statusFault = takeFault('status', entry.path, (f) => !f.ranged || (method === 'GET' && req.headers.range !== undefined));
+    if (statusFault) {
+      entry.status = statusFault.status;
+      res.writeHead(statusFault.status, { ...CROSS_ORIGIN, 'Content-Type': 'text/plain' }).end();
       return;
     }
     const headers: Record<string, string | number> = {
       'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
       'Accept-Ranges': 'bytes',
-      ETag: `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`,
       ...CROSS_ORIGIN,
     };
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    if (isWeightFile(path)) {
+      // LFS files: the ETag is the content's SHA-256, as on the hub.
+      const key = `${path}:${size}:${mtimeMs}`;
+      let digest = digests.get(key);
+      if (!digest) digests.set(key, (digest = sha256File(path)));
+      headers['ETag'] = `"${digest}"`;
+      headers['X-Linked-Etag'] = `"${digest}"`;
+      headers['X-Linked-Size'] = size;
+    } else {
+      headers['ETag'] = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
+    }
     let start = 0;
     let end = size - 1;
     let status = 200;
-    if (range && (range[1] || range[2])) {
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    const ifRange = req.headers['if-range'];
+    const rangeApplies = range && (range[1] || range[2]) && (!ifRange || ifRange === headers['ETag']);
+    if (rangeApplies && !takeFault('ignore-range', entry.path)) {
       start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
       end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
       if (start >= size || start > end) {
+        entry.status = 416;
         res.writeHead(416, { ...CROSS_ORIGIN, 'Content-Range': `bytes */${size}` }).end();
         return;
       }
@@ -53,9 +125,17 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     }
     headers['Content-Length'] = end - start + 1;
+    entry.status = status;
     res.writeHead(status, headers);
-    if (req.method === 'HEAD' || size === 0) res.end();
-    else createReadStream(path, { start, end }).pipe(res);
+    if (method === 'HEAD' || size === 0) {
+      res.end();
+      return;
+    }
+    void sendBody(res, path, start, end, entry, {
+      drop: takeFault('drop', entry.path),
+      corrupt: takeFault('corrupt', entry.path),
+      slow: takeFault('slow', entry.path),
+    });
   });
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => {
@@ -63,8 +143,68 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       const actual = typeof address === 'object' && address ? address.port : port;
       resolve({
         url: `http://localhost:${actual}/`,
-        close: () => new Promise((done) => server.close(() => done())),
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+        faults,
+        log,
+        bytesServed: (suffix) => log.filter((r) => r.path.endsWith(suffix)).reduce((sum, r) => sum + r.bytes, 0),
       });
     });
   });
+}
+
+interface BodyFaults {
+  drop: Extract<Fault, { kind: 'drop' }> | undefined;
+  corrupt: Extract<Fault, { kind: 'corrupt' }> | undefined;
+  slow: Extract<Fault, { kind: 'slow' }> | undefined;
+}
+
+async function sendBody(res: ServerResponse, path: string, start: number, end: number, entry: ServedRequest, faults: BodyFaults): Promise<void> {
+  let offset = start;
+  const stream = createReadStream(path, { start, end, highWaterMark: 64 * 1024 });
+  res.on('close', () => stream.destroy());
+  try {
+    for await (const data of stream as AsyncIterable<Buffer>) {
+      let piece = data;
+      if (faults.corrupt && faults.corrupt.atByte >= offset && faults.corrupt.atByte < offset + piece.length) {
+        piece = Buffer.from(piece);
+        piece[faults.corrupt.atByte - offset]! ^= 0xff;
+      }
+      const dropAt = faults.drop?.atByte;
+      if (dropAt !== undefined && offset + piece.length > dropAt) {
+        piece = piece.subarray(0, Math.max(0, dropAt - offset));
+        if (piece.length > 0) await write(res, piece);
+        entry.bytes += piece.length;
+        res.socket?.destroy();
+        return;
+      }
+      if (faults.slow) await new Promise((resolve) => setTimeout(resolve, (1000 * piece.length) / faults.slow!.bytesPerSecond));
+      if (res.destroyed) return;
+      await write(res, piece);
+      entry.bytes += piece.length;
+      offset += piece.length;
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
+
+function write(res: ServerResponse, data: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.write(data)) resolve();
+    else res.once('drain', resolve);
+  });
+}
+
+function isWeightFile(path: string): boolean {
+  return /\.onnx(_data(_\d+)?)?$/.test(path);
+}
+
+function sha256File(path: string): string {
+  // Synchronous and cached per file version: the fixtures are tens of MB and the server is for tests.
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }

@@ -2,7 +2,7 @@
 import type { Page } from '@playwright/test';
 import type { EngineClient, GenerateResult } from '../../src/lib/services/engine-client.ts';
 import type { CapabilityReport, EngineStats, GenerateRequest, LoadRequest } from '../../workers/protocol/messages.ts';
-import { HUB_URL, appUrl } from './hub.ts';
+import { HUB_SOURCE, appUrl } from './hub.ts';
 
 type GenerateOptions = Omit<GenerateRequest, 'kind' | 'id'>;
 export interface Generation extends GenerateResult {
@@ -15,11 +15,11 @@ type PageGlobal = { qwenLocal: { engine: EngineClient } };
 export async function openEngine(page: Page, model: string, device: 'webgpu' | 'wasm', dtype = 'q4'): Promise<CapabilityReport> {
   await page.goto(appUrl(model, device, dtype));
   return page.evaluate(
-    async ({ hubUrl, repo, device, dtype }) => {
+    async ({ source, repo, device, dtype }) => {
       const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;
-      return engine.load({ hubUrl, repo, device, dtype: dtype as 'q4' });
+      return engine.load({ source, repo, device, dtype: dtype as 'q4' });
     },
-    { hubUrl: HUB_URL, repo: model, device, dtype },
+    { source: HUB_SOURCE, repo: model, device, dtype },
   );
 }
 

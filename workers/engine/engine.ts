@@ -4,10 +4,11 @@ import { EngineError, toErrorShape } from '../protocol/errors.ts';
 import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype } from '../protocol/messages.ts';
 import { Decoder } from './decoder.ts';
 import { chooseDevice, liveGpuBuffers, type DeviceChoice } from './gpu-device.ts';
-import { fetchModelFiles } from './hub-files.ts';
 import { KvCache } from './kv-cache.ts';
 import { createSession, readGraphContract } from './ort-session.ts';
-import { PromptEncoder, loadTokenizer } from './prompt-encoder.ts';
+import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
+import { ensureModel } from '../store/model-download.ts';
+import { readModel } from '../store/model-reader.ts';
 import { ModelSession } from './session.ts';
 import type { ort } from './ort-env.ts';
 
@@ -25,6 +26,8 @@ export class Engine {
   /** The choice for WebGPU loads (WASM where there is no adapter): made once, one device per worker. */
   #gpuChoice: DeviceChoice | null = null;
   readonly #aborted = new Set<string>();
+  /** Running loads by request id, so an abort can stop a download. */
+  readonly #loads = new Map<string, AbortController>();
   #served = 0;
 
   constructor(emit: (event: EngineEvent) => void) {
@@ -35,6 +38,7 @@ export class Engine {
     switch (request.kind) {
       case 'abort':
         this.#aborted.add(request.target);
+        this.#loads.get(request.target)?.abort();
         return;
       case 'stats':
         this.#emit({
@@ -49,8 +53,11 @@ export class Engine {
           },
         });
         return;
-      case 'load':
-        return this.#enqueue(request.id, () => this.#load(request));
+      case 'load': {
+        const controller = new AbortController();
+        this.#loads.set(request.id, controller);
+        return this.#enqueue(request.id, () => this.#load(request, controller.signal).finally(() => this.#loads.delete(request.id)));
+      }
       case 'generate':
         return this.#enqueue(request.id, () => this.#generate(request));
       case 'unload':
@@ -78,25 +85,35 @@ export class Engine {
     });
   }
 
-  async #load(request: LoadRequest): Promise<void> {
+  async #load(request: LoadRequest, signal: AbortSignal): Promise<void> {
     await this.#unload();
     const started = performance.now();
     const choice = request.device === 'wasm' ? await chooseDevice('wasm') : (this.#gpuChoice ??= await chooseDevice(request.device));
     const { dtype, notes } = chooseDtype(request.dtype, choice);
-    let totalDone = 0;
-    const done = new Map<string, number>();
-    const files = await fetchModelFiles({ hubUrl: request.hubUrl, repo: request.repo, dtype }, (p) => {
-      totalDone += p.bytesDone - (done.get(p.file) ?? 0);
-      done.set(p.file, p.bytesDone);
-      this.#emit({ kind: 'progress', id: request.id, ...p, totalDone });
+    const { id, repo, source, chunkBytes } = request;
+    const origin = self.location.origin;
+    const { model: stored, addedBytes: downloadedBytes } = await ensureModel({ repo, dtype, source, origin, chunkBytes, signal }, (p) =>
+      this.#emit({ kind: 'progress', id, phase: 'download', ...p }),
+    );
+    if (signal.aborted) throw new EngineError('aborted', 'The load was stopped.');
+    let lastVerify = 0;
+    const { files, repairedChunks } = await readModel(stored, {
+      origin,
+      onProgress: (bytesDone, bytesTotal) => {
+        if (bytesDone < bytesTotal && performance.now() - lastVerify < 100) return;
+        lastVerify = performance.now();
+        this.#emit({ kind: 'progress', id, phase: 'verify', bytesDone, bytesTotal });
+      },
     });
-    const tokenizer = await loadTokenizer(request.hubUrl, request.repo);
+    const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
+    this.#emit({ kind: 'progress', id, phase: 'compile' });
     const ortSession = await createSession(files, choice);
     const contract = readGraphContract(ortSession, files.config);
     const cache = new KvCache(contract, choice.gpu);
     const decoder = new Decoder(ortSession, contract);
     const session = new ModelSession({ decoder, cache, encoder: new PromptEncoder(tokenizer), contract, generationConfig: files.generationConfig });
     const loadMs = performance.now() - started;
+    this.#emit({ kind: 'progress', id, phase: 'warmup' });
     // Warm-up: a prefill and a decode step compile the shaders before the first user token.
     await decoder.prefill([0, 1], cache);
     await decoder.step([2], cache);
@@ -114,6 +131,8 @@ export class Engine {
       hasPositionIds: contract.hasPositionIds,
       loadMs,
       warmupMs: performance.now() - started - loadMs,
+      downloadedBytes,
+      repairedChunks,
     };
     this.#loaded = { session, ortSession, choice, report };
     this.#emit({ kind: 'loaded', id: request.id, report });

@@ -4,7 +4,7 @@
 import { ort } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
-import type { ModelFiles } from './hub-files.ts';
+import type { ModelFiles } from '../store/model-reader.ts';
 
 export interface GraphContract {
   layers: number;

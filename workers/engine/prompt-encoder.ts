@@ -2,7 +2,7 @@
 // template. It remembers the ids of the answers this engine generated, so a later prompt that
 // quotes an answer back gets the very ids the KV cache holds (re-tokenizing generated text need
 // not give the same ids) and the whole earlier conversation is reused.
-import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { PreTrainedTokenizer, Qwen2Tokenizer } from '@huggingface/transformers';
 import type { GenerateInput } from '../protocol/messages.ts';
 
 const MEMORY_ANSWERS = 32;
@@ -12,10 +12,11 @@ interface Answer {
   ids: readonly number[];
 }
 
-export async function loadTokenizer(hubUrl: string, repo: string): Promise<PreTrainedTokenizer> {
-  env.allowLocalModels = false;
-  env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
-  return AutoTokenizer.from_pretrained(repo);
+/** The tokenizer from the model's stored tokenizer.json and tokenizer_config.json (no network),
+ * of the class the config names, as AutoTokenizer would pick it. */
+export function createTokenizer(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>): PreTrainedTokenizer {
+  const name = String(tokenizerConfig['tokenizer_class'] ?? '').replace(/Fast$/, '');
+  return name === 'Qwen2Tokenizer' ? new Qwen2Tokenizer(tokenizerJson, tokenizerConfig) : new PreTrainedTokenizer(tokenizerJson, tokenizerConfig);
 }
 
 export class PromptEncoder {

@@ -5,6 +5,8 @@ export type EngineErrorCode =
   | 'model_not_loaded'
   | 'model_files_invalid'
   | 'model_fetch_failed'
+  | 'model_corrupt'
+  | 'storage_quota'
   | 'webgpu_unavailable'
   | 'out_of_memory'
   | 'context_length_exceeded'

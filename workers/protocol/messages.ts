@@ -1,5 +1,7 @@
 // The contract between the UI thread and the engine worker: one discriminated union each way.
 // Every request carries an id; every event names the request it answers.
+import type { DownloadProgress } from '../store/progress.ts';
+import type { ModelSource } from '../store/sources.ts';
 import type { EngineErrorShape } from './errors.ts';
 
 export type Device = 'webgpu' | 'wasm';
@@ -25,11 +27,13 @@ export interface SamplingOptions {
 export interface LoadRequest {
   kind: 'load';
   id: string;
-  /** Model host with the hub's URL layout, e.g. https://huggingface.co or a mirror. */
-  hubUrl: string;
+  /** Where to download from when the model is not stored yet (Hugging Face, a mirror, ModelScope, this site). */
+  source: ModelSource;
   repo: string;
   dtype?: ModelDtype;
   device?: Device;
+  /** Bytes per stored chunk for a new download (default 32 MiB); tests use small chunks. */
+  chunkBytes?: number;
 }
 
 export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };
@@ -49,7 +53,7 @@ export interface GenerateRequest {
 export interface AbortRequest {
   kind: 'abort';
   id: string;
-  /** The generate request to stop. */
+  /** The generate or load request to stop (a stopped download resumes on the next load). */
   target: string;
 }
 
@@ -80,6 +84,10 @@ export interface CapabilityReport {
   hasPositionIds: boolean;
   loadMs: number;
   warmupMs: number;
+  /** Bytes this load added to the store (0 when the model was already stored). */
+  downloadedBytes: number;
+  /** Stored chunks that failed their checksum and were downloaded again. */
+  repairedChunks: number;
 }
 
 export interface GenerationStats {
@@ -102,15 +110,14 @@ export interface EngineStats {
   requestsServed: number;
 }
 
-export interface ProgressEvent {
-  kind: 'progress';
-  id: string;
-  file: string;
-  bytesDone: number;
-  bytesTotal: number | null;
-  /** Bytes of all the model's files so far. */
-  totalDone: number;
-}
+/** What a load is doing: downloading, checking the stored chunks, compiling the graph, warming up. */
+export type LoadPhase = 'download' | 'verify' | 'compile' | 'warmup';
+
+export type ProgressEvent = { kind: 'progress'; id: string } & (
+  | ({ phase: 'download' } & DownloadProgress)
+  | { phase: 'verify'; bytesDone: number; bytesTotal: number }
+  | { phase: 'compile' | 'warmup' }
+);
 
 export interface LoadedEvent {
   kind: 'loaded';

@@ -32,10 +32,14 @@ export class EngineClient {
     this.#worker.onmessage = (message: MessageEvent<EngineEvent>) => this.#receive(message.data);
   }
 
-  load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void): Promise<CapabilityReport> {
-    return this.#call({ kind: 'load', id: newId(), ...options }, (e) => e.kind === 'progress' && onProgress?.(e)).then(
-      (e) => (e as Extract<EngineEvent, { kind: 'loaded' }>).report,
-    );
+  /** Downloads the model if it is not stored yet, then loads it; `signal` stops a download (it resumes next time). */
+  load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void, signal?: AbortSignal): Promise<CapabilityReport> {
+    const id = newId();
+    const onAbort = (): void => this.#post({ kind: 'abort', id: newId(), target: id });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return this.#call({ kind: 'load', id, ...options }, (e) => e.kind === 'progress' && onProgress?.(e))
+      .then((e) => (e as Extract<EngineEvent, { kind: 'loaded' }>).report)
+      .finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
   generate(options: Payload<GenerateRequest>, hooks: { onDelta?: (delta: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult> {

@@ -1,16 +1,16 @@
-// The prompt encoder with the real Qwen2.5 tokenizer (a forged repo served by the local hub).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../../../scripts/hub-server.ts';
-import { HUB_ROOT, fixture, fixtureRepo } from '../../../scripts/forge/fixture-set.ts';
-import { PromptEncoder, loadTokenizer } from '../../../workers/engine/prompt-encoder.ts';
+// The prompt encoder with the real Qwen2.5 tokenizer (the files of a forged repo, as the store hands them over).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, fixtureDir } from '../../../scripts/forge/fixture-set.ts';
+import { PromptEncoder, createTokenizer } from '../../../workers/engine/prompt-encoder.ts';
 
-let hub: HubServer;
 let encoder: PromptEncoder;
-beforeAll(async () => {
-  hub = await startHubServer(HUB_ROOT);
-  encoder = new PromptEncoder(await loadTokenizer(hub.url, fixtureRepo(fixture('optimum-q4'))));
+beforeAll(() => {
+  const dir = fixtureDir(fixture('optimum-q4'));
+  const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+  encoder = new PromptEncoder(createTokenizer(json('tokenizer.json'), json('tokenizer_config.json')));
 });
-afterAll(async () => hub.close());
 
 describe('PromptEncoder', () => {
   it('renders the chat template with the assistant turn opened, and raw completions as they are', () => {

@@ -1,0 +1,212 @@
+// Downloads one model file into IndexedDB chunk by chunk, resumable: every stored chunk is
+// recorded (with its SHA-256 and the whole-file hash state) before the next one starts, so an
+// interruption of any kind, a reload included, costs at most the chunk that was in flight.
+// Resumes ask for the rest with Range + If-Range; a host that ignores Range gets the already
+// stored bytes skipped, and a host whose file changed (new ETag) restarts the file.
+import { EngineError } from '../protocol/errors.ts';
+import { chunkDigest, FileHasher } from './checksums.ts';
+import { abortError, contentRange, request, reportedSize, sleep, TransientError } from './http.ts';
+import { deleteFileChunks, putChunk, putModel } from './idb.ts';
+import { storedBytes, type StoredFile, type StoredModel } from './records.ts';
+
+export interface RetryPolicy {
+  /** Failed attempts in a row (without a new chunk stored) before giving up. */
+  attempts: number;
+  baseDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000 };
+
+export interface FileDownload {
+  model: StoredModel;
+  file: StoredFile;
+  url: string;
+  retry: RetryPolicy;
+  signal?: AbortSignal;
+  /** Bytes of this file in hand so far (stored plus the chunk being filled). */
+  onBytes: (bytesDone: number) => void;
+}
+
+export async function downloadFile(job: FileDownload): Promise<void> {
+  const { file, retry, signal } = job;
+  let failures = 0;
+  while (!file.complete) {
+    if (signal?.aborted) throw abortError();
+    const before = file.chunks.length;
+    try {
+      await fetchRest(job);
+    } catch (error) {
+      if (!(error instanceof TransientError)) throw error;
+      if (file.chunks.length > before) failures = 0;
+      if (++failures > retry.attempts) {
+        throw new EngineError(
+          'model_fetch_failed',
+          `The download of ${file.path} keeps failing (${error.message}). What is stored is kept: load the model again to resume, or pick another model source.`,
+          { file: file.path },
+        );
+      }
+      await sleep(retry.baseDelayMs * 2 ** (failures - 1), signal);
+    }
+  }
+}
+
+/** Stores `bytes` (a whole small file fetched earlier) as this file's content. */
+export async function storeWholeFile(model: StoredModel, file: StoredFile, bytes: Uint8Array): Promise<void> {
+  const hasher = await FileHasher.open(null);
+  let start = 0;
+  do {
+    await storeChunk(model, file, hasher, bytes.subarray(start, start + model.chunkBytes));
+    start += model.chunkBytes;
+  } while (start < bytes.byteLength);
+  await finishFile(model, file, hasher);
+}
+
+async function fetchRest(job: FileDownload): Promise<void> {
+  const { model, file, url, signal } = job;
+  const start = storedBytes(file, model.chunkBytes);
+  const headers: Record<string, string> = {};
+  if (start > 0) {
+    headers['Range'] = `bytes=${start}-`;
+    // A strong ETag lets the host send the whole new file instead of a range of a changed one.
+    if (file.etag && !file.etag.startsWith('W/')) headers['If-Range'] = file.etag;
+  }
+  const response = await request({ url, file: file.path, headers, signal });
+  if (response.status === 416) {
+    await response.body?.cancel();
+    // Nothing left to send: either all is stored, or the file shrank and must start over.
+    await restartFile(model, file, file.size);
+    throw new TransientError(`${file.path} changed on the host (416 for a resume)`);
+  }
+  let skip = 0;
+  const etag = response.headers.get('ETag');
+  if (response.status === 206) {
+    const range = contentRange(response);
+    if (range?.start !== start || (range.total !== null && range.total !== file.size)) {
+      await response.body?.cancel();
+      await restartFile(model, file, range?.total ?? file.size);
+      throw new TransientError(`${file.path} changed on the host (unexpected Content-Range)`);
+    }
+  } else if (start > 0) {
+    const size = reportedSize(response);
+    if ((file.etag && etag && etag !== file.etag) || (size !== null && size !== file.size)) {
+      // The whole file again because it changed: the stored part belongs to the old version.
+      await restartFile(model, file, size ?? file.size, etag);
+    } else {
+      skip = start; // the host ignores Range: read past what is stored
+    }
+  }
+  await streamIntoChunks(job, response, skip);
+}
+
+async function streamIntoChunks(job: FileDownload, response: Response, skip: number): Promise<void> {
+  const { model, file, signal } = job;
+  const hasher = await FileHasher.open(file.hashState);
+  const buffer = new Uint8Array(Math.min(model.chunkBytes, file.size - storedBytes(file, model.chunkBytes)));
+  let filled = 0;
+  const reader = response.body!.getReader();
+  const stop = (): void => void reader.cancel().catch(() => undefined);
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (signal?.aborted) throw abortError();
+        throw new TransientError(`the connection dropped during ${file.path}: ${String(error)}`);
+      }
+      if (signal?.aborted) throw abortError();
+      if (result.done) break;
+      let value = result.value;
+      if (skip > 0) {
+        const dropped = Math.min(skip, value.byteLength);
+        skip -= dropped;
+        value = value.subarray(dropped);
+      }
+      while (value.byteLength > 0) {
+        const room = buffer.byteLength - filled;
+        if (room === 0) throw new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
+        const take = Math.min(room, value.byteLength);
+        buffer.set(value.subarray(0, take), filled);
+        filled += take;
+        value = value.subarray(take);
+        if (filled === buffer.byteLength) {
+          await storeChunk(model, file, hasher, buffer);
+          filled = 0;
+          const left = file.size - storedBytes(file, model.chunkBytes);
+          if (left === 0 && value.byteLength > 0) throw new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
+          if (left < buffer.byteLength) return void (await finishAfterShortTail(job, reader, hasher, left));
+        }
+      }
+      job.onBytes(storedBytes(file, model.chunkBytes) + filled);
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    stop(); // frees the connection when we return early; a no-op once the body is read
+  }
+  if (storedBytes(file, model.chunkBytes) < file.size) {
+    throw new TransientError(`the host ended ${file.path} early, at ${storedBytes(file, model.chunkBytes) + filled} of ${file.size} bytes`);
+  }
+  await finishFile(model, file, hasher);
+}
+
+// The last chunk is shorter than the others: read it into a buffer of its own size.
+async function finishAfterShortTail(job: FileDownload, reader: ReadableStreamDefaultReader<Uint8Array>, hasher: FileHasher, left: number): Promise<void> {
+  const { model, file } = job;
+  if (left > 0) {
+    const tail = new Uint8Array(left);
+    let filled = 0;
+    while (filled < left) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (job.signal?.aborted) throw abortError();
+        throw new TransientError(`the connection dropped during ${file.path}: ${String(error)}`);
+      }
+      if (result.done) throw new TransientError(`the host ended ${file.path} early`);
+      if (filled + result.value.byteLength > left) throw new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
+      tail.set(result.value, filled);
+      filled += result.value.byteLength;
+      job.onBytes(storedBytes(file, model.chunkBytes) + filled);
+    }
+    await storeChunk(model, file, hasher, tail);
+  }
+  job.onBytes(file.size);
+  await finishFile(model, file, hasher);
+}
+
+async function storeChunk(model: StoredModel, file: StoredFile, hasher: FileHasher, bytes: Uint8Array): Promise<void> {
+  const digest = await chunkDigest(bytes);
+  hasher.update(bytes);
+  // The Blob copies the bytes, so the caller may refill its buffer at once.
+  await putChunk(model.key, file.path, file.chunks.length, new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  file.chunks.push(digest);
+  file.hashState = hasher.save();
+  await putModel(model);
+}
+
+async function finishFile(model: StoredModel, file: StoredFile, hasher: FileHasher): Promise<void> {
+  const digest = hasher.hex();
+  if (file.sha256 && digest !== file.sha256) {
+    await restartFile(model, file, file.size);
+    throw new EngineError(
+      'model_corrupt',
+      `${file.path} arrived damaged: its SHA-256 does not match the one the host publishes. The damaged copy was deleted; load again to download it anew, or pick another model source.`,
+      { file: file.path, expected: file.sha256, actual: digest },
+    );
+  }
+  file.complete = true;
+  file.hashState = null;
+  await putModel(model);
+}
+
+async function restartFile(model: StoredModel, file: StoredFile, size: number, etag?: string | null): Promise<void> {
+  file.size = size;
+  if (etag !== undefined) file.etag = etag;
+  file.chunks = [];
+  file.hashState = null;
+  file.complete = false;
+  await putModel(model);
+  await deleteFileChunks(model.key, file.path);
+}

@@ -1,0 +1,180 @@
+// Makes a model "ready" in the store: plans its files (the small JSONs fetched to memory, the
+// weights' sizes and checksums from HEAD), checks the quota before writing a byte, downloads
+// what is missing (resuming a partial download), and marks the model ready only when every
+// file is complete and verified. A quota failure mid-way deletes what was written.
+import { EngineError } from '../protocol/errors.ts';
+import type { ModelDtype } from '../protocol/messages.ts';
+import { sha256FromEtag } from './checksums.ts';
+import { DEFAULT_RETRY, downloadFile, storeWholeFile, type RetryPolicy } from './file-download.ts';
+import { abortError, request, reportedSize, TransientError } from './http.ts';
+import { deleteModel, getModel, putModel } from './idb.ts';
+import { METADATA_FILES, OPTIONAL_FILES, weightFiles } from './model-files.ts';
+import { ProgressTracker, type DownloadProgress } from './progress.ts';
+import { checkQuota, isQuotaError, quotaExceeded } from './quota.ts';
+import { modelKey, storedBytes, type StoredFile, type StoredModel } from './records.ts';
+import { fileUrl, sourceHost, type ModelSource } from './sources.ts';
+
+/** Tens of MB: small enough to buffer, large enough that IndexedDB writes stay efficient. */
+export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
+
+export interface ModelRequest {
+  repo: string;
+  dtype: ModelDtype;
+  source: ModelSource;
+  /** The app's origin, for sources given as a path (/models/...). */
+  origin: string;
+  chunkBytes?: number;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
+}
+
+export interface EnsuredModel {
+  model: StoredModel;
+  /** Bytes this call added to the store (0 when the model was ready). */
+  addedBytes: number;
+}
+
+/** The stored model, downloading what is missing; no network at all when it is already ready. */
+export async function ensureModel(req: ModelRequest, onProgress: (p: DownloadProgress) => void): Promise<EnsuredModel> {
+  const key = modelKey(req.repo, req.dtype);
+  const ready = await getModel(key);
+  if (ready?.state === 'ready') return { model: ready, addedBytes: 0 };
+  // One writer per model across tabs: a second tab waits, then finds it ready.
+  return withLock(`qwen-local-store:${key}`, async () => {
+    const existing = await getModel(key);
+    if (existing?.state === 'ready') return { model: existing, addedBytes: 0 };
+    try {
+      return await download(req, key, existing, onProgress);
+    } catch (error) {
+      if (!isQuotaError(error)) throw error;
+      await deleteModel(key);
+      throw quotaExceeded(`${req.repo} (${req.dtype})`, error);
+    }
+  });
+}
+
+async function download(req: ModelRequest, key: string, existing: StoredModel | undefined, onProgress: (p: DownloadProgress) => void): Promise<EnsuredModel> {
+  const url = (file: string): string => fileUrl(req.source, req.repo, file, req.origin);
+  const retry = req.retry ?? DEFAULT_RETRY;
+  const metadata = existing ? new Map<string, Uint8Array>() : await fetchMetadata(req, url, retry);
+  const model = existing ?? (await plan(req, key, metadata, url, retry));
+  model.source = req.source;
+  const left = model.files.reduce((sum, f) => sum + (f.complete ? 0 : f.size - storedBytes(f, model.chunkBytes)), 0);
+  await checkQuota(left, `${req.repo} (${req.dtype})`);
+  await putModel(model);
+
+  const tracker = new ProgressTracker(model.files.reduce((sum, f) => sum + f.size, 0), onProgress);
+  for (const file of model.files) tracker.seed(file.path, file.complete ? file.size : storedBytes(file, model.chunkBytes));
+  const before = tracker.totalDone;
+  for (const file of model.files) {
+    if (file.complete) continue;
+    const bytes = metadata.get(file.path);
+    if (bytes) await storeWholeFile(model, file, bytes);
+    else await downloadFile({ model, file, url: url(file.path), retry, signal: req.signal, onBytes: (done) => tracker.update(file.path, done, file.size) });
+    tracker.update(file.path, file.size, file.size);
+  }
+  model.state = 'ready';
+  model.completedAt = Date.now();
+  await putModel(model);
+  return { model, addedBytes: tracker.totalDone - before };
+}
+
+// The JSON files, whole, into memory: config.json names the weight files, and nothing is
+// written before the quota check.
+async function fetchMetadata(req: ModelRequest, url: (file: string) => string, retry: RetryPolicy): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const file of METADATA_FILES) {
+    const bytes = await withRetry(retry, req, async () => {
+      try {
+        const response = await request({ url: url(file), file, signal: req.signal });
+        return await readAll(response, file);
+      } catch (error) {
+        if (error instanceof EngineError && error.detail?.['status'] === 404 && OPTIONAL_FILES.includes(file)) return null;
+        throw error;
+      }
+    });
+    if (bytes) files.set(file, bytes);
+  }
+  return files;
+}
+
+async function plan(req: ModelRequest, key: string, metadata: Map<string, Uint8Array>, url: (file: string) => string, retry: RetryPolicy): Promise<StoredModel> {
+  const config = parseConfig(metadata.get('config.json')!, req.repo);
+  const files: StoredFile[] = [...metadata].map(([path, bytes]) => newFile(path, bytes.byteLength, null, null));
+  for (const path of weightFiles(config, req.dtype)) {
+    files.push(await withRetry(retry, req, () => describeFile(url(path), path, req.signal)));
+  }
+  return {
+    key,
+    repo: req.repo,
+    dtype: req.dtype,
+    source: req.source,
+    chunkBytes: req.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    files,
+    state: 'downloading',
+    startedAt: Date.now(),
+    completedAt: null,
+  };
+}
+
+// Size, ETag and published SHA-256 of a weight file, from HEAD (a one-byte range where HEAD
+// gives no length).
+async function describeFile(url: string, path: string, signal?: AbortSignal): Promise<StoredFile> {
+  let response = await request({ url, file: path, method: 'HEAD', signal });
+  let size = reportedSize(response);
+  if (size === null) {
+    response = await request({ url, file: path, headers: { Range: 'bytes=0-0' }, signal });
+    await response.body?.cancel();
+    size = reportedSize(response);
+  }
+  if (size === null) throw new EngineError('model_fetch_failed', `The model host does not say how large ${path} is, so it cannot be downloaded safely.`, { url });
+  const etag = response.headers.get('ETag');
+  const sha256 = sha256FromEtag(response.headers.get('X-Linked-Etag')) ?? sha256FromEtag(etag);
+  return newFile(path, size, etag, sha256);
+}
+
+async function readAll(response: Response, file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw new TransientError(`the connection dropped during ${file}: ${String(error)}`);
+  }
+}
+
+function newFile(path: string, size: number, etag: string | null, sha256: string | null): StoredFile {
+  return { path, size, etag, sha256, chunks: [], hashState: null, complete: false };
+}
+
+function parseConfig(bytes: Uint8Array, repo: string): Record<string, unknown> {
+  try {
+    const config: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof config === 'object' && config !== null) return config as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new EngineError('model_files_invalid', `config.json of ${repo} is not valid JSON: the repository is not a compatible model, or the host served an error page.`, { repo });
+}
+
+async function withRetry<T>(retry: RetryPolicy, req: ModelRequest, run: () => Promise<T>): Promise<T> {
+  for (let failures = 1; ; failures++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof TransientError)) throw error;
+      if (failures > retry.attempts) {
+        throw new EngineError(
+          'model_fetch_failed',
+          `Could not download ${req.repo} from ${sourceHost(req.source, req.origin)} (${error.message}). Check the connection, or pick another model source (e.g. the hf-mirror.com mirror or ModelScope) in settings.`,
+          { repo: req.repo },
+        );
+      }
+      if (req.signal?.aborted) throw abortError();
+      await new Promise((resolve) => setTimeout(resolve, retry.baseDelayMs * 2 ** (failures - 1)));
+    }
+  }
+}
+
+function withLock<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  return locks ? (locks.request(name, run) as Promise<T>) : run();
+}

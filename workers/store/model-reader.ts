@@ -1,0 +1,137 @@
+// Reads a ready model out of the store for the engine, checking every chunk against the SHA-256
+// recorded when it was downloaded. A damaged or missing chunk is fetched again (that chunk only,
+// by Range) and checked against the same digest; bad bytes are never handed on. The graph file
+// is assembled in one buffer (onnxruntime-web takes bytes); external data stays a Blob made of
+// the stored chunk Blobs, which Chrome keeps on disk.
+import { EngineError } from '../protocol/errors.ts';
+import { chunkDigest } from './checksums.ts';
+import { request, TransientError } from './http.ts';
+import { deleteModel, getChunk, putChunk } from './idb.ts';
+import { modelFileName } from './model-files.ts';
+import type { StoredFile, StoredModel } from './records.ts';
+import { fileUrl } from './sources.ts';
+
+export interface ModelFiles {
+  config: Record<string, unknown>;
+  generationConfig: Record<string, unknown>;
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  fileName: string;
+  model: Uint8Array;
+  externalData: { path: string; data: Blob }[];
+}
+
+export interface ReadOptions {
+  origin: string;
+  /** Bytes checked so far, of all the model's bytes. */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface ReadReport {
+  files: ModelFiles;
+  /** Chunks that failed their check and were downloaded again. */
+  repairedChunks: number;
+}
+
+export async function readModel(model: StoredModel, options: ReadOptions): Promise<ReadReport> {
+  if (model.state !== 'ready') throw new EngineError('model_files_invalid', `${model.repo} is not completely downloaded yet.`, { repo: model.repo });
+  const total = model.files.reduce((sum, f) => sum + f.size, 0);
+  let done = 0;
+  let repairedChunks = 0;
+  const read = async (file: StoredFile, into?: Uint8Array): Promise<Blob[]> => {
+    const blobs: Blob[] = [];
+    for (let index = 0; index < file.chunks.length; index++) {
+      const checked = await checkedChunk(model, file, index, options.origin);
+      if (checked.repaired) repairedChunks++;
+      into?.set(checked.bytes, index * model.chunkBytes);
+      blobs.push(checked.blob);
+      done += checked.bytes.byteLength;
+      options.onProgress?.(done, total);
+    }
+    return blobs;
+  };
+  const json = async (path: string): Promise<Record<string, unknown> | null> => {
+    const file = model.files.find((f) => f.path === path);
+    if (!file) return null;
+    const text = await new Blob(await read(file)).text();
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new EngineError('model_files_invalid', `${path} of ${model.repo} is not valid JSON: the repository is not a compatible model.`, { repo: model.repo, file: path });
+    }
+  };
+  const config = await json('config.json');
+  const tokenizerJson = await json('tokenizer.json');
+  const tokenizerConfig = await json('tokenizer_config.json');
+  if (!config || !tokenizerJson || !tokenizerConfig) throw new EngineError('model_files_invalid', `The stored copy of ${model.repo} lacks its config or tokenizer files. Delete it and download again.`);
+  const generationConfig = (await json('generation_config.json')) ?? {};
+  const fileName = modelFileName(model.dtype);
+  const graphFile = model.files.find((f) => f.path === `onnx/${fileName}`)!;
+  const graph = new Uint8Array(graphFile.size);
+  await read(graphFile, graph);
+  const externalData: { path: string; data: Blob }[] = [];
+  for (const file of model.files) {
+    if (!file.path.startsWith(`onnx/${fileName}_data`)) continue;
+    externalData.push({ path: file.path.slice('onnx/'.length), data: new Blob(await read(file)) });
+  }
+  return { files: { config, generationConfig, tokenizerJson, tokenizerConfig, fileName, model: graph, externalData }, repairedChunks };
+}
+
+async function checkedChunk(model: StoredModel, file: StoredFile, index: number, origin: string): Promise<{ blob: Blob; bytes: Uint8Array; repaired: boolean }> {
+  const expected = file.chunks[index]!;
+  const blob = await getChunk(model.key, file.path, index);
+  if (blob) {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    if ((await chunkDigest(bytes)) === expected) return { blob, bytes, repaired: false };
+  }
+  const bytes = await fetchChunk(model, file, index, origin);
+  if ((await chunkDigest(bytes)) !== expected) {
+    await deleteModel(model.key);
+    throw new EngineError(
+      'model_corrupt',
+      `${file.path} of ${model.repo} changed on the model host since it was downloaded, so the stored copy cannot be repaired. It was deleted: load the model again to download the current version.`,
+      { repo: model.repo, file: file.path },
+    );
+  }
+  const repaired = new Blob([bytes as Uint8Array<ArrayBuffer>]);
+  await putChunk(model.key, file.path, index, repaired);
+  return { blob: repaired, bytes, repaired: true };
+}
+
+// One chunk's bytes from the host: a Range request, or the stream skipped up to it where the
+// host ignores Range.
+async function fetchChunk(model: StoredModel, file: StoredFile, index: number, origin: string): Promise<Uint8Array> {
+  const start = index * model.chunkBytes;
+  const length = Math.min(model.chunkBytes, file.size - start);
+  const damaged = (): EngineError =>
+    new EngineError(
+      'model_corrupt',
+      `Part ${index + 1} of ${file.chunks.length} of the stored ${file.path} (${model.repo}) is damaged and the model host cannot be reached to repair it. Connect to the network and load again: only the damaged part is downloaded.`,
+      { repo: model.repo, file: file.path, chunk: index },
+    );
+  try {
+    const headers: Record<string, string> = { Range: `bytes=${start}-${start + length - 1}` };
+    if (file.etag && !file.etag.startsWith('W/')) headers['If-Range'] = file.etag;
+    const response = await request({ url: fileUrl(model.source, model.repo, file.path, origin), file: file.path, headers });
+    if (response.status !== 200 && response.status !== 206) throw new TransientError(`status ${response.status}`);
+    const out = new Uint8Array(length);
+    let skip = response.status === 206 ? 0 : start;
+    let filled = 0;
+    const reader = response.body!.getReader();
+    while (filled < length) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const from = Math.min(skip, value.byteLength);
+      skip -= from;
+      const take = Math.min(value.byteLength - from, length - filled);
+      out.set(value.subarray(from, from + take), filled);
+      filled += take;
+    }
+    await reader.cancel();
+    if (filled < length) throw new TransientError('short read');
+    return out;
+  } catch (error) {
+    if (error instanceof EngineError && error.code !== 'model_fetch_failed') throw error;
+    throw damaged();
+  }
+}

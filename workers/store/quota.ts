@@ -1,0 +1,37 @@
+// Checks free storage before a download writes anything, so a model that cannot fit is refused
+// with the figures instead of failing half-way. navigator.storage.estimate() is per origin.
+import { EngineError } from '../protocol/errors.ts';
+
+/** Throws storage_quota when `neededBytes` more will not fit. Skipped where the API is missing. */
+export async function checkQuota(neededBytes: number, what: string): Promise<void> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (!storage?.estimate) return;
+  const { quota, usage } = await storage.estimate();
+  if (quota === undefined || usage === undefined) return;
+  const available = quota - usage;
+  if (neededBytes > available) {
+    throw new EngineError(
+      'storage_quota',
+      `Not enough storage for ${what}: it needs ${formatBytes(neededBytes)} but the browser allows this site only ${formatBytes(Math.max(0, available))} more. Delete stored models you no longer use, or free disk space, then try again.`,
+      { neededBytes, availableBytes: available, quotaBytes: quota, usageBytes: usage },
+    );
+  }
+}
+
+export function quotaExceeded(what: string, cause: unknown): EngineError {
+  return new EngineError(
+    'storage_quota',
+    `The browser ran out of storage while saving ${what}. What was written for it has been deleted. Delete stored models you no longer use, or free disk space, then try again.`,
+    { cause: String(cause) },
+  );
+}
+
+export function isQuotaError(error: unknown): boolean {
+  return error instanceof DOMException && (error.name === 'QuotaExceededError' || /quota/i.test(error.message));
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+  return `${Math.round(bytes / 2 ** 10)} KB`;
+}

@@ -1,0 +1,44 @@
+// What the store keeps about each model: one record per (repo, dtype) with its files, and for
+// each file the checksums that let a later load prove the stored bytes are the downloaded ones.
+import type { ModelDtype } from '../protocol/messages.ts';
+import type { ModelSource } from './sources.ts';
+
+export interface StoredFile {
+  /** Path in the repo, e.g. "onnx/model_q4.onnx". */
+  path: string;
+  size: number;
+  /** The host's ETag at download start; a changed ETag means the file changed and resuming would mix versions. */
+  etag: string | null;
+  /** SHA-256 the host publishes (the hub's LFS ETag / X-Linked-Etag), checked once the file is complete. */
+  sha256: string | null;
+  /** SHA-256 of each stored chunk, in order: every load re-checks them. */
+  chunks: string[];
+  /** The whole-file hash state after the stored chunks (hash-wasm save()), so it survives a reload. */
+  hashState: string | null;
+  complete: boolean;
+}
+
+export interface StoredModel {
+  key: string;
+  repo: string;
+  dtype: ModelDtype;
+  source: ModelSource;
+  chunkBytes: number;
+  files: StoredFile[];
+  /** Only a "ready" model, every file complete and verified, is ever handed to the engine. */
+  state: 'downloading' | 'ready';
+  startedAt: number;
+  completedAt: number | null;
+}
+
+export function modelKey(repo: string, dtype: ModelDtype): string {
+  return `${repo}|${dtype}`;
+}
+
+export function storedBytes(file: StoredFile, chunkBytes: number): number {
+  return Math.min(file.size, file.chunks.length * chunkBytes);
+}
+
+export function modelBytes(model: StoredModel): number {
+  return model.files.reduce((sum, f) => sum + f.size, 0);
+}
