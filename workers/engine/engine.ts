@@ -98,6 +98,7 @@ export class Engine {
     if (signal.aborted) throw new EngineError('aborted', 'The load was stopped.');
     let lastVerify = 0;
     const { files, repairedChunks } = await readModel(stored, {
+      source,
       origin,
       onProgress: (bytesDone, bytesTotal) => {
         if (bytesDone < bytesTotal && performance.now() - lastVerify < 100) return;

@@ -1,8 +1,8 @@
 // Downloads one model file into IndexedDB chunk by chunk, resumable: every stored chunk is
 // recorded (with its SHA-256 and the whole-file hash state) before the next one starts, so an
 // interruption of any kind, a reload included, costs at most the chunk that was in flight.
-// Resumes ask for the rest with Range + If-Range; a host that ignores Range gets the already
-// stored bytes skipped, and a host whose file changed (new ETag) restarts the file.
+// Resumes ask for the rest with Range; a host that ignores Range gets the already stored bytes
+// skipped, and a host whose file changed (new ETag) restarts the file.
 import { EngineError } from '../protocol/errors.ts';
 import { chunkDigest, FileHasher } from './checksums.ts';
 import { abortError, contentRange, request, reportedSize, sleep, TransientError } from './http.ts';
@@ -64,12 +64,9 @@ export async function storeWholeFile(model: StoredModel, file: StoredFile, bytes
 async function fetchRest(job: FileDownload): Promise<void> {
   const { model, file, url, signal } = job;
   const start = storedBytes(file, model.chunkBytes);
-  const headers: Record<string, string> = {};
-  if (start > 0) {
-    headers['Range'] = `bytes=${start}-`;
-    // A strong ETag lets the host send the whole new file instead of a range of a changed one.
-    if (file.etag && !file.etag.startsWith('W/')) headers['If-Range'] = file.etag;
-  }
+  // A plain single Range is CORS-safelisted; If-Range is not and would cost a preflight the hub
+  // may refuse, so a changed file is caught by comparing the answer's ETag instead.
+  const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
   const response = await request({ url, file: file.path, headers, signal });
   if (response.status === 416) {
     await response.body?.cancel();
@@ -79,16 +76,17 @@ async function fetchRest(job: FileDownload): Promise<void> {
   }
   let skip = 0;
   const etag = response.headers.get('ETag');
+  const changed = file.etag !== null && etag !== null && etag !== file.etag;
   if (response.status === 206) {
     const range = contentRange(response);
-    if (range?.start !== start || (range.total !== null && range.total !== file.size)) {
+    if (changed || range?.start !== start || (range.total !== null && range.total !== file.size)) {
       await response.body?.cancel();
-      await restartFile(model, file, range?.total ?? file.size);
-      throw new TransientError(`${file.path} changed on the host (unexpected Content-Range)`);
+      await restartFile(model, file, range?.total ?? file.size, etag);
+      throw new TransientError(`${file.path} changed on the host (new ETag or Content-Range)`);
     }
   } else if (start > 0) {
     const size = reportedSize(response);
-    if ((file.etag && etag && etag !== file.etag) || (size !== null && size !== file.size)) {
+    if (changed || (size !== null && size !== file.size)) {
       // The whole file again because it changed: the stored part belongs to the old version.
       await restartFile(model, file, size ?? file.size, etag);
     } else {

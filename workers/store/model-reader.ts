@@ -9,7 +9,7 @@ import { request, TransientError } from './http.ts';
 import { deleteModel, getChunk, putChunk } from './idb.ts';
 import { modelFileName } from './model-files.ts';
 import type { StoredFile, StoredModel } from './records.ts';
-import { fileUrl } from './sources.ts';
+import { fileUrl, type ModelSource } from './sources.ts';
 
 export interface ModelFiles {
   config: Record<string, unknown>;
@@ -22,6 +22,8 @@ export interface ModelFiles {
 }
 
 export interface ReadOptions {
+  /** Where a damaged chunk is fetched again: the source chosen now, which may not be the one downloaded from. */
+  source: ModelSource;
   origin: string;
   /** Bytes checked so far, of all the model's bytes. */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
@@ -41,7 +43,7 @@ export async function readModel(model: StoredModel, options: ReadOptions): Promi
   const read = async (file: StoredFile, into?: Uint8Array): Promise<Blob[]> => {
     const blobs: Blob[] = [];
     for (let index = 0; index < file.chunks.length; index++) {
-      const checked = await checkedChunk(model, file, index, options.origin);
+      const checked = await checkedChunk(model, file, index, options);
       if (checked.repaired) repairedChunks++;
       into?.set(checked.bytes, index * model.chunkBytes);
       blobs.push(checked.blob);
@@ -77,14 +79,14 @@ export async function readModel(model: StoredModel, options: ReadOptions): Promi
   return { files: { config, generationConfig, tokenizerJson, tokenizerConfig, fileName, model: graph, externalData }, repairedChunks };
 }
 
-async function checkedChunk(model: StoredModel, file: StoredFile, index: number, origin: string): Promise<{ blob: Blob; bytes: Uint8Array; repaired: boolean }> {
+async function checkedChunk(model: StoredModel, file: StoredFile, index: number, options: ReadOptions): Promise<{ blob: Blob; bytes: Uint8Array; repaired: boolean }> {
   const expected = file.chunks[index]!;
   const blob = await getChunk(model.key, file.path, index);
   if (blob) {
     const bytes = new Uint8Array(await blob.arrayBuffer());
     if ((await chunkDigest(bytes)) === expected) return { blob, bytes, repaired: false };
   }
-  const bytes = await fetchChunk(model, file, index, origin);
+  const bytes = await fetchChunk(model, file, index, options);
   if ((await chunkDigest(bytes)) !== expected) {
     await deleteModel(model.key);
     throw new EngineError(
@@ -100,7 +102,7 @@ async function checkedChunk(model: StoredModel, file: StoredFile, index: number,
 
 // One chunk's bytes from the host: a Range request, or the stream skipped up to it where the
 // host ignores Range.
-async function fetchChunk(model: StoredModel, file: StoredFile, index: number, origin: string): Promise<Uint8Array> {
+async function fetchChunk(model: StoredModel, file: StoredFile, index: number, { source, origin }: ReadOptions): Promise<Uint8Array> {
   const start = index * model.chunkBytes;
   const length = Math.min(model.chunkBytes, file.size - start);
   const damaged = (): EngineError =>
@@ -110,9 +112,8 @@ async function fetchChunk(model: StoredModel, file: StoredFile, index: number, o
       { repo: model.repo, file: file.path, chunk: index },
     );
   try {
-    const headers: Record<string, string> = { Range: `bytes=${start}-${start + length - 1}` };
-    if (file.etag && !file.etag.startsWith('W/')) headers['If-Range'] = file.etag;
-    const response = await request({ url: fileUrl(model.source, model.repo, file.path, origin), file: file.path, headers });
+    const headers = { Range: `bytes=${start}-${start + length - 1}` };
+    const response = await request({ url: fileUrl(source, model.repo, file.path, origin), file: file.path, headers });
     if (response.status !== 200 && response.status !== 206) throw new TransientError(`status ${response.status}`);
     const out = new Uint8Array(length);
     let skip = response.status === 206 ? 0 : start;

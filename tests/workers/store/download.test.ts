@@ -6,6 +6,7 @@ import { EngineError } from '../../../workers/protocol/errors.ts';
 import { getChunk, getModel, listModels } from '../../../workers/store/idb.ts';
 import { modelKey } from '../../../workers/store/records.ts';
 import { readModel } from '../../../workers/store/model-reader.ts';
+import { customSource } from '../../../workers/store/sources.ts';
 import { CHUNK, clearStore, ensure, fixtureRepoOf, request, startHub } from './store-harness.ts';
 
 const single = fixtureRepoOf('optimum-q4');
@@ -25,7 +26,7 @@ afterEach(async () => {
 
 async function storedGraph(repo: string): Promise<Uint8Array> {
   const model = await getModel(modelKey(repo, 'q4'));
-  const { files } = await readModel(model!, { origin: 'http://localhost' });
+  const { files } = await readModel(model!, { source: customSource(hub.url), origin: 'http://localhost' });
   return files.model;
 }
 
@@ -133,7 +134,7 @@ describe('model download', () => {
     const weights = model!.files.find((f) => f.path === WEIGHTS)!;
     expect(weights.chunks).toEqual([]);
     expect(await getChunk(model!.key, WEIGHTS, 0)).toBeUndefined();
-    await expect(readModel(model!, { origin: 'http://localhost' })).rejects.toThrow(/not completely downloaded/);
+    await expect(readModel(model!, { source: customSource(hub.url), origin: 'http://localhost' })).rejects.toThrow(/not completely downloaded/);
   });
 
   it('refuses a download that does not fit the quota before writing anything', async () => {

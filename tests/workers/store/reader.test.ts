@@ -35,14 +35,14 @@ describe('model reader', () => {
     const key = modelKey(single.repo, 'q4');
     await flipChunk(key, WEIGHTS, 5);
     hub.log.length = 0;
-    const { files, repairedChunks } = await readModel((await getModel(key))!, { origin: 'http://localhost' });
+    const { files, repairedChunks } = await readModel((await getModel(key))!, { source: customSource(hub.url), origin: 'http://localhost' });
     expect(repairedChunks).toBe(1);
     expect(Buffer.from(files.model).equals(single.bytes(WEIGHTS))).toBe(true);
     expect(hub.log.map((r) => [r.range, r.status])).toEqual([[`bytes=${5 * CHUNK}-${6 * CHUNK - 1}`, 206]]);
     expect(hub.bytesServed(WEIGHTS)).toBe(CHUNK);
     // The repaired chunk is stored: the next read needs no network.
     hub.log.length = 0;
-    expect((await readModel((await getModel(key))!, { origin: 'http://localhost' })).repairedChunks).toBe(0);
+    expect((await readModel((await getModel(key))!, { source: customSource(hub.url), origin: 'http://localhost' })).repairedChunks).toBe(0);
     expect(hub.log).toEqual([]);
   });
 
@@ -51,8 +51,7 @@ describe('model reader', () => {
     const key = modelKey(single.repo, 'q4');
     await flipChunk(key, WEIGHTS, 2);
     const model = (await getModel(key))!;
-    const offline = { ...model, source: customSource('http://localhost:9') };
-    await expect(readModel(offline, { origin: 'http://localhost' })).rejects.toMatchObject({
+    await expect(readModel(model, { source: customSource('http://localhost:9'), origin: 'http://localhost' })).rejects.toMatchObject({
       code: 'model_corrupt',
       message: expect.stringContaining('Part 3 of') as unknown,
     });
@@ -63,7 +62,7 @@ describe('model reader', () => {
     const key = modelKey(single.repo, 'q4');
     await flipChunk(key, WEIGHTS, 1);
     hub.faults.push({ kind: 'corrupt', path: WEIGHTS, atByte: CHUNK + 10 });
-    await expect(readModel((await getModel(key))!, { origin: 'http://localhost' })).rejects.toMatchObject({ code: 'model_corrupt' });
+    await expect(readModel((await getModel(key))!, { source: customSource(hub.url), origin: 'http://localhost' })).rejects.toMatchObject({ code: 'model_corrupt' });
     expect(await getModel(key)).toBeUndefined();
   });
 
@@ -79,7 +78,7 @@ describe('model reader', () => {
       `${WEIGHTS}_data`,
       `${WEIGHTS}_data_1`,
     ]);
-    const { files } = await readModel(model, { origin: 'http://localhost' });
+    const { files } = await readModel(model, { source: customSource(hub.url), origin: 'http://localhost' });
     expect(Buffer.from(files.model).equals(external.bytes(WEIGHTS))).toBe(true);
     expect(files.externalData.map((d) => d.path)).toEqual(['model_q4.onnx_data', 'model_q4.onnx_data_1']);
     for (const { path, data } of files.externalData) {

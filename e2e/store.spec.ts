@@ -1,0 +1,194 @@
+// The model store in Chromium: downloads into IndexedDB that survive cuts and page reloads,
+// damaged bytes caught (from the host and inside IndexedDB), loads with no network at all,
+// quota refusals, an external-data model. A hub of its own injects the network's faults.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page, type Worker } from '@playwright/test';
+import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
+import { startHubServer, type HubServer } from '../scripts/hub-server.ts';
+import { customSource } from '../workers/store/sources.ts';
+import { generate, unloadEngine } from './helpers/engine-page.ts';
+import { TINY_INSTRUCT } from './helpers/hub.ts';
+import { referenceGreedy } from './helpers/reference.ts';
+import { chunkCount, flipStoredChunk, load, startLoad, storedModel, waitForStoredChunks, type LoadOptions } from './helpers/store-page.ts';
+
+const FAULT_HUB_PORT = 8790;
+const CHUNK = 4 * 2 ** 20;
+const WEIGHTS = 'onnx/model_q4.onnx';
+const EXTERNAL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-ExternalData';
+const HELLO = [{ role: 'user' as const, content: 'Hello, how are you?' }];
+const GREEDY = { temperature: 0, repetition_penalty: 1 };
+
+const fileBytes = (repo: string, path: string): Buffer => readFileSync(join(HUB_ROOT, repo, 'resolve', 'main', path));
+const SIZE = fileBytes(TINY_INSTRUCT, WEIGHTS).byteLength;
+const KEY = `${TINY_INSTRUCT}|q4`;
+
+let hub: HubServer;
+test.beforeAll(async () => {
+  hub = await startHubServer(HUB_ROOT, FAULT_HUB_PORT);
+});
+test.afterAll(() => hub.close());
+test.beforeEach(async ({ page }) => {
+  hub.faults.length = 0;
+  hub.log.length = 0;
+  await page.goto('/');
+});
+
+function options(repo = TINY_INSTRUCT): LoadOptions {
+  return { source: customSource(hub.url), repo, dtype: 'q4', device: 'wasm', chunkBytes: CHUNK };
+}
+
+async function expectReferenceAnswer(page: Page, repo = TINY_INSTRUCT): Promise<void> {
+  const result = await generate(page, { input: { mode: 'chat', messages: HELLO }, maxTokens: 8, sampling: GREEDY });
+  expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages: HELLO }, 8));
+}
+
+/** The engine worker, before any load (onnxruntime's own threads start from the same script later). */
+async function engineWorker(page: Page): Promise<Worker> {
+  for (let i = 0; i < 100 && page.workers().length === 0; i++) await page.waitForTimeout(50);
+  const workers = page.workers().filter((w) => w.url().includes('engine.worker'));
+  if (workers.length !== 1) throw new Error(`expected one engine worker, found ${workers.length}`);
+  return workers[0]!;
+}
+
+const weightRequests = (): number => hub.log.filter((r) => r.path.endsWith(WEIGHTS) && r.method === 'GET').length;
+
+// A fast home link. Unthrottled on localhost the host outruns hashing and IndexedDB, and
+// Chromium drops body bytes it had queued but the page had not read when a connection breaks.
+const LINK = { kind: 'slow' as const, path: WEIGHTS, bytesPerSecond: 16 * 2 ** 20 };
+
+test('a download cut in the first chunk, the middle and the last bytes resumes and ends with the exact bytes', async ({ page }) => {
+  const cuts = [100, Math.floor(SIZE / 2), SIZE - 5];
+  for (const atByte of cuts) hub.faults.push({ kind: 'drop', path: WEIGHTS, atByte, times: 1 });
+  hub.faults.push(LINK);
+  const { report, error } = await load(page, options());
+  expect(error).toBeNull();
+  const refetched = hub.bytesServed(WEIGHTS) - SIZE;
+  console.log(`3 cuts in Chromium: ${weightRequests()} requests for the weights, ${refetched} bytes fetched twice (bound ${cuts.length * CHUNK})`);
+  expect(weightRequests()).toBe(4);
+  expect(refetched).toBeLessThanOrEqual(cuts.length * CHUNK);
+  const stored = await storedModel(page, KEY);
+  expect(stored?.state).toBe('ready');
+  // Marked ready only after the whole file's SHA-256 matched the host's: the bytes are identical.
+  expect(stored?.files.find((f) => f.path === WEIGHTS)?.sha256).toBe(createHash('sha256').update(fileBytes(TINY_INSTRUCT, WEIGHTS)).digest('hex'));
+  expect(report?.downloadedBytes).toBe(stored!.files.reduce((sum, f) => sum + f.size, 0));
+  await expectReferenceAnswer(page);
+});
+
+test('a download interrupted by a page reload resumes from the last stored chunk', async ({ page }) => {
+  hub.faults.push({ ...LINK, times: 1 });
+  await startLoad(page, options());
+  await waitForStoredChunks(page, KEY, WEIGHTS, 4);
+  await page.reload();
+  const partial = await storedModel(page, KEY);
+  expect(partial?.state).toBe('downloading');
+  const storedBefore = partial!.files.find((f) => f.path === WEIGHTS)!.chunks.length * CHUNK;
+  const servedBefore = hub.bytesServed(WEIGHTS);
+  const { report, error } = await load(page, options());
+  expect(error).toBeNull();
+  const servedAfter = hub.bytesServed(WEIGHTS) - servedBefore;
+  console.log(`reload at ${(storedBefore / 2 ** 20).toFixed(0)} MiB stored (${(servedBefore / 2 ** 20).toFixed(1)} MiB sent): the resume fetched ${(servedAfter / 2 ** 20).toFixed(1)} MiB of ${(SIZE / 2 ** 20).toFixed(1)}`);
+  expect(servedAfter).toBe(SIZE - storedBefore);
+  expect(servedBefore - storedBefore).toBeLessThanOrEqual(CHUNK);
+  expect(report!.downloadedBytes).toBeLessThan(SIZE);
+  expect((await storedModel(page, KEY))?.state).toBe('ready');
+  await expectReferenceAnswer(page);
+});
+
+test('wrong bytes from the host are caught, and a chunk damaged inside IndexedDB is fetched again', async ({ page }) => {
+  hub.faults.push({ kind: 'corrupt', path: WEIGHTS, atByte: 12_345_678 });
+  const bad = await load(page, options());
+  expect(bad.error?.code).toBe('model_corrupt');
+  expect(bad.error?.message).toContain('SHA-256');
+  expect((await storedModel(page, KEY))?.state).toBe('downloading');
+
+  hub.faults.length = 0;
+  expect((await load(page, options())).error).toBeNull();
+  await flipStoredChunk(page, KEY, WEIGHTS, 7);
+  await page.reload();
+  hub.log.length = 0;
+  const { report } = await load(page, options());
+  expect(report?.repairedChunks).toBe(1);
+  expect(report?.downloadedBytes).toBe(0);
+  expect(hub.log.filter((r) => r.method === 'GET').map((r) => r.range)).toEqual([`bytes=${7 * CHUNK}-${8 * CHUNK - 1}`]);
+  expect(hub.bytesServed(WEIGHTS)).toBe(CHUNK);
+  await expectReferenceAnswer(page);
+
+  // With the host gone the damage is reported, not used.
+  await flipStoredChunk(page, KEY, WEIGHTS, 3);
+  await page.reload();
+  const offline = await load(page, { ...options(), source: customSource('http://localhost:9') });
+  expect(offline.error?.code).toBe('model_corrupt');
+  expect(offline.error?.message).toMatch(/Part 4 of \d+ .* is damaged .* Connect to the network/);
+});
+
+test('after one download, a reload loads and chats with no model-file requests, and with the network off', async ({ page, context }) => {
+  expect((await load(page, options())).error).toBeNull();
+  await page.reload();
+  const pageRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(hub.url)) pageRequests.push(r.url());
+  });
+  hub.log.length = 0;
+  const { report } = await load(page, options());
+  expect(report?.downloadedBytes).toBe(0);
+  await expectReferenceAnswer(page);
+  expect(pageRequests).toEqual([]);
+  expect(hub.log).toEqual([]);
+
+  // Network off: the model comes from IndexedDB alone. (The app shell itself needs one online
+  // visit until the Service Worker precaches it, so the page is not reloaded offline here.)
+  await unloadEngine(page);
+  await context.setOffline(true);
+  try {
+    const { report: offlineReport, error } = await load(page, options());
+    expect(error).toBeNull();
+    expect(offlineReport?.downloadedBytes).toBe(0);
+    await expectReferenceAnswer(page);
+  } finally {
+    await context.setOffline(false);
+  }
+  expect(hub.log).toEqual([]);
+});
+
+test('not enough quota is refused before a byte is written; running out mid-way deletes what was written', async ({ page, context }) => {
+  // The browser's own estimate, as a nearly full disk would give it, inside the engine worker.
+  const worker = await engineWorker(page);
+  await worker.evaluate(() => {
+    StorageManager.prototype.estimate = async () => ({ quota: 30 * 2 ** 20, usage: 18 * 2 ** 20 });
+  });
+  const refused = await load(page, options());
+  expect(refused.error?.code).toBe('storage_quota');
+  expect(refused.error?.message).toMatch(/needs 9\d\.\d MB but the browser allows this site only 12\.0 MB more/);
+  expect(await storedModel(page, KEY)).toBeNull();
+  expect(await chunkCount(page)).toBe(0);
+  expect(hub.log.filter((r) => r.path.endsWith(WEIGHTS)).map((r) => r.method)).toEqual(['HEAD']);
+
+  // The estimate says there is room, then the disk "fills up" while the weights download:
+  // Chromium's real quota enforcement, set low through the DevTools protocol.
+  await worker.evaluate(() => {
+    StorageManager.prototype.estimate = async () => ({ quota: 2 ** 30, usage: 0 });
+  });
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 24 * 2 ** 20 });
+  const failed = await load(page, options());
+  expect(failed.error?.code).toBe('storage_quota');
+  expect(failed.error?.message).toContain('has been deleted');
+  expect(await storedModel(page, KEY)).toBeNull();
+  expect(await chunkCount(page)).toBe(0);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+});
+
+test('an external-data model round-trips through the store in chunks smaller than its files', async ({ page }) => {
+  const { report, error } = await load(page, options(EXTERNAL));
+  expect(error).toBeNull();
+  const stored = await storedModel(page, `${EXTERNAL}|q4`);
+  const data = stored!.files.filter((f) => f.path.includes('_data'));
+  expect(data.map((f) => [f.path, f.size, f.chunks.length])).toEqual(
+    [`${WEIGHTS}_data`, `${WEIGHTS}_data_1`].map((p) => [p, fileBytes(EXTERNAL, p).byteLength, Math.ceil(fileBytes(EXTERNAL, p).byteLength / CHUNK)]),
+  );
+  expect(report?.downloadedBytes).toBeGreaterThan(90 * 10 ** 6);
+  await expectReferenceAnswer(page, EXTERNAL);
+});

@@ -1,0 +1,137 @@
+// The matcher's building blocks. A state of the byte-level pushdown automaton is a list of
+// frame stacks, each stack given by its top frame: a frame is one position inside one JSON
+// value, and `next` is what follows once that value is done (the parent container's next
+// position, down to DONE). Frames are immutable, so the mask's walk over the token trie shares
+// them between tokens with a common prefix and backtracks for free.
+
+/** Some grammar node: a JSON value shape compiled from the schema. */
+export interface GrammarNode {
+  /** Bytes of this node's shortest value; Infinity while unknown or when it has none. */
+  shortest: number;
+  /** Recomputes `shortest` from the children's; true when it went down. */
+  measure(): boolean;
+  /** Once every `shortest` is final: drops the parts that can never finish, and builds tables. */
+  prune(): void;
+  /** Appends the canonical shortest value (of `shortest` bytes). */
+  writeShortest(out: number[]): void;
+  /** Pushes the frames a value of this node is in after its first byte `b` (none if it can't start so). */
+  start(b: number, next: Frame, out: Frame[]): void;
+}
+
+/** How a frame goes on for whole runs of tokens from one precomputed class (see token-index.ts). */
+export interface TokenRun {
+  /** 'plain': plain string tokens; 'escape': an escape letter then plain; 'continuation': none,
+   * mid-character; 'alnum': letters and digits. */
+  readonly kind: 'plain' | 'escape' | 'continuation' | 'alnum';
+  /** Bytes any class token takes off the frame's closing cost whatever its size. */
+  readonly lead: number;
+  /** Up to this much more comes off, one per character of the token. */
+  readonly filler: number;
+  /** The most characters a class token may have here. */
+  readonly room: number;
+}
+
+export abstract class Frame {
+  readonly next: Frame | null;
+  #cost = -1;
+
+  constructor(next: Frame | null) {
+    this.next = next;
+  }
+
+  /** Pushes the frames that follow byte `b` (none when `b` can't come next). */
+  abstract step(b: number, out: Frame[]): void;
+
+  /** Bytes of the shortest way to finish this frame's own value. */
+  protected abstract ownCost(): number;
+
+  /** Appends those bytes. */
+  abstract writeOwnClosing(out: number[]): void;
+
+  /** True when the value may end here yet could go on (numbers): then `next` reads the next byte. */
+  canEnd(): boolean {
+    return false;
+  }
+
+  /** The frame's token classes, when it has any. */
+  tokenRun(): TokenRun | null {
+    return null;
+  }
+
+  /** Bytes of the shortest way to finish the whole document from here. */
+  get cost(): number {
+    if (this.#cost < 0) this.#cost = this.ownCost() + (this.next?.cost ?? 0);
+    return this.#cost;
+  }
+}
+
+class DoneFrame extends Frame {
+  constructor() {
+    super(null);
+  }
+
+  step(): void {}
+
+  protected ownCost(): number {
+    return 0;
+  }
+
+  writeOwnClosing(): void {}
+
+  override canEnd(): boolean {
+    return true;
+  }
+}
+
+/** After the document's last byte: nothing more may come. */
+export const DONE: Frame = new DoneFrame();
+
+/** Before a value of `node`: object keys' values and array items start here. */
+export class ValueFrame extends Frame {
+  readonly node: GrammarNode;
+
+  constructor(node: GrammarNode, next: Frame) {
+    super(next);
+    this.node = node;
+  }
+
+  step(b: number, out: Frame[]): void {
+    this.node.start(b, this.next!, out);
+  }
+
+  protected ownCost(): number {
+    return this.node.shortest;
+  }
+
+  writeOwnClosing(out: number[]): void {
+    this.node.writeShortest(out);
+  }
+}
+
+/** Adds `frame` to `out` unless there already (union branches that rejoin). */
+export function emit(out: Frame[], frame: Frame): void {
+  if (!out.includes(frame)) out.push(frame);
+}
+
+/** True when the document may end after the bytes that led to `frame`. */
+export function completes(frame: Frame): boolean {
+  for (let at: Frame | null = frame; at !== null; at = at.next) {
+    if (at === DONE) return true;
+    if (!at.canEnd()) return false;
+  }
+  return false;
+}
+
+/** The bytes of the shortest way to finish the document from `frame`. */
+export function closing(frame: Frame): number[] {
+  const out: number[] = [];
+  for (let at: Frame | null = frame; at !== null; at = at.next) at.writeOwnClosing(out);
+  return out;
+}
+
+export const byte = (char: string): number => char.charCodeAt(0);
+
+/** ASCII text as bytes, appended to `out`. */
+export function writeAscii(out: number[], text: string): void {
+  for (let i = 0; i < text.length; i++) out.push(text.charCodeAt(i));
+}

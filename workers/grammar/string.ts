@@ -1,0 +1,112 @@
+// JSON strings with optional length limits, counted in code points as JSON Schema (and ajv)
+// count them. The bytes inside must form valid UTF-8, because a token may end mid-character and
+// the engine decodes the bytes as UTF-8; raw control characters are out, escapes are the
+// two-character ones (\" \\ \/ \b \f \n \r \t), and \u escapes are left out altogether.
+import { byte, emit, Frame, type GrammarNode, type TokenRun } from './frame.ts';
+
+const QUOTE = byte('"');
+const BACKSLASH = byte('\\');
+const FILLER = byte('a');
+/** The letters allowed after a backslash. */
+export const ESCAPE_LETTERS: ReadonlySet<number> = new Set([...'"\\/bfnrt'].map(byte));
+
+export class StringNode implements GrammarNode {
+  readonly minLength: number;
+  readonly maxLength: number;
+  readonly shortest: number;
+
+  constructor(minLength = 0, maxLength = Infinity) {
+    this.minLength = minLength;
+    this.maxLength = maxLength;
+    this.shortest = minLength + 2;
+  }
+
+  measure(): boolean {
+    return false;
+  }
+
+  prune(): void {}
+
+  writeShortest(out: number[]): void {
+    out.push(QUOTE);
+    for (let i = 0; i < this.minLength; i++) out.push(FILLER);
+    out.push(QUOTE);
+  }
+
+  start(b: number, next: Frame, out: Frame[]): void {
+    if (b === QUOTE) out.push(new StringFrame(this, 0, 0, 0, 0, false, next));
+  }
+}
+
+/** Inside the quotes: `count` characters so far, `pending` continuation bytes still owed to the
+ * current character (the next in lo..hi, any after it in 80..BF), or just after a backslash. */
+class StringFrame extends Frame {
+  readonly node: StringNode;
+  readonly count: number;
+  readonly pending: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly escaped: boolean;
+
+  constructor(node: StringNode, count: number, pending: number, lo: number, hi: number, escaped: boolean, next: Frame | null) {
+    super(next);
+    this.node = node;
+    this.count = count;
+    this.pending = pending;
+    this.lo = lo;
+    this.hi = hi;
+    this.escaped = escaped;
+  }
+
+  step(b: number, out: Frame[]): void {
+    const { node, count, next } = this;
+    if (this.escaped) {
+      // The backslash already counted the character.
+      if (ESCAPE_LETTERS.has(b)) out.push(new StringFrame(node, count, 0, 0, 0, false, next));
+      return;
+    }
+    if (this.pending > 0) {
+      if (b >= this.lo && b <= this.hi) out.push(new StringFrame(node, count, this.pending - 1, 0x80, 0xbf, false, next));
+      return;
+    }
+    if (b === QUOTE) {
+      if (count >= node.minLength) emit(out, next!);
+      return;
+    }
+    if (count >= node.maxLength || b < 0x20) return;
+    if (b < 0x80) {
+      out.push(new StringFrame(node, count + 1, 0, 0, 0, b === BACKSLASH, next));
+      return;
+    }
+    // A UTF-8 lead byte, with the first continuation byte's range that rules out overlong
+    // forms, surrogates and code points past U+10FFFF.
+    if (b >= 0xc2 && b <= 0xdf) out.push(new StringFrame(node, count + 1, 1, 0x80, 0xbf, false, next));
+    else if (b >= 0xe0 && b <= 0xef) {
+      out.push(new StringFrame(node, count + 1, 2, b === 0xe0 ? 0xa0 : 0x80, b === 0xed ? 0x9f : 0xbf, false, next));
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      out.push(new StringFrame(node, count + 1, 3, b === 0xf0 ? 0x90 : 0x80, b === 0xf4 ? 0x8f : 0xbf, false, next));
+    }
+  }
+
+  #filler(): number {
+    return Math.max(0, this.node.minLength - this.count);
+  }
+
+  protected ownCost(): number {
+    return (this.escaped ? 1 : 0) + this.pending + this.#filler() + 1;
+  }
+
+  writeOwnClosing(out: number[]): void {
+    if (this.escaped) out.push(byte('n'));
+    for (let i = 0; i < this.pending; i++) out.push(i === 0 ? this.lo : 0x80);
+    for (let i = this.#filler(); i > 0; i--) out.push(FILLER);
+    out.push(QUOTE);
+  }
+
+  override tokenRun(): TokenRun {
+    const room = this.node.maxLength - this.count;
+    if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room };
+    if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0 };
+    return { kind: 'plain', lead: 0, filler: this.#filler(), room };
+  }
+}
