@@ -192,3 +192,29 @@ test('an external-data model round-trips through the store in chunks smaller tha
   expect(report?.downloadedBytes).toBeGreaterThan(90 * 10 ** 6);
   await expectReferenceAnswer(page, EXTERNAL);
 });
+
+test('the store panel lists stored models with sizes, deletes one or all, and keeps the chosen source', async ({ page }) => {
+  page.on('dialog', (dialog) => void dialog.accept());
+  const url = (repo: string): string => `/?hub=${encodeURIComponent(hub.url)}&model=${encodeURIComponent(repo)}&device=wasm&dtype=q4&chunkMiB=4`;
+  for (const repo of [TINY_INSTRUCT, EXTERNAL]) {
+    await page.goto(url(repo));
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await expect(page.getByTestId('load-status')).toHaveText('Ready', { timeout: 60_000 });
+  }
+  const list = page.getByTestId('stored-models');
+  await expect(list.getByRole('listitem')).toHaveCount(2);
+  await expect(list).toContainText(`${TINY_INSTRUCT} (q4) · 9`);
+  await page.getByRole('button', { name: `Delete ${EXTERNAL} q4` }).click();
+  await expect(list.getByRole('listitem')).toHaveCount(1);
+  expect(await storedModel(page, `${EXTERNAL}|q4`)).toBeNull();
+  await page.getByRole('button', { name: 'Delete all' }).click();
+  await expect(page.getByText('No models stored yet.')).toBeVisible();
+  expect(await chunkCount(page)).toBe(0);
+
+  // The source setting survives a reload; ?hub= overrides it for one visit.
+  await page.goto('/');
+  await page.getByTestId('source-select').selectOption('hf-mirror');
+  await page.reload();
+  await expect(page.getByTestId('source-select')).toHaveValue('hf-mirror');
+  await expect(page.getByText('https://hf-mirror.com/{repo}/resolve/main/{file}')).toBeVisible();
+});

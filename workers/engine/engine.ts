@@ -109,6 +109,7 @@ export class Engine {
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
     const ortSession = await createSession(files, choice);
+    files.model = new Uint8Array(0); // onnxruntime has its own copy: free the graph's bytes now
     const contract = readGraphContract(ortSession, files.config);
     const cache = new KvCache(contract, choice.gpu);
     const decoder = new Decoder(ortSession, contract);

@@ -71,9 +71,17 @@ class FormatFrame extends Frame {
 
   override tokenRun(): TokenRun | null {
     const { machine, maxLength } = this.node;
-    const after = machine.alnumRun?.(this.state);
-    if (after === undefined || after === null) return null;
-    const left = machine.finish(after).length;
-    return { kind: 'alnum', lead: machine.finish(this.state).length - left, filler: 0, room: maxLength - this.count - left };
+    const table = machine.table;
+    if (table === undefined) return null;
+    const tail = this.next!.cost;
+    return {
+      kind: 'table',
+      table,
+      state: table.states.indexOf(this.state),
+      after: (end) => {
+        const left = machine.finish(table.states[end]!).length;
+        return { cost: left + 1 + tail, room: maxLength - this.count - left };
+      },
+    };
   }
 }

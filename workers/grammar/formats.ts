@@ -3,6 +3,13 @@
 // subset of what ajv-formats' full mode accepts: upper-case T and Z only, a time zone always,
 // at most nine fraction-of-second digits, no leap seconds, no "urn:uuid:" prefix.
 
+/** A format automaton over ASCII as a table, which the token index runs the whole vocabulary
+ * through once: `next[state * 128 + char]` is the next state's number, or -1. */
+export interface FormatTable {
+  readonly states: readonly string[];
+  readonly next: Int8Array;
+}
+
 export interface FormatMachine {
   readonly name: string;
   readonly initial: string;
@@ -13,8 +20,8 @@ export interface FormatMachine {
   done(state: string): boolean;
   /** The shortest text that completes a value from `state`. */
   finish(state: string): string;
-  /** The state after a run of letters and digits, when such runs keep the value going. */
-  alnumRun?(state: string): string | null;
+  /** For machines small enough: their transition table, states being its state names. */
+  readonly table?: FormatTable;
 }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
@@ -156,34 +163,45 @@ const uuid = fixedLength('uuid', 36, '0-', (text) =>
 );
 
 // Email as ajv-formats' full-mode pattern has it: dot-separated atoms, '@', then at least two
-// dot-separated labels of letters, digits and inner hyphens. The states: l(ocal) s(tart), l(ocal)
-// a(tom), then d/l/h for a label's start, inside and after a hyphen, upper-case once a dot was seen.
+// dot-separated labels of letters, digits and inner hyphens. The states: the local part's start
+// and inside an atom; a label's start, inside and after a hyphen, then the same three once the
+// domain has had a dot.
 const ATOM_SYMBOLS = "!#$%&'*+/=?^_`{|}~-";
-const isAlnum = (c: string): boolean => /^[A-Za-z0-9]$/.test(c);
-const EMAIL_FINISH: Record<string, string> = { ls: 'a@a.a', la: '@a.a', d: 'a.a', D: 'a', l: '.a', L: '', h: 'a.a', H: 'a' };
+const EMAIL_STATES = ['ls', 'la', 'd', 'l', 'h', 'D', 'L', 'H'];
+const EMAIL_FINISH = ['a@a.a', '@a.a', 'a.a', '.a', 'a.a', 'a', '', 'a'];
+
+const EMAIL_TABLE: FormatTable = (() => {
+  const next = new Int8Array(EMAIL_STATES.length * 128).fill(-1);
+  const set = (state: number, chars: string, to: number): void => {
+    for (const c of chars) next[state * 128 + c.charCodeAt(0)] = to;
+  };
+  const alnum = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  set(0, alnum + ATOM_SYMBOLS, 1);
+  set(1, alnum + ATOM_SYMBOLS, 1);
+  set(1, '.', 0);
+  set(1, '@', 2);
+  for (const dotted of [0, 3]) {
+    const [start, label, hyphen] = [2 + dotted, 3 + dotted, 4 + dotted];
+    for (const from of [start, label, hyphen]) set(from, alnum, label);
+    set(label, '-', hyphen);
+    set(hyphen, '-', hyphen);
+    set(label, '.', 5);
+  }
+  return { states: EMAIL_STATES, next };
+})();
 
 const email: FormatMachine = {
   name: 'email',
   initial: 'ls',
-  lengths: [EMAIL_FINISH['ls']!.length, Infinity],
+  lengths: [EMAIL_FINISH[0]!.length, Infinity],
   step(state, c) {
-    const atom = isAlnum(c) || ATOM_SYMBOLS.includes(c);
-    switch (state) {
-      case 'ls':
-        return atom ? 'la' : null;
-      case 'la':
-        return atom ? 'la' : c === '.' ? 'ls' : c === '@' ? 'd' : null;
-    }
-    const dotted = state === state.toUpperCase();
-    const label = dotted ? 'L' : 'l';
-    if (isAlnum(c)) return label;
-    if (c === '-' && state !== 'd' && state !== 'D') return dotted ? 'H' : 'h';
-    if (c === '.' && (state === 'l' || state === 'L')) return 'D';
-    return null;
+    const code = c.charCodeAt(0);
+    const next = code < 128 ? EMAIL_TABLE.next[EMAIL_STATES.indexOf(state) * 128 + code]! : -1;
+    return next < 0 ? null : EMAIL_STATES[next]!;
   },
   done: (state) => state === 'L',
-  finish: (state) => EMAIL_FINISH[state]!,
-  alnumRun: (state) => (state === 'ls' || state === 'la' ? 'la' : state === state.toUpperCase() ? 'L' : 'l'),
+  finish: (state) => EMAIL_FINISH[EMAIL_STATES.indexOf(state)]!,
+  table: EMAIL_TABLE,
 };
 
 export const FORMATS: ReadonlyMap<string, FormatMachine> = new Map(

@@ -3,6 +3,7 @@
 // value, and `next` is what follows once that value is done (the parent container's next
 // position, down to DONE). Frames are immutable, so the mask's walk over the token trie shares
 // them between tokens with a common prefix and backtracks for free.
+import type { FormatTable } from './formats.ts';
 
 /** Some grammar node: a JSON value shape compiled from the schema. */
 export interface GrammarNode {
@@ -18,18 +19,27 @@ export interface GrammarNode {
   start(b: number, next: Frame, out: Frame[]): void;
 }
 
-/** How a frame goes on for whole runs of tokens from one precomputed class (see token-index.ts). */
-export interface TokenRun {
-  /** 'plain': plain string tokens; 'escape': an escape letter then plain; 'continuation': none,
-   * mid-character; 'alnum': letters and digits. */
-  readonly kind: 'plain' | 'escape' | 'continuation' | 'alnum';
-  /** Bytes any class token takes off the frame's closing cost whatever its size. */
+/** How a frame goes on through whole classes of tokens, which the mask adds without a walk:
+ * inside a string, plain text (at a character boundary), an escape letter then plain text (after
+ * a backslash), or nothing (mid-character); the costs are what a class token of n characters
+ * leaves: cost - lead - min(n, filler), within `room` characters. */
+export interface StringRun {
+  readonly kind: 'plain' | 'escape' | 'continuation';
   readonly lead: number;
-  /** Up to this much more comes off, one per character of the token. */
   readonly filler: number;
-  /** The most characters a class token may have here. */
   readonly room: number;
 }
+
+/** Inside a table-driven format (email): the tokens that take the table from `state` to each
+ * end state, which leaves the given closing cost and room for characters. */
+export interface TableRun {
+  readonly kind: 'table';
+  readonly table: FormatTable;
+  readonly state: number;
+  after(end: number): { cost: number; room: number };
+}
+
+export type TokenRun = StringRun | TableRun;
 
 export abstract class Frame {
   readonly next: Frame | null;

@@ -2,7 +2,7 @@
 // count them. The bytes inside must form valid UTF-8, because a token may end mid-character and
 // the engine decodes the bytes as UTF-8; raw control characters are out, escapes are the
 // two-character ones (\" \\ \/ \b \f \n \r \t), and \u escapes are left out altogether.
-import { byte, emit, Frame, type GrammarNode, type TokenRun } from './frame.ts';
+import { byte, emit, Frame, type GrammarNode, type StringRun } from './frame.ts';
 
 const QUOTE = byte('"');
 const BACKSLASH = byte('\\');
@@ -36,6 +36,46 @@ export class StringNode implements GrammarNode {
   start(b: number, next: Frame, out: Frame[]): void {
     if (b === QUOTE) out.push(new StringFrame(this, 0, 0, 0, 0, false, next));
   }
+}
+
+interface Lead {
+  readonly pending: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+const LEADS: readonly (Lead | null)[] = Array.from({ length: 256 }, (_, b): Lead | null => {
+  // The first continuation byte's range rules out overlong forms, surrogates and code points
+  // past U+10FFFF.
+  if (b >= 0xc2 && b <= 0xdf) return { pending: 1, lo: 0x80, hi: 0xbf };
+  if (b >= 0xe0 && b <= 0xef) return { pending: 2, lo: b === 0xe0 ? 0xa0 : 0x80, hi: b === 0xed ? 0x9f : 0xbf };
+  if (b >= 0xf0 && b <= 0xf4) return { pending: 3, lo: b === 0xf0 ? 0x90 : 0x80, hi: b === 0xf4 ? 0x8f : 0xbf };
+  return null;
+});
+
+/** A UTF-8 lead byte's continuation bytes, or null when `b` leads no character. */
+function leadByte(b: number): Lead | null {
+  return LEADS[b]!;
+}
+
+/** Characters in `bytes` when they are plain string content from a character boundary to
+ * another (no quote, backslash or control byte, whole UTF-8 characters); -1 when not. */
+export function plainStringChars(bytes: Uint8Array, from = 0): number {
+  let chars = 0;
+  for (let at = from; at < bytes.length; chars++) {
+    const b = bytes[at++]!;
+    if (b < 0x80) {
+      if (b < 0x20 || b === QUOTE || b === BACKSLASH) return -1;
+      continue;
+    }
+    const lead = leadByte(b);
+    if (lead === null || at + lead.pending > bytes.length) return -1;
+    for (let k = 0; k < lead.pending; k++) {
+      const c = bytes[at++]!;
+      if (k === 0 ? c < lead.lo || c > lead.hi : c < 0x80 || c > 0xbf) return -1;
+    }
+  }
+  return chars;
 }
 
 /** Inside the quotes: `count` characters so far, `pending` continuation bytes still owed to the
@@ -78,14 +118,8 @@ class StringFrame extends Frame {
       out.push(new StringFrame(node, count + 1, 0, 0, 0, b === BACKSLASH, next));
       return;
     }
-    // A UTF-8 lead byte, with the first continuation byte's range that rules out overlong
-    // forms, surrogates and code points past U+10FFFF.
-    if (b >= 0xc2 && b <= 0xdf) out.push(new StringFrame(node, count + 1, 1, 0x80, 0xbf, false, next));
-    else if (b >= 0xe0 && b <= 0xef) {
-      out.push(new StringFrame(node, count + 1, 2, b === 0xe0 ? 0xa0 : 0x80, b === 0xed ? 0x9f : 0xbf, false, next));
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      out.push(new StringFrame(node, count + 1, 3, b === 0xf0 ? 0x90 : 0x80, b === 0xf4 ? 0x8f : 0xbf, false, next));
-    }
+    const lead = leadByte(b);
+    if (lead !== null) out.push(new StringFrame(node, count + 1, lead.pending, lead.lo, lead.hi, false, next));
   }
 
   #filler(): number {
@@ -103,7 +137,7 @@ class StringFrame extends Frame {
     out.push(QUOTE);
   }
 
-  override tokenRun(): TokenRun {
+  override tokenRun(): StringRun {
     const room = this.node.maxLength - this.count;
     if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room };
     if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0 };

@@ -56,27 +56,27 @@ export function vocabularyFromTokenizerJson(json: unknown, logitsSize?: number):
   return vocabularyFromTokenBytes(tokens, logitsSize ?? idRange, specialTokenIds);
 }
 
-function decodeByteLevel(text: string, byteOf: ReadonlyMap<string, number>): Uint8Array {
-  const chars = [...text];
-  return Uint8Array.from(chars, (char) => {
-    const byte = byteOf.get(char);
-    if (byte === undefined) {
-      throw new TypeError(`token ${JSON.stringify(text)} is not byte-level BPE (character U+${char.codePointAt(0)!.toString(16)})`);
-    }
-    return byte;
-  });
+function decodeByteLevel(text: string, byteOf: Int16Array): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    const byte = code < byteOf.length ? byteOf[code]! : -1;
+    if (byte < 0) throw new TypeError(`token ${JSON.stringify(text)} is not byte-level BPE (character U+${code.toString(16)})`);
+    bytes[at] = byte;
+  }
+  return bytes;
 }
 
-/** GPT-2's bytes_to_unicode, inverted: printable Latin-1 bytes stand for themselves, and the
- * other 68 bytes, in order, for U+0100 onwards. */
-function unicodeToByte(): Map<string, number> {
-  const map = new Map<string, number>();
+/** GPT-2's bytes_to_unicode, inverted (by UTF-16 code unit; -1 for none): printable Latin-1
+ * bytes stand for themselves, and the other 68 bytes, in order, for U+0100 onwards. */
+function unicodeToByte(): Int16Array {
+  const byteOf = new Int16Array(256 + 68).fill(-1);
   let shifted = 0;
   for (let byte = 0; byte < 256; byte++) {
     const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || byte >= 0xae;
-    map.set(String.fromCodePoint(printable ? byte : 256 + shifted++), byte);
+    byteOf[printable ? byte : 256 + shifted++] = byte;
   }
-  return map;
+  return byteOf;
 }
 
 function field(value: unknown, key: string): unknown {

@@ -40,14 +40,19 @@ export async function readModel(model: StoredModel, options: ReadOptions): Promi
   const total = model.files.reduce((sum, f) => sum + f.size, 0);
   let done = 0;
   let repairedChunks = 0;
+  // Chunks are streamed into their place in the graph buffer, or into one scratch buffer, so
+  // checking a model allocates no chunk-sized garbage per chunk.
+  const scratch = new Uint8Array(Math.min(model.chunkBytes, Math.max(...model.files.map((f) => f.size))));
   const read = async (file: StoredFile, into?: Uint8Array): Promise<Blob[]> => {
     const blobs: Blob[] = [];
     for (let index = 0; index < file.chunks.length; index++) {
-      const checked = await checkedChunk(model, file, index, options);
+      const start = index * model.chunkBytes;
+      const length = Math.min(model.chunkBytes, file.size - start);
+      const target = into ? into.subarray(start, start + length) : scratch.subarray(0, length);
+      const checked = await checkedChunk(model, file, index, target, options);
       if (checked.repaired) repairedChunks++;
-      into?.set(checked.bytes, index * model.chunkBytes);
       blobs.push(checked.blob);
-      done += checked.bytes.byteLength;
+      done += length;
       options.onProgress?.(done, total);
     }
     return blobs;
@@ -79,15 +84,16 @@ export async function readModel(model: StoredModel, options: ReadOptions): Promi
   return { files: { config, generationConfig, tokenizerJson, tokenizerConfig, fileName, model: graph, externalData }, repairedChunks };
 }
 
-async function checkedChunk(model: StoredModel, file: StoredFile, index: number, options: ReadOptions): Promise<{ blob: Blob; bytes: Uint8Array; repaired: boolean }> {
+// Fills `target` with the chunk's checked bytes and returns the Blob that holds them.
+async function checkedChunk(model: StoredModel, file: StoredFile, index: number, target: Uint8Array, options: ReadOptions): Promise<{ blob: Blob; repaired: boolean }> {
   const expected = file.chunks[index]!;
   const blob = await getChunk(model.key, file.path, index);
-  if (blob) {
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    if ((await chunkDigest(bytes)) === expected) return { blob, bytes, repaired: false };
+  if (blob && blob.size === target.byteLength) {
+    await readInto(blob, target);
+    if ((await chunkDigest(target)) === expected) return { blob, repaired: false };
   }
-  const bytes = await fetchChunk(model, file, index, options);
-  if ((await chunkDigest(bytes)) !== expected) {
+  await fetchChunk(model, file, index, target, options);
+  if ((await chunkDigest(target)) !== expected) {
     await deleteModel(model.key);
     throw new EngineError(
       'model_corrupt',
@@ -95,16 +101,27 @@ async function checkedChunk(model: StoredModel, file: StoredFile, index: number,
       { repo: model.repo, file: file.path },
     );
   }
-  const repaired = new Blob([bytes as Uint8Array<ArrayBuffer>]);
+  const repaired = new Blob([target.slice()]);
   await putChunk(model.key, file.path, index, repaired);
-  return { blob: repaired, bytes, repaired: true };
+  return { blob: repaired, repaired: true };
+}
+
+async function readInto(blob: Blob, target: Uint8Array): Promise<void> {
+  const reader = blob.stream().getReader();
+  let filled = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    target.set(value, filled);
+    filled += value.byteLength;
+  }
 }
 
 // One chunk's bytes from the host: a Range request, or the stream skipped up to it where the
 // host ignores Range.
-async function fetchChunk(model: StoredModel, file: StoredFile, index: number, { source, origin }: ReadOptions): Promise<Uint8Array> {
+async function fetchChunk(model: StoredModel, file: StoredFile, index: number, out: Uint8Array, { source, origin }: ReadOptions): Promise<void> {
   const start = index * model.chunkBytes;
-  const length = Math.min(model.chunkBytes, file.size - start);
+  const length = out.byteLength;
   const damaged = (): EngineError =>
     new EngineError(
       'model_corrupt',
@@ -115,7 +132,6 @@ async function fetchChunk(model: StoredModel, file: StoredFile, index: number, {
     const headers = { Range: `bytes=${start}-${start + length - 1}` };
     const response = await request({ url: fileUrl(source, model.repo, file.path, origin), file: file.path, headers });
     if (response.status !== 200 && response.status !== 206) throw new TransientError(`status ${response.status}`);
-    const out = new Uint8Array(length);
     let skip = response.status === 206 ? 0 : start;
     let filled = 0;
     const reader = response.body!.getReader();
@@ -130,7 +146,6 @@ async function fetchChunk(model: StoredModel, file: StoredFile, index: number, {
     }
     await reader.cancel();
     if (filled < length) throw new TransientError('short read');
-    return out;
   } catch (error) {
     if (error instanceof EngineError && error.code !== 'model_fetch_failed') throw error;
     throw damaged();

@@ -1,0 +1,469 @@
+// Compiles a JSON Schema (the subset listed in README.md) into grammar nodes. Every keyword is
+// either enforced, an annotation that constrains nothing, or refused with a SchemaError naming
+// it: a document the grammar lets through always validates against the schema. Where the
+// schema allows more than the grammar writes (extra properties, types a keyword only suggests),
+// the grammar writes the narrower, still valid, subset.
+import { ArrayNode } from './array.ts';
+import { FormatNode } from './format.ts';
+import { FORMATS } from './formats.ts';
+import type { GrammarNode } from './frame.ts';
+import { array, booleans, encodeJson, isPlainObject, sameJson, typeOfJson } from './json-values.ts';
+import { LiteralNode } from './literal.ts';
+import { accepts } from './matcher.ts';
+import { NumberNode, type NumberBound } from './number.ts';
+import { ObjectNode } from './object.ts';
+import { pointer, SchemaError } from './schema-error.ts';
+import { StringNode } from './string.ts';
+import { UnionNode } from './union.ts';
+
+export interface Grammar {
+  readonly root: GrammarNode;
+}
+
+type Schema = Record<string, unknown>;
+
+const ANNOTATIONS = new Set(['title', 'description', 'default', 'examples', '$schema', '$id', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
+/** Hold schemas for $ref; checked when referenced. */
+const DEFINITIONS = new Set(['$defs', 'definitions']);
+const UNSUPPORTED = new Set([
+  'pattern', 'patternProperties', 'propertyNames', 'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas',
+  'dependencies', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems', 'contains', 'minContains', 'maxContains',
+  'uniqueItems', 'multipleOf', 'not', 'if', 'then', 'else', 'contentEncoding', 'contentMediaType', 'contentSchema',
+  '$anchor', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor', '$vocabulary',
+]);
+const TYPE_KEYWORDS = {
+  object: ['properties', 'required', 'additionalProperties'],
+  array: ['items', 'prefixItems', 'minItems', 'maxItems'],
+  string: ['minLength', 'maxLength', 'format'],
+  number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'],
+} as const;
+const KNOWN = new Set<string>(['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', '$ref', ...Object.values(TYPE_KEYWORDS).flat()]);
+const TYPES = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'] as const;
+type TypeName = (typeof TYPES)[number];
+/** How deep compiling an enum's other keywords may nest (only self-referencing enums go deep). */
+const MAX_NESTING = 8;
+
+/** The grammar of `schema`; throws SchemaError for what it can't enforce or what is invalid. */
+export function compileSchema(schema: unknown): Grammar {
+  return new Compiler(schema, 0).grammar(schema, '');
+}
+
+/** Any JSON object: response_format json_object. */
+export function jsonObjectGrammar(): Grammar {
+  return compileSchema({ type: 'object' });
+}
+
+class Compiler {
+  readonly #document: unknown;
+  readonly #nesting: number;
+  readonly #nodes: GrammarNode[] = [];
+  readonly #memo = new Map<object, GrammarNode>();
+  /** $ref chains being followed, to catch a reference that only leads back to itself. */
+  readonly #following = new Set<object>();
+  #any: GrammarNode | null = null;
+
+  constructor(document: unknown, nesting: number) {
+    this.#document = document;
+    this.#nesting = nesting;
+  }
+
+  grammar(schema: unknown, path: string): Grammar {
+    const root = this.#compile(schema, path, 'schema');
+    // Shortest values by fixpoint (recursion makes them depend on each other), then drop what
+    // can never finish so that no state the automaton reaches is a dead end.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const node of this.#nodes) if (node.measure()) changed = true;
+    }
+    if (root.shortest === Infinity) {
+      throw new SchemaError('schema', path, 'the schema admits no finite JSON document (required values recurse without end, or no value meets the limits)');
+    }
+    for (const node of this.#nodes) node.prune();
+    return { root };
+  }
+
+  #node<T extends GrammarNode>(node: T): T {
+    this.#nodes.push(node);
+    return node;
+  }
+
+  #compile(schema: unknown, path: string, keyword: string): GrammarNode {
+    if (schema === true) return this.#anyValue();
+    if (schema === false) throw new SchemaError(keyword, path, 'the schema `false` admits no value here');
+    if (!isPlainObject(schema)) throw new SchemaError(keyword, path, 'a schema must be an object or a boolean');
+    const known = this.#memo.get(schema);
+    if (known !== undefined) return known;
+    this.#checkKeywords(schema, path);
+    const node = this.#compileNew(schema, path);
+    this.#memo.set(schema, node);
+    return node;
+  }
+
+  #checkKeywords(schema: Schema, path: string): void {
+    for (const key of Object.keys(schema)) {
+      if (ANNOTATIONS.has(key) || DEFINITIONS.has(key) || KNOWN.has(key)) continue;
+      const problem = UNSUPPORTED.has(key) ? `keyword "${key}" is not supported` : `unknown keyword "${key}"`;
+      throw new SchemaError(key, pointer(path, key), problem);
+    }
+    for (const key of DEFINITIONS) {
+      if (key in schema && !isPlainObject(schema[key])) throw new SchemaError(key, pointer(path, key), `"${key}" must be an object of schemas`);
+    }
+  }
+
+  #compileNew(schema: Schema, path: string): GrammarNode {
+    const constraints = Object.keys(schema).filter((key) => !ANNOTATIONS.has(key) && !DEFINITIONS.has(key));
+    if ('$ref' in schema || 'allOf' in schema) return this.#follow(schema, path, constraints);
+    if ('enum' in schema || 'const' in schema) return this.#literal(schema, path, constraints);
+    for (const keyword of ['anyOf', 'oneOf'] as const) {
+      if (keyword in schema) return this.#union(schema, path, keyword, constraints);
+    }
+    const types = this.#types(schema, path);
+    if (types.length === TYPES.length - 1 && constraints.length === 0) return this.#anyValue();
+    if (types.length === 1) return this.#typed(types[0]!, schema, path);
+    const union = this.#claim(schema, new UnionNode());
+    union.options = types.map((type) => this.#typed(type, schema, path));
+    return union;
+  }
+
+  /** Registers a node that children may refer back to before it is filled in. */
+  #claim<T extends GrammarNode>(schema: Schema, node: T): T {
+    this.#memo.set(schema, node);
+    return this.#node(node);
+  }
+
+  /** $ref, or allOf with a single schema: the same as the schema they point to. */
+  #follow(schema: Schema, path: string, constraints: readonly string[]): GrammarNode {
+    const keyword = '$ref' in schema ? '$ref' : 'allOf';
+    const others = constraints.filter((key) => key !== keyword);
+    if (others.length > 0) {
+      throw new SchemaError(keyword, pointer(path, keyword), `keywords next to "${keyword}" (${others.join(', ')}) are not supported`);
+    }
+    if (this.#following.has(schema)) throw new SchemaError(keyword, pointer(path, keyword), 'this reference leads only back to itself');
+    this.#following.add(schema);
+    try {
+      if (keyword === 'allOf') {
+        const all = schema['allOf'];
+        if (!Array.isArray(all) || all.length !== 1) {
+          throw new SchemaError('allOf', pointer(path, 'allOf'), 'allOf is only supported with exactly one schema');
+        }
+        return this.#compile(all[0], pointer(pointer(path, 'allOf'), 0), 'allOf');
+      }
+      const target = this.#resolve(schema['$ref'], pointer(path, '$ref'));
+      return this.#compile(target.schema, target.path, '$ref');
+    } finally {
+      this.#following.delete(schema);
+    }
+  }
+
+  #resolve(ref: unknown, path: string): { schema: unknown; path: string } {
+    if (typeof ref !== 'string' || !ref.startsWith('#')) {
+      throw new SchemaError('$ref', path, `only references within the schema ("#", "#/$defs/name", ...) are supported, not ${JSON.stringify(ref)}`);
+    }
+    let target: string;
+    try {
+      target = decodeURIComponent(ref.slice(1));
+    } catch {
+      throw new SchemaError('$ref', path, `"${ref}" is not a valid URI fragment`);
+    }
+    if (target !== '' && !target.startsWith('/')) throw new SchemaError('$ref', path, `"${ref}" is not a JSON Pointer reference`);
+    let schema = this.#document;
+    for (const token of target === '' ? [] : target.slice(1).split('/')) {
+      const key = token.replaceAll('~1', '/').replaceAll('~0', '~');
+      const container: unknown = schema;
+      schema = Array.isArray(container) ? container[Number(key)] : isPlainObject(container) ? container[key] : undefined;
+      if (schema === undefined) throw new SchemaError('$ref', path, `cannot resolve "${ref}"`);
+    }
+    return { schema, path: target };
+  }
+
+  /** enum/const: the listed values that also meet the schema's other keywords. */
+  #literal(schema: Schema, path: string, constraints: readonly string[]): GrammarNode {
+    let values: unknown[] | null = null;
+    if ('enum' in schema) {
+      const list = schema['enum'];
+      if (!Array.isArray(list) || list.length === 0) throw new SchemaError('enum', pointer(path, 'enum'), 'enum must be a non-empty array');
+      values = list;
+    }
+    if ('const' in schema) values = (values ?? [schema['const']]).filter((value) => sameJson(value, schema['const']));
+    const keyword = 'enum' in schema ? 'enum' : 'const';
+    const others = constraints.filter((key) => key !== 'enum' && key !== 'const');
+    if (others.length > 0 && values!.length > 0) {
+      if (this.#nesting >= MAX_NESTING) throw new SchemaError(keyword, pointer(path, keyword), `"${keyword}" nests in itself too deeply`);
+      const rest = Object.fromEntries(Object.entries(schema).filter(([key]) => key !== 'enum' && key !== 'const'));
+      const { root } = new Compiler(this.#document, this.#nesting + 1).grammar(rest, path);
+      values = values!.filter((value) => accepts(root, encodeJson(value)));
+    }
+    const texts = dedupe(values!.map(encodeJson));
+    if (texts.length === 0) {
+      throw new SchemaError(keyword, pointer(path, keyword), `no ${keyword} value meets the schema's other keywords (${others.join(', ') || 'and const'})`);
+    }
+    return this.#node(new LiteralNode(texts));
+  }
+
+  #union(schema: Schema, path: string, keyword: 'anyOf' | 'oneOf', constraints: readonly string[]): GrammarNode {
+    const here = pointer(path, keyword);
+    const others = constraints.filter((key) => key !== keyword);
+    if (others.length > 0) throw new SchemaError(keyword, here, `keywords next to "${keyword}" (${others.join(', ')}) are not supported`);
+    const options = schema[keyword];
+    if (!Array.isArray(options) || options.length === 0) throw new SchemaError(keyword, here, `${keyword} must be a non-empty array of schemas`);
+    if (keyword === 'oneOf') {
+      for (let i = 0; i < options.length; i++) {
+        for (let j = i + 1; j < options.length; j++) {
+          if (!this.#disjoint(options[i], options[j], 0)) {
+            throw new SchemaError('oneOf', here, `oneOf alternatives ${i} and ${j} may both match one value; only alternatives that provably exclude each other (by type, const/enum values, or a required property's values) are supported; use anyOf where they may overlap`);
+          }
+        }
+      }
+    }
+    const union = this.#claim(schema, new UnionNode());
+    union.options = options.flatMap((option, i) => (option === false ? [] : [this.#compile(option, pointer(here, i), keyword)]));
+    return union;
+  }
+
+  /** The types to write: `type`'s, else those the keywords present are about, else all. */
+  #types(schema: Schema, path: string): TypeName[] {
+    const type = schema['type'];
+    if (type === undefined) {
+      const implied = (Object.keys(TYPE_KEYWORDS) as (keyof typeof TYPE_KEYWORDS)[]).filter((t) =>
+        TYPE_KEYWORDS[t].some((keyword) => keyword in schema),
+      );
+      return implied.length > 0 ? implied : ['object', 'array', 'string', 'number', 'boolean', 'null'];
+    }
+    const list = Array.isArray(type) ? type : [type];
+    const here = pointer(path, 'type');
+    if (list.length === 0) throw new SchemaError('type', here, 'type must not be an empty array');
+    for (const name of list) {
+      if (!TYPES.includes(name)) throw new SchemaError('type', here, `unknown type ${JSON.stringify(name)}`);
+    }
+    if (new Set(list).size !== list.length) throw new SchemaError('type', here, 'type lists a type twice');
+    // Every integer is a number.
+    return (list as TypeName[]).filter((name) => !(name === 'integer' && list.includes('number')));
+  }
+
+  #typed(type: TypeName, schema: Schema, path: string): GrammarNode {
+    switch (type) {
+      case 'object':
+        return this.#object(schema, path);
+      case 'array':
+        return this.#array(schema, path);
+      case 'string':
+        return this.#string(schema, path);
+      case 'number':
+      case 'integer':
+        return this.#number(type === 'integer', schema, path);
+      case 'boolean':
+        return this.#node(new LiteralNode(booleans));
+      case 'null':
+        return this.#node(new LiteralNode([encodeJson(null)]));
+    }
+  }
+
+  #object(schema: Schema, path: string): GrammarNode {
+    const properties = schema['properties'] ?? {};
+    if (!isPlainObject(properties)) throw new SchemaError('properties', pointer(path, 'properties'), 'properties must be an object of schemas');
+    const required = this.#required(schema, path);
+    const additional = schema['additionalProperties'];
+    const node = this.#claimTyped(schema, new ObjectNode());
+    const listed = Object.keys(properties);
+    for (const name of listed) {
+      const at = pointer(pointer(path, 'properties'), name);
+      const isRequired = required.includes(name);
+      if (properties[name] === false) {
+        if (isRequired) throw new SchemaError('required', pointer(path, 'required'), `required property "${name}" has the schema false`);
+        continue;
+      }
+      node.properties.push({ name, node: this.#compile(properties[name], at, 'properties'), required: isRequired });
+    }
+    const unlisted = required.filter((name) => !listed.includes(name));
+    if (additional === false) {
+      if (unlisted.length > 0) {
+        throw new SchemaError('required', pointer(path, 'required'), `required property "${unlisted[0]}" is not in properties and additionalProperties is false`);
+      }
+      return node;
+    }
+    // Extra keys are allowed: write the required unlisted ones; free keys only for a map.
+    const values = additional === undefined ? this.#anyValue() : this.#compile(additional, pointer(path, 'additionalProperties'), 'additionalProperties');
+    for (const name of unlisted) node.properties.push({ name, node: values, required: true });
+    if (listed.length === 0) node.additional = values;
+    return node;
+  }
+
+  #required(schema: Schema, path: string): string[] {
+    const required = schema['required'] ?? [];
+    const here = pointer(path, 'required');
+    if (!Array.isArray(required) || !required.every((name) => typeof name === 'string')) {
+      throw new SchemaError('required', here, 'required must be an array of property names');
+    }
+    if (new Set(required).size !== required.length) throw new SchemaError('required', here, 'required lists a property twice');
+    return required;
+  }
+
+  #array(schema: Schema, path: string): GrammarNode {
+    const items = schema['items'];
+    if (Array.isArray(items)) {
+      throw new SchemaError('items', pointer(path, 'items'), 'the array form of items (draft 2019-09 and before) is not supported; use prefixItems');
+    }
+    const prefixItems = schema['prefixItems'] ?? [];
+    if (!Array.isArray(prefixItems)) throw new SchemaError('prefixItems', pointer(path, 'prefixItems'), 'prefixItems must be an array of schemas');
+    const minItems = this.#count(schema, path, 'minItems') ?? 0;
+    const maxItems = this.#count(schema, path, 'maxItems') ?? Infinity;
+    if (minItems > maxItems) throw new SchemaError('minItems', pointer(path, 'minItems'), `minItems ${minItems} is above maxItems ${maxItems}`);
+    const node = this.#claimTyped(schema, new ArrayNode([], null, minItems, maxItems));
+    node.prefixItems = prefixItems.map((item, i) => this.#compile(item, pointer(pointer(path, 'prefixItems'), i), 'prefixItems'));
+    node.items = items === false ? null : items === undefined ? this.#anyValue() : this.#compile(items, pointer(path, 'items'), 'items');
+    return node;
+  }
+
+  #string(schema: Schema, path: string): GrammarNode {
+    const minLength = this.#count(schema, path, 'minLength') ?? 0;
+    const maxLength = this.#count(schema, path, 'maxLength') ?? Infinity;
+    if (minLength > maxLength) throw new SchemaError('minLength', pointer(path, 'minLength'), `minLength ${minLength} is above maxLength ${maxLength}`);
+    const format = schema['format'];
+    if (format === undefined) return this.#node(new StringNode(minLength, maxLength));
+    const machine = typeof format === 'string' ? FORMATS.get(format) : undefined;
+    if (machine === undefined) {
+      throw new SchemaError('format', pointer(path, 'format'), `format ${JSON.stringify(format)} is not supported (supported: ${[...FORMATS.keys()].join(', ')})`);
+    }
+    // Length limits must leave the format's own range alone, except a maxLength on emails.
+    const [shortest, longest] = machine.lengths;
+    if (minLength > shortest) {
+      throw new SchemaError('minLength', pointer(path, 'minLength'), `minLength above ${shortest} is not supported with format "${format}"`);
+    }
+    if (maxLength < (longest === Infinity ? shortest : longest)) {
+      throw new SchemaError('maxLength', pointer(path, 'maxLength'), `format "${format}" needs a maxLength of at least ${longest === Infinity ? shortest : longest}`);
+    }
+    return this.#node(new FormatNode(machine, longest === Infinity ? maxLength : Infinity));
+  }
+
+  #number(integer: boolean, schema: Schema, path: string): GrammarNode {
+    const bound = (keyword: string): NumberBound | null => {
+      const value = schema[keyword];
+      if (value === undefined) return null;
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new SchemaError(keyword, pointer(path, keyword), `${keyword} must be a finite number (the boolean form of draft 4 is not supported)`);
+      }
+      return { value, exclusive: keyword.startsWith('exclusive') };
+    };
+    const tighter = (a: NumberBound | null, b: NumberBound | null, sign: 1 | -1): NumberBound | null =>
+      a === null ? b : b === null ? a : sign * (b.value - a.value) > 0 || (b.value === a.value && b.exclusive) ? b : a;
+    const lower = tighter(bound('minimum'), bound('exclusiveMinimum'), 1);
+    const upper = tighter(bound('maximum'), bound('exclusiveMaximum'), -1);
+    const node = this.#node(new NumberNode(integer, lower, upper));
+    if (node.shortest === Infinity) {
+      const keyword = TYPE_KEYWORDS.number.find((k) => k in schema)!;
+      throw new SchemaError(keyword, pointer(path, keyword), `no ${integer ? 'integer' : 'number'} of at most 15 digits lies within the bounds`);
+    }
+    return node;
+  }
+
+  #count(schema: Schema, path: string, keyword: string): number | undefined {
+    const value = schema[keyword];
+    if (value === undefined) return undefined;
+    if (!Number.isSafeInteger(value) || (value as number) < 0) {
+      throw new SchemaError(keyword, pointer(path, keyword), `${keyword} must be a non-negative integer`);
+    }
+    return value as number;
+  }
+
+  /** A typed node for `schema`, claimed unless a union over its types already was. */
+  #claimTyped<T extends GrammarNode>(schema: Schema, node: T): T {
+    return this.#memo.has(schema) ? this.#node(node) : this.#claim(schema, node);
+  }
+
+  /** Any JSON value: `true`, `{}`, and what an unconstrained `items` or map value holds. */
+  #anyValue(): GrammarNode {
+    if (this.#any !== null) return this.#any;
+    const any = this.#node(new UnionNode());
+    this.#any = any;
+    const object = this.#node(new ObjectNode());
+    object.additional = any;
+    const literals = this.#node(new LiteralNode([...booleans, encodeJson(null)]));
+    any.options = [object, this.#node(new ArrayNode([], any)), this.#node(new StringNode()), this.#node(new NumberNode(false)), literals];
+    return any;
+  }
+
+  /** Whether no value can validate against both schemas, by reasons checkable on their face. */
+  #disjoint(a: unknown, b: unknown, depth: number): boolean {
+    if (depth > MAX_NESTING) return false;
+    const x = this.#deref(a);
+    const y = this.#deref(b);
+    if (x === false || y === false) return true;
+    if (!isPlainObject(x) || !isPlainObject(y)) return false;
+    for (const [one, other] of [[x, y], [y, x]] as const) {
+      for (const keyword of ['anyOf', 'oneOf']) {
+        const branches = one[keyword];
+        if (Array.isArray(branches)) return branches.every((branch) => this.#disjoint(branch, other, depth + 1));
+      }
+    }
+    if (!typesOverlap(ajvTypes(x), ajvTypes(y))) return true;
+    const valuesX = literalValues(x);
+    const valuesY = literalValues(y);
+    if (valuesX !== null && valuesY !== null) return !valuesX.some((v) => valuesY.some((w) => sameJson(v, w)));
+    for (const [one, other] of [[x, y], [y, x]] as const) {
+      const otherProperties = isPlainObject(other['properties']) ? other['properties'] : {};
+      for (const name of array(one['required'])) {
+        if (typeof name !== 'string') continue;
+        if (other['additionalProperties'] === false && !(name in otherProperties)) return true;
+        if (!array(other['required']).includes(name)) continue;
+        if (this.#disjoint(propertySchema(one, name), propertySchema(other, name), depth + 1)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** A schema with its $ref and single-schema allOf followed (unresolvable ones left as they are). */
+  #deref(schema: unknown): unknown {
+    let at = schema;
+    for (let hops = 0; hops < MAX_NESTING && isPlainObject(at); hops++) {
+      if (typeof at['$ref'] === 'string') {
+        try {
+          at = this.#resolve(at['$ref'], '').schema;
+        } catch {
+          return at;
+        }
+      } else if (Array.isArray(at['allOf']) && at['allOf'].length === 1) {
+        at = at['allOf'][0];
+      } else {
+        break;
+      }
+    }
+    return at;
+  }
+}
+
+function dedupe(texts: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return texts.filter((text) => {
+    const key = text.join(',');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The values a schema is limited to by enum/const, or null. */
+function literalValues(schema: Schema): unknown[] | null {
+  if ('const' in schema) return [schema['const']];
+  return Array.isArray(schema['enum']) ? schema['enum'] : null;
+}
+
+/** The JSON types a schema lets ajv accept: 'all' when it doesn't say. */
+function ajvTypes(schema: Schema): readonly string[] | 'all' {
+  const values = literalValues(schema);
+  if (values !== null) return values.map(typeOfJson);
+  const type = schema['type'];
+  if (typeof type === 'string') return [type];
+  return Array.isArray(type) ? type.filter((t): t is string => typeof t === 'string') : 'all';
+}
+
+function typesOverlap(a: readonly string[] | 'all', b: readonly string[] | 'all'): boolean {
+  if (a === 'all' || b === 'all') return true;
+  const numeric = (t: string): string => (t === 'integer' ? 'number' : t);
+  return a.some((t) => b.some((u) => numeric(t) === numeric(u)));
+}
+
+function propertySchema(schema: Schema, name: string): unknown {
+  const properties = schema['properties'];
+  if (isPlainObject(properties) && name in properties) return properties[name];
+  return schema['additionalProperties'] ?? true;
+}
