@@ -4,7 +4,8 @@ import { defineConfig } from '@playwright/test';
 import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from './e2e/helpers/browser.ts';
 import { HUB_PORT } from './e2e/helpers/hub.ts';
 
-const PORT = 4173;
+// Overridable so two checkouts can run their browser tests side by side.
+const PORT = Number(process.env['QWEN_APP_PORT'] ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',

@@ -13,7 +13,6 @@ import { TINY_INSTRUCT } from './helpers/hub.ts';
 import { referenceGreedy } from './helpers/reference.ts';
 import { chunkCount, flipStoredChunk, load, startLoad, storedModel, waitForStoredChunks, type LoadOptions } from './helpers/store-page.ts';
 
-const FAULT_HUB_PORT = 8790;
 const CHUNK = 4 * 2 ** 20;
 const WEIGHTS = 'onnx/model_q4.onnx';
 const EXTERNAL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-ExternalData';
@@ -26,7 +25,7 @@ const KEY = `${TINY_INSTRUCT}|q4`;
 
 let hub: HubServer;
 test.beforeAll(async () => {
-  hub = await startHubServer(HUB_ROOT, FAULT_HUB_PORT);
+  hub = await startHubServer(HUB_ROOT);
 });
 test.afterAll(() => hub.close());
 test.beforeEach(async ({ page }) => {

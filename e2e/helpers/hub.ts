@@ -1,7 +1,7 @@
 // Where the e2e tests serve the forged hub (see playwright.config.ts) and how pages pick a model.
 import { customSource } from '../../workers/store/sources.ts';
 
-export const HUB_PORT = 8787;
+export const HUB_PORT = Number(process.env['QWEN_HUB_PORT'] ?? 8787);
 export const HUB_URL = `http://localhost:${HUB_PORT}`;
 /** The forged hub as a model source (the hub's URL layout on localhost). */
 export const HUB_SOURCE = customSource(HUB_URL);
