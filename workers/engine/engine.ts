@@ -7,6 +7,7 @@ import { chooseDevice, liveGpuBuffers, type DeviceChoice } from './gpu-device.ts
 import { KvCache } from './kv-cache.ts';
 import { createSession, readGraphContract } from './ort-session.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
+import { checkTokenizer } from './tokenizer-check.ts';
 import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
 import { ModelSession } from './session.ts';
@@ -107,6 +108,7 @@ export class Engine {
       },
     });
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
+    checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
     const ortSession = await createSession(files, choice);
     files.model = new Uint8Array(0); // onnxruntime has its own copy: free the graph's bytes now
@@ -133,6 +135,7 @@ export class Engine {
       hasPositionIds: contract.hasPositionIds,
       loadMs,
       warmupMs: performance.now() - started - loadMs,
+      defaults: session.defaults,
       downloadedBytes,
       repairedChunks,
     };

@@ -1,7 +1,7 @@
 // A loaded model and its conversation cache: runs one generate request — encode, reuse the
 // cached prefix, prefill the rest, then sample, stream and stop — and reports its stats.
 import { EngineError } from '../protocol/errors.ts';
-import type { DoneEvent, GenerateRequest, GenerationStats } from '../protocol/messages.ts';
+import type { DoneEvent, GenerateRequest, GenerationDefaults, GenerationStats } from '../protocol/messages.ts';
 import { Random } from '../generation/random.ts';
 import { createSampler } from '../generation/sampler.ts';
 import { samplingDefaults, validateSamplingParams, type SamplingParams } from '../generation/sampling-params.ts';
@@ -40,6 +40,11 @@ export class ModelSession {
     const tokenizerEos = parts.encoder.tokenizer.eos_token_id;
     if (typeof tokenizerEos === 'number') ids.push(tokenizerEos);
     this.#eosIds = new Set(ids.filter((x): x is number => typeof x === 'number'));
+  }
+
+  /** The model's recommended sampling and output length (generation_config.json), for settings forms. */
+  get defaults(): GenerationDefaults {
+    return { sampling: samplingDefaults(this.#parts.generationConfig), maxTokens: this.#defaultMaxTokens() };
   }
 
   get cachedTokens(): number {

@@ -7,6 +7,7 @@ export type EngineErrorCode =
   | 'model_fetch_failed'
   | 'model_corrupt'
   | 'storage_quota'
+  | 'tokenizer_mismatch'
   | 'webgpu_unavailable'
   | 'out_of_memory'
   | 'context_length_exceeded'

@@ -1,5 +1,6 @@
 // The contract between the UI thread and the engine worker: one discriminated union each way.
 // Every request carries an id; every event names the request it answers.
+import type { SamplingParams } from '../generation/sampling-params.ts';
 import type { DownloadProgress } from '../store/progress.ts';
 import type { ModelSource } from '../store/sources.ts';
 import type { EngineErrorShape } from './errors.ts';
@@ -11,6 +12,12 @@ export type FinishReason = 'stop' | 'length' | 'abort';
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+}
+
+export interface GenerationDefaults {
+  /** Every field set, as the engine applies them when a request leaves them out. */
+  sampling: SamplingParams;
+  maxTokens: number;
 }
 
 export interface SamplingOptions {
@@ -84,6 +91,8 @@ export interface CapabilityReport {
   hasPositionIds: boolean;
   loadMs: number;
   warmupMs: number;
+  /** The model's generation_config.json defaults, as the engine applies them. */
+  defaults: GenerationDefaults;
   /** Bytes this load added to the store (0 when the model was already stored). */
   downloadedBytes: number;
   /** Stored chunks that failed their checksum and were downloaded again. */
