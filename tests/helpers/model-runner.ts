@@ -59,6 +59,11 @@ export class ModelRunner {
     return new ModelRunner(session as unknown as Session, ortWeb.Tensor as unknown as typeof ortNode.Tensor);
   }
 
+  /** A session on onnxruntime-node from model bytes (e.g. a rewritten graph). */
+  static async fromBytes(bytes: Uint8Array): Promise<ModelRunner> {
+    return new ModelRunner(await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1 }), ortNode.Tensor);
+  }
+
   get inputNames(): readonly string[] {
     return this.#session.inputNames;
   }
@@ -79,10 +84,11 @@ export class ModelRunner {
   }
 
   /** One pass over `ids` (batch 1) after the cached tokens. */
-  async forward(ids: number[], cache: KvCache = this.emptyCache()): Promise<ForwardResult> {
+  async forward(ids: number[], cache: KvCache = this.emptyCache(), extraFeeds: Record<string, Tensor> = {}): Promise<ForwardResult> {
     const T = this.#Tensor;
     const total = cache.length + ids.length;
     const feeds: Record<string, Tensor> = {
+      ...extraFeeds,
       ...cache.tensors,
       input_ids: new T('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
       attention_mask: new T('int64', new BigInt64Array(total).fill(1n), [1, total]),

@@ -1,34 +1,53 @@
 // Runs the model over new tokens after the cached ones (batch 1): builds the feeds the graph's
-// contract asks for, commits present.* to the cache, and returns the last position's logits.
+// contract asks for, commits present.* to the cache, and returns the logits of the last
+// positions. Prefill goes in chunks whose largest intermediate stays within a budget.
 import { ort } from './ort-env.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { GraphContract } from './ort-session.ts';
 
-/** The logits of one prefill chunk stay under this (the graph computes them for every position). */
+/** A graph computing logits for every position: one chunk's logits stay under this. */
 const LOGITS_BUDGET_BYTES = 64 * 2 ** 20;
+/** The attention scores of one chunk (chunk x context x heads floats, in the plain-ops graphs). */
+const ATTENTION_BUDGET_BYTES = 256 * 2 ** 20;
+const MAX_CHUNK_TOKENS = 512;
 
 export class Decoder {
   readonly #session: ort.InferenceSession;
   readonly #contract: GraphContract;
-  readonly chunkTokens: number;
+  readonly #attentionBudget: number;
 
-  constructor(session: ort.InferenceSession, contract: GraphContract) {
+  /** `bufferLimit`: the adapter's largest storage binding, which one intermediate must fit. */
+  constructor(session: ort.InferenceSession, contract: GraphContract, bufferLimit = Infinity) {
     this.#session = session;
     this.#contract = contract;
-    this.chunkTokens = Math.max(1, Math.floor(LOGITS_BUDGET_BYTES / (contract.vocab * 4)));
+    this.#attentionBudget = Math.min(ATTENTION_BUDGET_BYTES, bufferLimit / 2);
   }
 
-  /** Feeds `ids` in chunks; returns the logits after the last one. */
-  async prefill(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
+  /** Tokens in the next prefill chunk after `past` cached ones. */
+  chunkTokens(past: number): number {
+    const { heads, vocab, hasLogitsStart } = this.#contract;
+    let chunk = MAX_CHUNK_TOKENS;
+    if (!hasLogitsStart) chunk = Math.min(chunk, Math.floor(LOGITS_BUDGET_BYTES / (vocab * 4)));
+    // chunk * (past + chunk) * heads * 4 <= budget, solved for chunk.
+    const a = heads * 4;
+    const byAttention = Math.floor((-a * past + Math.sqrt(a * a * past * past + 4 * a * this.#attentionBudget)) / (2 * a));
+    return Math.max(1, Math.min(chunk, byAttention));
+  }
+
+  /** Feeds `ids` in chunks; returns the logits of the last `keep` positions (keep x vocab). */
+  async prefill(ids: readonly number[], cache: KvCache, keep = 1): Promise<Float32Array> {
     let logits: Float32Array | null = null;
-    for (let start = 0; start < ids.length; start += this.chunkTokens) {
-      logits = await this.step(ids.slice(start, start + this.chunkTokens), cache);
+    for (let start = 0; start < ids.length; ) {
+      const end = Math.min(ids.length, start + this.chunkTokens(cache.tokens.length));
+      // Teacher forcing wants a range that may span chunks: only the last chunk's rows return.
+      logits = await this.step(ids.slice(start, end), cache, end === ids.length ? keep : 1);
+      start = end;
     }
     if (!logits) throw new Error('prefill of no tokens');
     return logits;
   }
 
-  async step(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
+  async step(ids: readonly number[], cache: KvCache, keep = 1): Promise<Float32Array> {
     const past = cache.tokens.length;
     const total = past + ids.length;
     const feeds: Record<string, ort.Tensor> = {
@@ -39,11 +58,13 @@ export class Decoder {
     if (this.#contract.hasPositionIds) {
       feeds['position_ids'] = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]);
     }
+    const rows = Math.min(keep, ids.length);
+    if (this.#contract.hasLogitsStart) feeds['logits_start'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(-rows)), [1]);
     const outputs = await this.#session.run(feeds);
     const logitsTensor = outputs['logits']!;
     const vocab = logitsTensor.dims[2]!;
     const all = (await logitsTensor.getData()) as Float32Array;
-    const last = all.slice(all.length - vocab);
+    const last = all.length === rows * vocab ? all : all.slice(all.length - rows * vocab);
     logitsTensor.dispose();
     cache.commit(ids, outputs);
     return last;

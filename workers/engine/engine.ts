@@ -114,7 +114,7 @@ export class Engine {
     files.model = new Uint8Array(0); // onnxruntime has its own copy: free the graph's bytes now
     const contract = readGraphContract(ortSession, files.config);
     const cache = new KvCache(contract, choice.gpu);
-    const decoder = new Decoder(ortSession, contract);
+    const decoder = new Decoder(ortSession, contract, choice.gpu?.limits.maxStorageBufferBindingSize);
     const session = new ModelSession({ decoder, cache, encoder: new PromptEncoder(tokenizer), contract, generationConfig: files.generationConfig });
     const loadMs = performance.now() - started;
     this.#emit({ kind: 'progress', id, phase: 'warmup' });

@@ -5,6 +5,7 @@ import { ort } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
 import type { ModelFiles } from '../store/model-reader.ts';
+import { LOGITS_START, sliceLogits } from './graph-rewrite/logits-slice.ts';
 
 export interface GraphContract {
   layers: number;
@@ -12,7 +13,10 @@ export interface GraphContract {
   headDim: number;
   kvType: 'float32' | 'float16';
   hasPositionIds: boolean;
+  /** The rewritten graph's `logits_start` input: logits only for the last positions asked for. */
+  hasLogitsStart: boolean;
   vocab: number;
+  heads: number;
   contextTokens: number;
   pastNames: string[];
   presentNames: string[];
@@ -29,8 +33,17 @@ export async function createSession(files: ModelFiles, choice: DeviceChoice): Pr
   };
   // The KV cache stays on the GPU between steps; only the logits come back to the CPU.
   if (choice.device === 'webgpu') options.preferredOutputLocation = Object.fromEntries(presentNames.map((n) => [n, 'gpu-buffer' as const]));
+  // Logits only where asked for (see graph-rewrite/logits-slice.ts); a graph the rewrite does
+  // not recognise loads as it is and computes logits everywhere, within the prefill's budget.
+  let model = files.model;
   try {
-    return await ort.InferenceSession.create(files.model, options);
+    const rewrite = sliceLogits(model);
+    if (rewrite.rewritten) model = rewrite.model;
+  } catch {
+    // not a protobuf we can walk: onnxruntime reports it below
+  }
+  try {
+    return await ort.InferenceSession.create(model, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/protobuf|parse|invalid model|load model/i.test(message)) {
@@ -60,6 +73,8 @@ export function readGraphContract(session: ort.InferenceSession, config: Record<
     headDim: dim(3, configNumber(config, 'hidden_size') / heads),
     kvType: past.type,
     hasPositionIds: session.inputNames.includes('position_ids'),
+    hasLogitsStart: session.inputNames.includes(LOGITS_START),
+    heads,
     vocab: configNumber(config, 'vocab_size'),
     contextTokens: configNumber(config, 'max_position_embeddings'),
     pastNames,

@@ -11,6 +11,9 @@ import { modelFileName } from './model-files.ts';
 import type { StoredFile, StoredModel } from './records.ts';
 import { fileUrl, type ModelSource } from './sources.ts';
 
+/** Room left after the graph's bytes, so a load-time rewrite can append without copying the file. */
+export const GRAPH_SPARE_BYTES = 64 * 1024;
+
 export interface ModelFiles {
   config: Record<string, unknown>;
   generationConfig: Record<string, unknown>;
@@ -74,7 +77,7 @@ export async function readModel(model: StoredModel, options: ReadOptions): Promi
   const generationConfig = (await json('generation_config.json')) ?? {};
   const fileName = modelFileName(model.dtype);
   const graphFile = model.files.find((f) => f.path === `onnx/${fileName}`)!;
-  const graph = new Uint8Array(graphFile.size);
+  const graph = new Uint8Array(new ArrayBuffer(graphFile.size + GRAPH_SPARE_BYTES), 0, graphFile.size);
   await read(graphFile, graph);
   const externalData: { path: string; data: Blob }[] = [];
   for (const file of model.files) {
