@@ -8,6 +8,7 @@ import { KvCache } from './kv-cache.ts';
 import { createSession, readGraphContract } from './ort-session.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
+import { vocabularyFromTokenizerJson } from '../grammar/vocabulary.ts';
 import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
 import { ModelSession } from './session.ts';
@@ -115,7 +116,15 @@ export class Engine {
     const contract = readGraphContract(ortSession, files.config);
     const cache = new KvCache(contract, choice.gpu);
     const decoder = new Decoder(ortSession, contract, choice.gpu?.limits.maxStorageBufferBindingSize);
-    const session = new ModelSession({ decoder, cache, encoder: new PromptEncoder(tokenizer), contract, generationConfig: files.generationConfig });
+    const session = new ModelSession({
+      decoder,
+      cache,
+      encoder: new PromptEncoder(tokenizer),
+      contract,
+      generationConfig: files.generationConfig,
+      // Token bytes now, so tokenizer.json can go; the grammar's index is built on first use.
+      vocabulary: vocabularyFromTokenizerJson(files.tokenizerJson, contract.vocab),
+    });
     const loadMs = performance.now() - started;
     this.#emit({ kind: 'progress', id, phase: 'warmup' });
     // Warm-up: a prefill and a decode step compile the shaders before the first user token.

@@ -8,6 +8,10 @@ import { samplingDefaults, validateSamplingParams, type SamplingParams } from '.
 import { StopStringFilter } from '../generation/stop-strings.ts';
 import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
 import { TextStreamer } from '../generation/text-streamer.ts';
+import { createGrammarConstraint, type GrammarConstraint } from '../grammar/grammar-constraint.ts';
+import { validateResponseFormat } from '../grammar/response-format.ts';
+import { SchemaError } from '../grammar/schema-error.ts';
+import type { TokenVocabulary } from '../grammar/vocabulary.ts';
 import type { Decoder } from './decoder.ts';
 import type { KvCache } from './kv-cache.ts';
 import { reusablePrefix } from './prefix-match.ts';
@@ -22,6 +26,8 @@ export interface SessionParts {
   encoder: PromptEncoder;
   contract: GraphContract;
   generationConfig: Record<string, unknown>;
+  /** Each token's bytes, for JSON constraints. */
+  vocabulary: TokenVocabulary;
 }
 
 export interface GenerateHooks {
@@ -76,6 +82,7 @@ export class ModelSession {
       throw new EngineError('invalid_request', `max tokens must be a whole number of at least 1 (got ${request.maxTokens}).`);
     }
     const maxTokens = Math.min(request.maxTokens ?? this.#defaultMaxTokens(), context - promptTokens.length);
+    const constraint = this.#constraint(request, maxTokens);
 
     const started = performance.now();
     const reused = request.freshCache ? 0 : reusablePrefix(cache.tokens, promptTokens);
@@ -97,7 +104,9 @@ export class ModelSession {
       hooks.onDelta(delta);
     };
     while (finish === null) {
+      constraint?.apply(logits, { promptTokens, generatedTokens: generated });
       const token = sampler.sample(logits, { promptTokens, generatedTokens: generated });
+      constraint?.accept(token);
       if (generated.length === 0) firstTokenMs = performance.now() - started;
       generated.push(token);
       // Special tokens (eos among them) decode to nothing, so they never reach the text.
@@ -131,6 +140,24 @@ export class ModelSession {
   #defaultMaxTokens(): number {
     const fromConfig = this.#parts.generationConfig['max_new_tokens'];
     return typeof fromConfig === 'number' ? fromConfig : DEFAULT_MAX_TOKENS;
+  }
+
+  // The JSON grammar a response_format asks for, checked before any work: a bad schema or a
+  // max_tokens too small for the smallest valid document is the request's error.
+  #constraint(request: GenerateRequest, maxTokens: number): GrammarConstraint | null {
+    const format = request.responseFormat;
+    if (!format) return null;
+    const problems = validateResponseFormat(format);
+    if (problems.length > 0) throw new EngineError('invalid_request', `response_format: ${problems.join('; ')}`, { problems });
+    try {
+      return createGrammarConstraint(format, this.#parts.vocabulary, { maxTokens, eosTokenIds: [...this.#eosIds] });
+    } catch (error) {
+      if (error instanceof SchemaError) {
+        throw new EngineError('invalid_request', `response_format: ${error.message}`, { keyword: error.keyword, path: error.path });
+      }
+      if (error instanceof RangeError) throw new EngineError('invalid_request', `response_format: ${error.message}`);
+      throw error;
+    }
   }
 
   #samplingParams(request: GenerateRequest): SamplingParams {

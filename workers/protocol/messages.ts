@@ -1,6 +1,7 @@
 // The contract between the UI thread and the engine worker: one discriminated union each way.
 // Every request carries an id; every event names the request it answers.
 import type { SamplingParams } from '../generation/sampling-params.ts';
+import type { ResponseFormat } from '../grammar/response-format.ts';
 import type { DownloadProgress } from '../store/progress.ts';
 import type { ModelSource } from '../store/sources.ts';
 import type { EngineErrorShape } from './errors.ts';
@@ -53,6 +54,8 @@ export interface GenerateRequest {
   /** Defaults to the generation_config's max_new_tokens, else 512. */
   maxTokens?: number;
   stop?: string[];
+  /** JSON mode or a JSON Schema, enforced token by token: the answer always parses and validates. */
+  responseFormat?: ResponseFormat;
   /** Recompute the whole prompt instead of reusing the KV cache (benchmarks, cold-run checks). */
   freshCache?: boolean;
 }
