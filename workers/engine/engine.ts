@@ -8,7 +8,7 @@ import { KvCache } from './kv-cache.ts';
 import { createSession, readGraphContract } from './ort-session.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
-import { vocabularyFromTokenizerJson } from '../grammar/vocabulary.ts';
+import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
 import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
 import { ModelSession } from './session.ts';
@@ -141,6 +141,7 @@ export class Engine {
       kvType: contract.kvType,
       layers: contract.layers,
       contextTokens: contract.contextTokens,
+      kvBytesPerToken: contract.layers * 2 * contract.kvHeads * contract.headDim * (contract.kvType === 'float16' ? 2 : 4),
       hasPositionIds: contract.hasPositionIds,
       loadMs,
       warmupMs: performance.now() - started - loadMs,

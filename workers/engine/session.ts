@@ -8,10 +8,7 @@ import { samplingDefaults, validateSamplingParams, type SamplingParams } from '.
 import { StopStringFilter } from '../generation/stop-strings.ts';
 import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
 import { TextStreamer } from '../generation/text-streamer.ts';
-import { createGrammarConstraint, type GrammarConstraint } from '../grammar/grammar-constraint.ts';
-import { validateResponseFormat } from '../grammar/response-format.ts';
-import { SchemaError } from '../grammar/schema-error.ts';
-import type { TokenVocabulary } from '../grammar/vocabulary.ts';
+import { createGrammarConstraint, SchemaError, validateResponseFormat, type GrammarConstraint, type TokenVocabulary } from '../grammar/index.ts';
 import type { Decoder } from './decoder.ts';
 import type { KvCache } from './kv-cache.ts';
 import { reusablePrefix } from './prefix-match.ts';

@@ -25,7 +25,6 @@ export interface FormatMachine {
 }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-const isHex = (c: string): boolean => /^[0-9a-fA-F]$/.test(c);
 
 /** A fixed-length format: its states are the text so far, `ok` says whether a prefix can finish. */
 function fixedLength(name: string, length: number, alphabet: string, ok: (text: string) => boolean): FormatMachine {
@@ -156,11 +155,42 @@ const dateTime: FormatMachine = {
   },
 };
 
-const UUID_DASHES = new Set([8, 13, 18, 23]);
+/** A machine run by its table, with the shortest completion of each state. */
+function tableMachine(
+  name: string,
+  table: FormatTable,
+  finishes: readonly string[],
+  accepting: string,
+  lengths: readonly [number, number],
+): FormatMachine {
+  const index = (state: string): number => table.states.indexOf(state);
+  return {
+    name,
+    initial: table.states[0]!,
+    lengths,
+    step(state, c) {
+      const code = c.charCodeAt(0);
+      const next = code < 128 ? table.next[index(state) * 128 + code]! : -1;
+      return next < 0 ? null : table.states[next]!;
+    },
+    done: (state) => state === accepting,
+    finish: (state) => finishes[index(state)]!,
+    table,
+  };
+}
 
-const uuid = fixedLength('uuid', 36, '0-', (text) =>
-  [...text].every((c, i) => (UUID_DASHES.has(i) ? c === '-' : isHex(c))),
-);
+// UUIDs: the state is the position, 0 to 36.
+const UUID_TEMPLATE = '00000000-0000-0000-0000-000000000000';
+const UUID_TABLE: FormatTable = (() => {
+  const states = Array.from({ length: UUID_TEMPLATE.length + 1 }, (_, at) => String(at));
+  const next = new Int8Array(states.length * 128).fill(-1);
+  for (let at = 0; at < UUID_TEMPLATE.length; at++) {
+    for (const c of UUID_TEMPLATE[at] === '-' ? '-' : '0123456789abcdefABCDEF') next[at * 128 + c.charCodeAt(0)] = at + 1;
+  }
+  return { states, next };
+})();
+const uuidFinishes = UUID_TABLE.states.map((_, at) => UUID_TEMPLATE.slice(at));
+const uuid = tableMachine('uuid', UUID_TABLE, uuidFinishes, String(UUID_TEMPLATE.length), [UUID_TEMPLATE.length, UUID_TEMPLATE.length]);
 
 // Email as ajv-formats' full-mode pattern has it: dot-separated atoms, '@', then at least two
 // dot-separated labels of letters, digits and inner hyphens. The states: the local part's start
@@ -190,19 +220,7 @@ const EMAIL_TABLE: FormatTable = (() => {
   return { states: EMAIL_STATES, next };
 })();
 
-const email: FormatMachine = {
-  name: 'email',
-  initial: 'ls',
-  lengths: [EMAIL_FINISH[0]!.length, Infinity],
-  step(state, c) {
-    const code = c.charCodeAt(0);
-    const next = code < 128 ? EMAIL_TABLE.next[EMAIL_STATES.indexOf(state) * 128 + code]! : -1;
-    return next < 0 ? null : EMAIL_STATES[next]!;
-  },
-  done: (state) => state === 'L',
-  finish: (state) => EMAIL_FINISH[EMAIL_STATES.indexOf(state)]!,
-  table: EMAIL_TABLE,
-};
+const email = tableMachine('email', EMAIL_TABLE, EMAIL_FINISH, 'L', [EMAIL_FINISH[0]!.length, Infinity]);
 
 export const FORMATS: ReadonlyMap<string, FormatMachine> = new Map(
   [fixedLength('date', 10, '0123456789-', dateOk), time, dateTime, uuid, email].map((m) => [m.name, m]),

@@ -28,9 +28,12 @@ export interface StringRun {
   readonly lead: number;
   readonly filler: number;
   readonly room: number;
+  /** When the walk over the other tokens depends on nothing but this frame (what follows the
+   * string), the frame to key a reuse of that walk on; else null. */
+  readonly sameWalkAs: Frame | null;
 }
 
-/** Inside a table-driven format (email): the tokens that take the table from `state` to each
+/** Inside a table-driven format (uuid, email): the tokens that take the table from `state` to each
  * end state, which leaves the given closing cost and room for characters. */
 export interface TableRun {
   readonly kind: 'table';
@@ -43,6 +46,7 @@ export type TokenRun = StringRun | TableRun;
 
 export abstract class Frame {
   readonly next: Frame | null;
+  /** `cost` once worked out, else -1. */
   #cost = -1;
 
   constructor(next: Frame | null) {

@@ -2,11 +2,20 @@
 // valid prefix of the grammar, and leave the document finishable within the tokens left. Each
 // stack of the state walks a trie depth first, stepping the automaton one byte per trie node;
 // inside strings, the classes of plain-text tokens that just continue the text are added whole
-// and the walk only covers the trie of the tokens that are not plain.
+// and the walk only covers the trie of the tokens that are not plain; and while a string goes on
+// (without a maxLength), that walk comes out the same each step, so it is kept and reused.
 import { completes, type Frame } from './frame.ts';
 import type { MatchState } from './matcher.ts';
 import type { TokenIndex } from './token-index.ts';
 import type { TokenTrie } from './token-trie.ts';
+
+/** A walk's outcome kept for reuse: the tokens it allowed, all it found valid, and the largest
+ * closing cost they left (so it holds again while that still fits the budget). */
+interface WalkMemo {
+  readonly key: Frame;
+  readonly tokens: Int32Array;
+  readonly cost: number;
+}
 
 export class MaskComputer {
   readonly #index: TokenIndex;
@@ -15,6 +24,13 @@ export class MaskComputer {
   readonly #levels: Frame[][] = [];
   /** Document tokens that may still come, this one included. */
   #left = 0;
+  /** The last walk from a string without limits: each step inside it would walk the same. */
+  #memo: WalkMemo | null = null;
+  /** While a walk is recorded: the tokens it allows, the largest cost they leave, and whether
+   * the budget turned a valid one down. */
+  #recorded: number[] | null = null;
+  #recordedCost = 0;
+  #turnedDown = false;
 
   constructor(index: TokenIndex) {
     this.#index = index;
@@ -44,35 +60,63 @@ export class MaskComputer {
         const after = run.after(end);
         if (tokens !== null && after.cost <= budget) tokens.addSizes(this.mask, 0, after.room);
       });
-    } else {
-      const tokens = run.kind === 'plain' ? index.plain : run.kind === 'escape' ? index.escapeTail : null;
-      // A class token of n characters takes lead + min(n, filler) bytes off the closing.
-      const excess = frame.cost - run.lead - budget;
-      if (tokens !== null && excess <= run.filler) tokens.addSizes(this.mask, Math.max(0, excess), run.room);
+      this.#walk(index.nonPlain, 0, [frame], 0);
+      return;
     }
+    const tokens = run.kind === 'plain' ? index.plain : run.kind === 'escape' ? index.escapeTail : null;
+    // A class token of n characters takes lead + min(n, filler) bytes off the closing.
+    const excess = frame.cost - run.lead - budget;
+    if (tokens !== null && excess <= run.filler) tokens.addSizes(this.mask, Math.max(0, excess), run.room);
     // The class tokens are all plain; what else may come (closing quotes, say) is not.
+    const key = run.sameWalkAs;
+    const memo = this.#memo;
+    if (key !== null && memo !== null && memo.key === key && memo.cost <= budget) {
+      for (const token of memo.tokens) this.mask[token >>> 5]! |= 1 << (token & 31);
+      return;
+    }
+    if (key !== null) {
+      this.#recorded = [];
+      this.#recordedCost = 0;
+      this.#turnedDown = false;
+    }
     this.#walk(index.nonPlain, 0, [frame], 0);
+    if (key !== null) {
+      if (!this.#turnedDown) this.#memo = { key, tokens: Int32Array.from(this.#recorded!), cost: this.#recordedCost };
+      this.#recorded = null;
+    }
   }
 
   #walk(trie: TokenTrie, node: number, tops: readonly Frame[], depth: number): void {
     const out = (this.#levels[depth] ??= []);
     const { firstChild, nextSibling, byte, tokenHead, tokenNext } = trie;
     for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) {
-      out.length = 0;
+      if (out.length !== 0) out.length = 0; // the setter is slow, and most steps leave it empty
       const b = byte[child]!;
       for (let i = 0; i < tops.length; i++) tops[i]!.step(b, out);
       if (out.length === 0) continue;
-      let token = tokenHead[child]!;
-      if (token !== -1 && this.#affordable(out)) {
-        for (; token !== -1; token = tokenNext[token]!) this.mask[token >>> 5]! |= 1 << (token & 31);
-      }
+      if (tokenHead[child] !== -1) this.#allow(tokenHead[child]!, tokenNext, closingNeed(out));
       if (firstChild[child] !== -1) this.#walk(trie, child, out, depth + 1);
     }
   }
 
-  #affordable(state: readonly Frame[]): boolean {
-    const budget = this.#left - 1;
-    for (const frame of state) if (frame.cost <= budget || completes(frame)) return true;
-    return false;
+  /** Allows the tokens spelled by one trie node, when the closing they leave fits. */
+  #allow(first: number, tokenNext: Int32Array, need: number): void {
+    const recorded = this.#recorded;
+    if (recorded !== null) this.#recordedCost = Math.max(this.#recordedCost, need);
+    if (need > this.#left - 1) {
+      this.#turnedDown = true;
+      return;
+    }
+    for (let token = first; token !== -1; token = tokenNext[token]!) {
+      this.mask[token >>> 5]! |= 1 << (token & 31);
+      recorded?.push(token);
+    }
   }
+}
+
+/** Bytes the shortest closing takes from any of these stacks: 0 when one is complete. */
+function closingNeed(state: readonly Frame[]): number {
+  let need = Infinity;
+  for (const frame of state) need = Math.min(need, completes(frame) ? 0 : frame.cost);
+  return need;
 }

@@ -7,7 +7,8 @@ import { ArrayNode } from './array.ts';
 import { FormatNode } from './format.ts';
 import { FORMATS } from './formats.ts';
 import type { GrammarNode } from './frame.ts';
-import { array, booleans, encodeJson, isPlainObject, sameJson, typeOfJson } from './json-values.ts';
+import { exclusive } from './exclusive.ts';
+import { booleans, encodeJson, isPlainObject, sameJson } from './json-values.ts';
 import { LiteralNode } from './literal.ts';
 import { accepts } from './matcher.ts';
 import { NumberNode, type NumberBound } from './number.ts';
@@ -209,7 +210,7 @@ class Compiler {
     if (keyword === 'oneOf') {
       for (let i = 0; i < options.length; i++) {
         for (let j = i + 1; j < options.length; j++) {
-          if (!this.#disjoint(options[i], options[j], 0)) {
+          if (!exclusive(options[i], options[j], (ref) => this.#resolve(ref, '').schema)) {
             throw new SchemaError('oneOf', here, `oneOf alternatives ${i} and ${j} may both match one value; only alternatives that provably exclude each other (by type, const/enum values, or a required property's values) are supported; use anyOf where they may overlap`);
           }
         }
@@ -381,54 +382,6 @@ class Compiler {
     any.options = [object, this.#node(new ArrayNode([], any)), this.#node(new StringNode()), this.#node(new NumberNode(false)), literals];
     return any;
   }
-
-  /** Whether no value can validate against both schemas, by reasons checkable on their face. */
-  #disjoint(a: unknown, b: unknown, depth: number): boolean {
-    if (depth > MAX_NESTING) return false;
-    const x = this.#deref(a);
-    const y = this.#deref(b);
-    if (x === false || y === false) return true;
-    if (!isPlainObject(x) || !isPlainObject(y)) return false;
-    for (const [one, other] of [[x, y], [y, x]] as const) {
-      for (const keyword of ['anyOf', 'oneOf']) {
-        const branches = one[keyword];
-        if (Array.isArray(branches)) return branches.every((branch) => this.#disjoint(branch, other, depth + 1));
-      }
-    }
-    if (!typesOverlap(ajvTypes(x), ajvTypes(y))) return true;
-    const valuesX = literalValues(x);
-    const valuesY = literalValues(y);
-    if (valuesX !== null && valuesY !== null) return !valuesX.some((v) => valuesY.some((w) => sameJson(v, w)));
-    for (const [one, other] of [[x, y], [y, x]] as const) {
-      const otherProperties = isPlainObject(other['properties']) ? other['properties'] : {};
-      for (const name of array(one['required'])) {
-        if (typeof name !== 'string') continue;
-        if (other['additionalProperties'] === false && !(name in otherProperties)) return true;
-        if (!array(other['required']).includes(name)) continue;
-        if (this.#disjoint(propertySchema(one, name), propertySchema(other, name), depth + 1)) return true;
-      }
-    }
-    return false;
-  }
-
-  /** A schema with its $ref and single-schema allOf followed (unresolvable ones left as they are). */
-  #deref(schema: unknown): unknown {
-    let at = schema;
-    for (let hops = 0; hops < MAX_NESTING && isPlainObject(at); hops++) {
-      if (typeof at['$ref'] === 'string') {
-        try {
-          at = this.#resolve(at['$ref'], '').schema;
-        } catch {
-          return at;
-        }
-      } else if (Array.isArray(at['allOf']) && at['allOf'].length === 1) {
-        at = at['allOf'][0];
-      } else {
-        break;
-      }
-    }
-    return at;
-  }
 }
 
 function dedupe(texts: readonly Uint8Array[]): Uint8Array[] {
@@ -439,31 +392,4 @@ function dedupe(texts: readonly Uint8Array[]): Uint8Array[] {
     seen.add(key);
     return true;
   });
-}
-
-/** The values a schema is limited to by enum/const, or null. */
-function literalValues(schema: Schema): unknown[] | null {
-  if ('const' in schema) return [schema['const']];
-  return Array.isArray(schema['enum']) ? schema['enum'] : null;
-}
-
-/** The JSON types a schema lets ajv accept: 'all' when it doesn't say. */
-function ajvTypes(schema: Schema): readonly string[] | 'all' {
-  const values = literalValues(schema);
-  if (values !== null) return values.map(typeOfJson);
-  const type = schema['type'];
-  if (typeof type === 'string') return [type];
-  return Array.isArray(type) ? type.filter((t): t is string => typeof t === 'string') : 'all';
-}
-
-function typesOverlap(a: readonly string[] | 'all', b: readonly string[] | 'all'): boolean {
-  if (a === 'all' || b === 'all') return true;
-  const numeric = (t: string): string => (t === 'integer' ? 'number' : t);
-  return a.some((t) => b.some((u) => numeric(t) === numeric(u)));
-}
-
-function propertySchema(schema: Schema, name: string): unknown {
-  const properties = schema['properties'];
-  if (isPlainObject(properties) && name in properties) return properties[name];
-  return schema['additionalProperties'] ?? true;
 }

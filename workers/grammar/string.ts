@@ -138,9 +138,12 @@ class StringFrame extends Frame {
   }
 
   override tokenRun(): StringRun {
-    const room = this.node.maxLength - this.count;
-    if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room };
-    if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0 };
-    return { kind: 'plain', lead: 0, filler: this.#filler(), room };
+    const { minLength, maxLength } = this.node;
+    const room = maxLength - this.count;
+    if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room, sameWalkAs: null };
+    if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0, sameWalkAs: null };
+    // With no maxLength and minLength met, the count changes nothing: the steps on walk alike.
+    const sameWalkAs = maxLength === Infinity && this.count >= minLength ? this.next : null;
+    return { kind: 'plain', lead: 0, filler: this.#filler(), room, sameWalkAs };
   }
 }

@@ -4,10 +4,12 @@
 
 /** Sizes up to this get a ready bitset of the members up to that size. */
 const CUMULATIVE_SIZES = 16;
+/** Classes this small keep no bitset: setting their bits one by one is as quick. */
+const SPARSE_COUNT = 2048;
 
 export class TokenClass {
-  /** Members as a bitset over token ids. */
-  readonly bits: Uint32Array;
+  /** Members as a bitset over token ids; null for a small class without `cumulative`. */
+  readonly #bits: Uint32Array | null;
   readonly count: number;
   /** Member ids by size, and where each size starts in that list (sizes 0..max+1). */
   readonly #bySize: Int32Array;
@@ -15,30 +17,28 @@ export class TokenClass {
   /** Members of size <= k, for k up to CUMULATIVE_SIZES. */
   readonly #upTo: Uint32Array[] = [];
 
-  /** `sizes[id]` is a member's size, or -1 for a token outside the class. `cumulative`: keep
-   * bitsets of the members up to each small size (for classes often cut by a maxLength). */
-  constructor(sizes: Int32Array, cumulative = true) {
-    const words = (sizes.length + 31) >>> 5;
-    let maxSize = 0;
-    let count = 0;
-    for (const size of sizes) {
-      if (size < 0) continue;
-      maxSize = Math.max(maxSize, size);
-      count++;
-    }
-    this.count = count;
+  /** The members' ids (below `vocabularySize`) and sizes, in step. `cumulative`: keep bitsets
+   * of the members up to each small size (for classes often cut by a maxLength). */
+  constructor(vocabularySize: number, ids: readonly number[], sizes: readonly number[], cumulative = true) {
+    const maxSize = sizes.reduce((max, size) => Math.max(max, size), 0);
+    this.count = ids.length;
     this.#sizeStart = new Int32Array(maxSize + 2);
-    for (const size of sizes) if (size >= 0) this.#sizeStart[size + 1]!++;
+    for (const size of sizes) this.#sizeStart[size + 1]!++;
     for (let size = 1; size < this.#sizeStart.length; size++) this.#sizeStart[size]! += this.#sizeStart[size - 1]!;
-    this.#bySize = new Int32Array(count);
+    this.#bySize = new Int32Array(ids.length);
     const fill = this.#sizeStart.slice();
-    for (let id = 0; id < sizes.length; id++) if (sizes[id]! >= 0) this.#bySize[fill[sizes[id]!]!++] = id;
+    ids.forEach((id, at) => (this.#bySize[fill[sizes[at]!]!++] = id));
 
-    this.bits = new Uint32Array(words);
-    for (let size = 0; size <= maxSize; size++) {
-      this.#setSizes(this.bits, size, size);
-      if (cumulative && size <= CUMULATIVE_SIZES) this.#upTo.push(this.bits.slice());
+    if (!cumulative && ids.length < SPARSE_COUNT) {
+      this.#bits = null;
+      return;
     }
+    const bits = new Uint32Array((vocabularySize + 31) >>> 5);
+    for (let size = 0; size <= maxSize; size++) {
+      this.#setSizes(bits, size, size);
+      if (cumulative && size <= CUMULATIVE_SIZES) this.#upTo.push(bits.slice());
+    }
+    this.#bits = bits;
   }
 
   get maxSize(): number {
@@ -49,13 +49,13 @@ export class TokenClass {
   addSizes(mask: Uint32Array, lo: number, hi: number): void {
     const top = Math.min(hi, this.maxSize);
     if (lo > top) return;
-    if (lo > 0) {
+    if (lo > 0 || this.#bits === null) {
       this.#setSizes(mask, lo, top);
       return;
     }
-    const ready = top === this.maxSize ? this.bits : this.#upTo[Math.min(top, this.#upTo.length - 1)];
+    const ready = top === this.maxSize ? this.#bits : this.#upTo[Math.min(top, this.#upTo.length - 1)];
     if (ready !== undefined) for (let word = 0; word < ready.length; word++) mask[word]! |= ready[word]!;
-    const readyTo = ready === this.bits ? top : this.#upTo.length - 1;
+    const readyTo = ready === this.#bits ? top : this.#upTo.length - 1;
     if (top > readyTo) this.#setSizes(mask, readyTo + 1, top);
   }
 

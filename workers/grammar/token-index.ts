@@ -19,30 +19,38 @@ export class TokenIndex {
   readonly nonPlain: TokenTrie;
   /** One of \'s escape letters, then plain text; sized in the plain part's characters. */
   readonly escapeTail: TokenClass;
-  readonly #eligible: (readonly [number, Uint8Array])[];
   readonly #tableRuns = new Map<FormatTable, (TokenClass | null)[][]>();
 
   constructor(vocabulary: TokenVocabulary) {
     this.vocabulary = vocabulary;
     const size = vocabulary.size;
-    this.#eligible = [];
+    const eligible: (readonly [number, Uint8Array])[] = [];
     vocabulary.tokenBytes.forEach((bytes, id) => {
-      if (bytes !== undefined && couldAppear(bytes)) this.#eligible.push([id, bytes]);
+      if (bytes !== undefined && couldAppear(bytes)) eligible.push([id, bytes]);
     });
-    this.all = new TokenTrie(this.#eligible, size);
+    this.all = new TokenTrie(eligible, size);
 
-    const plainSizes = new Int32Array(size).fill(-1);
-    const escapeSizes = new Int32Array(size).fill(-1);
-    for (const [id, bytes] of this.#eligible) {
-      plainSizes[id] = plainStringChars(bytes);
-      if (ESCAPE_LETTERS.has(bytes[0]!)) escapeSizes[id] = plainStringChars(bytes, 1);
+    const plain: [number[], number[]] = [[], []];
+    const escapeTail: [number[], number[]] = [[], []];
+    const nonPlain: (readonly [number, Uint8Array])[] = [];
+    for (const token of eligible) {
+      const [id, bytes] = token;
+      const chars = plainStringChars(bytes);
+      if (chars >= 0) {
+        plain[0].push(id);
+        plain[1].push(chars);
+      } else {
+        nonPlain.push(token);
+      }
+      const tail = ESCAPE_LETTERS.has(bytes[0]!) ? plainStringChars(bytes, 1) : -1;
+      if (tail >= 0) {
+        escapeTail[0].push(id);
+        escapeTail[1].push(tail);
+      }
     }
-    this.plain = new TokenClass(plainSizes);
-    this.escapeTail = new TokenClass(escapeSizes);
-    this.nonPlain = new TokenTrie(
-      this.#eligible.filter(([id]) => plainSizes[id]! < 0),
-      size,
-    );
+    this.plain = new TokenClass(size, ...plain);
+    this.escapeTail = new TokenClass(size, ...escapeTail);
+    this.nonPlain = new TokenTrie(nonPlain, size);
   }
 
   /** For a format table: [from state][to state], the plain tokens that take it from one to
@@ -56,20 +64,26 @@ export class TokenIndex {
     return runs;
   }
 
+  /** Walks the token trie with the table from `from`: every token on the way (all its bytes
+   * plain ASCII the table takes) joins the class of the state it ends in. */
   #tableRunsFrom(table: FormatTable, from: number): (TokenClass | null)[] {
-    const sizes = table.states.map(() => new Int32Array(this.vocabulary.size).fill(-1));
-    const found = table.states.map(() => false);
-    for (const [id, bytes] of this.#eligible) {
-      let state = from;
-      for (let at = 0; at < bytes.length && state >= 0; at++) {
-        const b = bytes[at]!;
-        state = b < 0x80 && b !== 0x22 && b !== 0x5c ? table.next[state * 128 + b]! : -1;
+    const ids = table.states.map((): number[] => []);
+    const sizes = table.states.map((): number[] => []);
+    const { firstChild, nextSibling, byte, tokenHead, tokenNext } = this.all;
+    const walk = (node: number, state: number, depth: number): void => {
+      for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) {
+        const b = byte[child]!;
+        const next = b < 0x80 && b !== 0x22 && b !== 0x5c ? table.next[state * 128 + b]! : -1;
+        if (next < 0) continue;
+        for (let token = tokenHead[child]!; token !== -1; token = tokenNext[token]!) {
+          ids[next]!.push(token);
+          sizes[next]!.push(depth + 1);
+        }
+        walk(child, next, depth + 1);
       }
-      if (state < 0) continue;
-      sizes[state]![id] = bytes.length;
-      found[state] = true;
-    }
-    return sizes.map((list, to) => (found[to] ? new TokenClass(list, false) : null));
+    };
+    walk(0, from, 0);
+    return ids.map((list, to) => (list.length > 0 ? new TokenClass(this.vocabulary.size, list, sizes[to]!, false) : null));
   }
 }
 

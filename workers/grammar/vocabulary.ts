@@ -19,9 +19,8 @@ export function vocabularyFromTokenBytes(
   size: number,
   specialTokenIds: readonly number[] = [],
 ): TokenVocabulary {
-  if (!(Number.isSafeInteger(size) && size >= tokens.length)) {
-    throw new RangeError(`vocabulary size ${size} is below the ${tokens.length} token ids given`);
-  }
+  const idRange = Math.max(tokens.length, ...specialTokenIds.map((id) => id + 1));
+  if (!(Number.isSafeInteger(size) && size >= idRange)) throw new RangeError(`vocabulary size ${size} is below the ${idRange} token ids given`);
   const special = new Set(specialTokenIds);
   const tokenBytes = Array.from({ length: size }, (_, id) => (special.has(id) ? undefined : tokens[id]));
   return { size, tokenBytes, specialTokenIds: [...specialTokenIds] };
@@ -52,8 +51,7 @@ export function vocabularyFromTokenizerJson(json: unknown, logitsSize?: number):
     if (!isTokenId(id)) throw new TypeError(`tokenizer.json vocab entry ${JSON.stringify(text)} has no valid id`);
     tokens[id] = decodeByteLevel(text, byteOf);
   }
-  const idRange = Math.max(tokens.length, ...specialTokenIds.map((id) => id + 1));
-  return vocabularyFromTokenBytes(tokens, logitsSize ?? idRange, specialTokenIds);
+  return vocabularyFromTokenBytes(tokens, logitsSize ?? Math.max(tokens.length, ...specialTokenIds.map((id) => id + 1)), specialTokenIds);
 }
 
 function decodeByteLevel(text: string, byteOf: Int16Array): Uint8Array {

@@ -1,7 +1,7 @@
 // The contract between the UI thread and the engine worker: one discriminated union each way.
 // Every request carries an id; every event names the request it answers.
 import type { SamplingParams } from '../generation/sampling-params.ts';
-import type { ResponseFormat } from '../grammar/response-format.ts';
+import type { ResponseFormat } from '../grammar/index.ts';
 import type { DownloadProgress } from '../store/progress.ts';
 import type { ModelSource } from '../store/sources.ts';
 import type { EngineErrorShape } from './errors.ts';
@@ -91,6 +91,8 @@ export interface CapabilityReport {
   kvType: 'float32' | 'float16';
   layers: number;
   contextTokens: number;
+  /** KV-cache bytes each token of context takes, so the UI can show the memory before it runs out. */
+  kvBytesPerToken: number;
   hasPositionIds: boolean;
   loadMs: number;
   warmupMs: number;

@@ -1,0 +1,129 @@
+// Shown: the byte-level automaton accepts exactly the compact documents each keyword allows
+// (a table of accepted and rejected texts per keyword), never reaches a dead end (from every
+// prefix of an accepted text, its shortest closing finishes the document and is as long as the
+// cost says), and handles characters split across tokens.
+import { describe, expect, it } from 'vitest';
+import { accepts, advanceBytes, closingBytes, closingCost, initialState, isComplete } from '../../../workers/grammar/matcher.ts';
+import { compileSchema } from '../../../workers/grammar/schema-compiler.ts';
+import { validationProblem } from './helpers.ts';
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+interface Case {
+  keyword: string;
+  schema: Record<string, unknown>;
+  accept: string[];
+  reject: string[];
+}
+
+const CASES: Case[] = [
+  { keyword: 'type string', schema: { type: 'string' }, accept: ['""', '"a b"', '"é日本🎉"', '"\\"\\\\\\/\\b\\f\\n\\r\\t"'], reject: ['"a', 'a', '"\u0001"', '"\\x"', '"\\u0041"', '"a" '] },
+  { keyword: 'type integer', schema: { type: 'integer' }, accept: ['0', '-7', '123456789012345'], reject: ['01', '1.0', '1e3', '-', '1234567890123456', '+1'] },
+  { keyword: 'type number', schema: { type: 'number' }, accept: ['0', '-0.5', '3.25', '1e5', '2.5E-07', '1e+99'], reject: ['.5', '1.', '1e', '1e100', '00', '- 1', 'NaN'] },
+  { keyword: 'type boolean/null', schema: { type: ['boolean', 'null'] }, accept: ['true', 'false', 'null'], reject: ['True', 'nul', '0', '""'] },
+  { keyword: 'type array', schema: { type: 'array' }, accept: ['[]', '[1,"a",[null],{}]'], reject: ['[', '[1,]', '[,1]', '[1 ,2]', '{}'] },
+  { keyword: 'type object', schema: { type: 'object' }, accept: ['{}', '{"a":1,"b":{"c":[true]}}', '{"":""}'], reject: ['{"a"}', '{"a":1,}', '{a:1}', '{ }', '[]'] },
+  {
+    keyword: 'properties + required',
+    schema: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'string' }, c: { type: 'boolean' } }, required: ['b'], additionalProperties: false },
+    accept: ['{"b":""}', '{"a":1,"b":"x"}', '{"a":1,"b":"x","c":true}', '{"b":"x","c":false}'],
+    reject: ['{}', '{"a":1}', '{"b":"x","a":1}', '{"b":"x","d":1}', '{"b":"x","b":"y"}'],
+  },
+  {
+    keyword: 'additionalProperties schema (a map)',
+    schema: { type: 'object', additionalProperties: { type: 'integer' } },
+    accept: ['{}', '{"x":1,"y":-2}'],
+    reject: ['{"x":"1"}'],
+  },
+  {
+    keyword: 'additionalProperties allowed next to properties',
+    schema: { type: 'object', properties: { a: { type: 'integer' } } },
+    accept: ['{}', '{"a":1}'],
+    reject: ['{"b":1}'], // valid JSON Schema-wise, but the grammar only writes listed properties
+  },
+  { keyword: 'enum', schema: { enum: ['a', 'ab', 1, 12, null, { k: [1] }] }, accept: ['"a"', '"ab"', '1', '12', 'null', '{"k":[1]}'], reject: ['"b"', '2', '123', '{"k":[2]}'] },
+  { keyword: 'const', schema: { const: 'fixed' }, accept: ['"fixed"'], reject: ['"fixe"', '"fixedd"'] },
+  { keyword: 'items + minItems/maxItems', schema: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 2 }, accept: ['[1]', '[1,2]'], reject: ['[]', '[1,2,3]', '["a"]'] },
+  {
+    keyword: 'prefixItems',
+    schema: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false },
+    accept: ['[]', '["a"]', '["a",1]'],
+    reject: ['[1]', '["a",1,2]'],
+  },
+  { keyword: 'prefixItems + items', schema: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' } }, accept: ['["a",true,false]'], reject: ['["a","b"]'] },
+  { keyword: 'minLength/maxLength', schema: { type: 'string', minLength: 2, maxLength: 3 }, accept: ['"ab"', '"日本語"', '"🎉🎉"', '"\\n\\t"'], reject: ['"a"', '"abcd"', '"日本語!"'] },
+  {
+    keyword: 'anyOf',
+    schema: { anyOf: [{ type: 'object', properties: { a: { type: 'integer' } }, required: ['a'], additionalProperties: false }, { type: 'object', properties: { a: { type: 'string' }, b: { type: 'boolean' } }, required: ['a'], additionalProperties: false }] },
+    accept: ['{"a":1}', '{"a":"x"}', '{"a":"x","b":true}'],
+    reject: ['{"a":1,"b":true}', '{"b":true}'],
+  },
+  { keyword: 'oneOf', schema: { oneOf: [{ type: 'string' }, { type: 'integer' }] }, accept: ['"x"', '5'], reject: ['5.5', 'true'] },
+  {
+    keyword: '$ref/$defs recursion',
+    schema: { $defs: { t: { type: 'array', items: { $ref: '#/$defs/t' }, maxItems: 2 } }, $ref: '#/$defs/t' },
+    accept: ['[]', '[[],[[]]]', '[[[[]]]]'],
+    reject: ['[[],[],[]]', '[1]'],
+  },
+  { keyword: '$ref to the root', schema: { type: 'object', properties: { next: { $ref: '#' } }, additionalProperties: false }, accept: ['{}', '{"next":{"next":{}}}'], reject: ['{"next":1}'] },
+  { keyword: 'format date', schema: { type: 'string', format: 'date' }, accept: ['"2024-02-29"', '"1999-12-31"', '"2000-02-29"'], reject: ['"2023-02-29"', '"1900-02-29"', '"2024-13-01"', '"2024-04-31"', '"2024-1-01"', '"2024-00-10"'] },
+  { keyword: 'format time', schema: { type: 'string', format: 'time' }, accept: ['"23:59:59Z"', '"00:00:00.123+05:30"', '"12:30:00-08:00"'], reject: ['"24:00:00Z"', '"12:60:00Z"', '"12:00:00"', '"12:00:00z"', '"12:00:00.Z"'] },
+  { keyword: 'format date-time', schema: { type: 'string', format: 'date-time' }, accept: ['"2024-06-01T08:15:00Z"'], reject: ['"2024-06-01 08:15:00Z"', '"2024-06-01T08:15:00"'] },
+  { keyword: 'format uuid', schema: { type: 'string', format: 'uuid' }, accept: ['"123e4567-e89b-12d3-a456-426614174000"', '"ABCDEF01-2345-6789-ABCD-EF0123456789"'], reject: ['"123e4567e89b12d3a456426614174000"', '"123e4567-e89b-12d3-a456-42661417400g"'] },
+  { keyword: 'format email', schema: { type: 'string', format: 'email' }, accept: ['"a@b.c"', '"first.last+tag@mail.example-host.org"'], reject: ['"a@b"', '"a.@b.c"', '"a@-b.c"', '"a@b-.c"', '"@b.c"', '"a b@c.d"'] },
+  { keyword: 'email + maxLength', schema: { type: 'string', format: 'email', maxLength: 7 }, accept: ['"ab@c.de"'], reject: ['"abc@d.ef"'] },
+  { keyword: 'minimum/maximum (integer)', schema: { type: 'integer', minimum: -5, maximum: 120 }, accept: ['-5', '0', '99', '120'], reject: ['-6', '121', '1000', '-10'] },
+  { keyword: 'exclusive bounds (integer)', schema: { type: 'integer', exclusiveMinimum: 10, exclusiveMaximum: 13 }, accept: ['11', '12'], reject: ['10', '13'] },
+  { keyword: 'minimum/maximum (number)', schema: { type: 'number', minimum: 0.25, maximum: 2 }, accept: ['0.25', '1', '2', '1.999', '2.0'], reject: ['0.2', '2.0001', '0.249', '-1', '3'] },
+  { keyword: 'exclusive bounds (number)', schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.1 }, accept: ['0.05', '0.099999', '0.000000000001'], reject: ['0', '0.1', '0.10', '-0', '1e-3'] },
+  { keyword: 'bounds far from zero', schema: { type: 'number', minimum: 1e6 }, accept: ['1000000', '123456789.5'], reject: ['999999.99', '1e7'] },
+];
+
+describe('matcher, per keyword', () => {
+  for (const { keyword, schema, accept, reject } of CASES) {
+    it(keyword, () => {
+      const { root } = compileSchema(schema);
+      for (const text of accept) {
+        expect(accepts(root, utf8(text)), `accepts ${text}`).toBe(true);
+        // Everything it accepts, ajv does too.
+        expect(validationProblem(schema, text), text).toBeNull();
+      }
+      for (const text of reject) expect(accepts(root, utf8(text)), `rejects ${text}`).toBe(false);
+    });
+  }
+});
+
+describe('closing', () => {
+  it('finishes the document from every prefix of an accepted text, in `cost` bytes', () => {
+    let prefixes = 0;
+    for (const { schema, accept } of CASES) {
+      const { root } = compileSchema(schema);
+      for (const text of accept) {
+        const bytes = utf8(text);
+        for (let length = 0; length <= bytes.length; length++) {
+          const state = advanceBytes(initialState(root), bytes.subarray(0, length));
+          const closing = closingBytes(state);
+          expect(closing).toHaveLength(closingCost(state));
+          const whole = [...bytes.subarray(0, length), ...closing];
+          expect(isComplete(advanceBytes(state, closing)), `${text.slice(0, length)} + closing`).toBe(true);
+          expect(validationProblem(schema, new TextDecoder().decode(Uint8Array.from(whole)))).toBeNull();
+          prefixes++;
+        }
+      }
+    }
+    expect(prefixes).toBeGreaterThan(500);
+  });
+
+  it('counts a character split across tokens once, and rejects a quote in its middle', () => {
+    const { root } = compileSchema({ type: 'string', maxLength: 1 });
+    const start = advanceBytes(initialState(root), utf8('"'));
+    const half = advanceBytes(start, [0xe9, 0xbe]); // token 82912
+    expect(half).not.toHaveLength(0);
+    expect(advanceBytes(half, utf8('"'))).toHaveLength(0);
+    expect(closingCost(half)).toBe(2); // one continuation byte, then the quote
+    const whole = advanceBytes(half, [0x98]); // token 246: 龘 is complete
+    expect(isComplete(advanceBytes(whole, utf8('"')))).toBe(true);
+    expect(advanceBytes(whole, utf8('a'))).toHaveLength(0); // a second character is over maxLength
+    expect(advanceBytes(start, [0x98])).toHaveLength(0); // a continuation byte can't start a character
+  });
+});
