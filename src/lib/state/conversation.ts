@@ -130,7 +130,49 @@ function parseMessage(m: unknown, where: string): Message {
   // An answer that was streaming when exported is no longer streaming anywhere.
   if (status) message.status = status === 'streaming' ? 'interrupted' : status;
   if (typeof m['model'] === 'string') message.model = m['model'];
+  const stats = parseStats(m['stats']);
+  if (stats) message.stats = stats;
+  const error = m['error'];
+  if (isObject(error) && typeof error['code'] === 'string' && ERROR_CODES.includes(error['code'] as ErrorCode)) {
+    message.error = { code: error['code'] as ErrorCode, detail: typeof error['detail'] === 'string' ? error['detail'] : '' };
+  }
   return message;
+}
+
+type ErrorCode = NonNullable<Message['error']>['code'];
+const ERROR_CODES: readonly ErrorCode[] = [
+  'model_not_loaded',
+  'model_files_invalid',
+  'model_fetch_failed',
+  'model_corrupt',
+  'storage_quota',
+  'tokenizer_mismatch',
+  'webgpu_unavailable',
+  'out_of_memory',
+  'device_lost',
+  'context_length_exceeded',
+  'invalid_request',
+  'aborted',
+  'internal',
+];
+
+const STAT_NUMBERS = [
+  'promptTokens',
+  'reusedTokens',
+  'prefillTokens',
+  'prefillTokensPerSecond',
+  'decodeTokens',
+  'decodeTokensPerSecond',
+  'timeToFirstTokenMs',
+] as const satisfies readonly (keyof GenerationStats)[];
+
+function parseStats(value: unknown): GenerationStats | undefined {
+  if (!isObject(value) || !STAT_NUMBERS.every((key) => typeof value[key] === 'number')) return undefined;
+  const finish = value['finishReason'];
+  if (finish !== 'stop' && finish !== 'length' && finish !== 'abort') return undefined;
+  const stats = { finishReason: finish } as GenerationStats;
+  for (const key of STAT_NUMBERS) stats[key] = value[key] as number;
+  return stats;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -89,7 +89,7 @@ class Conversations {
       const at = this.list.findIndex((x) => x.id === c.id);
       if (at >= 0) this.list[at] = c;
       else this.list.push(c);
-      this.save(c.id, true);
+      this.save(c.id, true, false);
     }
     const first = conversations[0];
     if (first) this.select(first.id);
