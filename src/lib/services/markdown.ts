@@ -60,6 +60,8 @@ export function renderMarkdown(source: string): string {
     // No forms, media or frames from a model, and no images: a remote image would tell its
     // host that (and, through its URL, what) this chat is about.
     FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'img', 'picture', 'video', 'audio', 'svg', 'math'],
+    // Inline styles could lay a model's text over the app's own controls.
+    FORBID_ATTR: ['style'],
     ALLOW_DATA_ATTR: false,
     ADD_ATTR: ['target'],
   });
