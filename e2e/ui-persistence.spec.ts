@@ -74,7 +74,7 @@ test('conversations, drafts, settings and an interrupted answer survive a reload
   await expect(page.getByTestId('conversation-item')).toHaveText(/New chat/);
 
   await page.getByTestId('import-file').setInputFiles(file);
-  await expect(page.getByRole('status').filter({ hasText: 'Imported 2 conversations.' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Conversations imported: 2.' })).toBeVisible();
   await expect(page.getByTestId('conversation-item')).toHaveCount(3);
   const restored = (await storedConversations(page)).filter((c) => c.messages.length > 0);
   expect(sortById(restored)).toEqual(sortById(before));

@@ -1,6 +1,6 @@
 // One line that says what a model load is doing, from its progress events, in the UI language.
 import type { ProgressEvent } from '../../../workers/protocol/messages.ts';
-import { formatBytes } from '../../../workers/store/quota.ts';
+import { formatSize } from './format.ts';
 import type { MessageKey } from '../i18n/en.ts';
 
 type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
@@ -8,8 +8,8 @@ type Translate = (key: MessageKey, params?: Record<string, string | number>) => 
 export function describeProgress(p: ProgressEvent, t: Translate): string {
   switch (p.phase) {
     case 'download': {
-      const line = t('progress.download', { file: p.file, done: formatBytes(p.totalDone), total: formatBytes(p.totalBytes), percent: percent(p.totalDone, p.totalBytes) });
-      const speed = p.bytesPerSecond !== null ? ` · ${t('progress.speed', { speed: formatBytes(p.bytesPerSecond) })}` : '';
+      const line = t('progress.download', { file: p.file, done: formatSize(p.totalDone), total: formatSize(p.totalBytes), percent: percent(p.totalDone, p.totalBytes) });
+      const speed = p.bytesPerSecond !== null ? ` · ${t('progress.speed', { speed: formatSize(p.bytesPerSecond) })}` : '';
       const eta = p.etaSeconds !== null ? ` · ${t('progress.eta', { time: formatDuration(p.etaSeconds) })}` : '';
       return line + speed + eta;
     }
