@@ -60,7 +60,7 @@ export const zh: Messages = {
   'model.selected': '已选择',
   'model.device': '运行设备',
   'model.deviceAuto': '自动（有 WebGPU 时用 GPU）',
-  'model.deviceWebgpu': 'WebGPU（GPU）',
+  'model.deviceWebgpu': 'WebGPU（显卡）',
   'model.deviceWasm': 'WASM（CPU，较慢）',
   'family.instruct': '指令版',
   'family.base': '基础版',
