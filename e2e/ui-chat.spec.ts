@@ -17,7 +17,7 @@ test.beforeEach(() => {
 
 test('a model downloads with progress, speed and time left, then is marked ready and stored', async ({ page }) => {
   // A slow link so the download lasts long enough to report speed and time left.
-  hub.faults.push({ kind: 'slow', path: 'onnx/model_q4.onnx', bytesPerSecond: 3 * 2 ** 20 });
+  hub.faults.push({ kind: 'slow', path: 'onnx/model_q4.onnx', bytesPerSecond: 16 * 2 ** 20 });
   await openChat(page, { hub: hub.url, model: TINY_INSTRUCT, chunkMiB: 1 });
   await expect(page.getByTestId('load-status')).toHaveText('No model loaded');
   await page.getByTestId('load-model').click();
@@ -36,7 +36,27 @@ test('chat: streaming answer, stop (button and Esc), regenerate, edit and resend
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await openChat(page, { hub: hub.url, model: TINY_INSTRUCT });
   await loadModel(page);
+  // The settings show the model's defaults until changed, and reset returns to them.
+  await page.getByTestId('open-settings').click();
+  const temperature = page.getByTestId('temperature');
+  const defaultTemperature = await temperature.inputValue();
+  expect(defaultTemperature).toMatch(/^\d/);
+  await temperature.fill('1.3');
+  await temperature.dispatchEvent('change');
+  await expect.poll(async () => (await storedConversations(page))[0]?.settings.temperature).toBe(1.3);
+  await page.getByTestId('reset-settings').click();
+  await expect(temperature).toHaveValue(defaultTemperature);
+  await expect.poll(async () => (await storedConversations(page))[0]?.settings.temperature).toBeUndefined();
+  await page.keyboard.press('Escape');
   await setSettings(page, { 'max-tokens': '8' });
+
+  // Shift+Enter adds a line; Enter sends.
+  await page.getByTestId('prompt-input').pressSequentially('Hello');
+  await page.getByTestId('prompt-input').press('Shift+Enter');
+  await page.getByTestId('prompt-input').pressSequentially('there');
+  await expect(page.getByTestId('prompt-input')).toHaveValue('Hello\nthere');
+  await expect(page.getByTestId('user-message')).toHaveCount(0);
+  await page.getByTestId('prompt-input').fill('');
 
   await send(page, 'Hello there');
   await expect(assistantMessages(page)).toHaveCount(1);
