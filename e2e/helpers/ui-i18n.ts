@@ -18,7 +18,8 @@ export async function uiTexts(page: Page): Promise<string[]> {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
-      if (!parent || parent.closest(SKIP) || parent.closest('option')) continue;
+      // The copy buttons inside rendered answers are the app's own.
+      if (!parent || (parent.closest(SKIP) && !parent.matches('.copy-code')) || parent.closest('option')) continue;
       if (parent.checkVisibility({ visibilityProperty: true }) && parent.getClientRects().length > 0) push(node.textContent);
     }
     for (const el of document.body.querySelectorAll<HTMLElement>('*')) {

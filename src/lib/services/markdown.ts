@@ -72,6 +72,8 @@ let katex: Promise<typeof import('katex')> | undefined;
 
 /** Highlights code, typesets math and adds the copy buttons inside rendered Markdown. */
 export async function enhance(root: HTMLElement, copyLabel: string): Promise<void> {
+  // Runs again on a language switch: relabel the buttons already there.
+  for (const button of root.querySelectorAll<HTMLElement>('.copy-code')) button.textContent = copyLabel;
   for (const bar of root.querySelectorAll<HTMLElement>('.code-bar:not([data-ready])')) {
     bar.dataset['ready'] = '';
     const button = document.createElement('button');
