@@ -1,6 +1,6 @@
 // Accessibility of the main screens with axe-core (names, roles, contrast in both themes,
 // landmarks), the keyboard path from the skip link to the message box, and the theme switch.
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
 import { startHubServer, type HubServer } from '../scripts/hub-server.ts';

@@ -75,7 +75,8 @@ test('conversations, drafts, settings and an interrupted answer survive a reload
 
   await page.getByTestId('import-file').setInputFiles(file);
   await expect(page.getByRole('status').filter({ hasText: 'Conversations imported: 2.' })).toBeVisible();
-  await expect(page.getByTestId('conversation-item')).toHaveCount(3);
+  // The empty chat left after the deletes is no longer open, so it is not listed.
+  await expect(page.getByTestId('conversation-item')).toHaveText([/Renamed chat/, /First chat question/]);
   const restored = (await storedConversations(page)).filter((c) => c.messages.length > 0);
   expect(sortById(restored)).toEqual(sortById(before));
 

@@ -43,7 +43,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.getByTestId('new-chat')).toBeVisible();
     await expectNoHorizontalScroll(page);
     await page.screenshot({ path: shot(`sidebar-phone-${scheme}`) });
-    await page.getByTestId('conversation-item').first().getByRole('button').first().click();
+    await page.getByRole('button', { name: 'Fibonacci in Python', exact: true }).click();
     await expect(page.getByTestId('new-chat')).toBeHidden();
 
     await page.getByTestId('open-settings').click();
@@ -55,5 +55,14 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.getByTestId('models-drawer').getByRole('cell').first()).toBeVisible();
     await expectNoHorizontalScroll(page);
     await page.screenshot({ path: shot(`models-phone-${scheme}`) });
+    await page.keyboard.press('Escape');
+
+    // The same chat in Chinese.
+    await page.getByTestId('language-select').selectOption('zh-CN');
+    await expect(page.getByTestId('send')).toHaveText('发送');
+    await expectNoHorizontalScroll(page);
+    await page.screenshot({ path: shot(`chat-phone-${scheme}-zh`) });
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.screenshot({ path: shot(`chat-desktop-${scheme}-zh`) });
   });
 }
