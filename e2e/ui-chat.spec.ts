@@ -15,7 +15,7 @@ test.beforeEach(() => {
   hub.faults.length = 0;
 });
 
-test('a model downloads with progress, speed and time left, then is marked ready and stored', async ({ page }) => {
+test('a model downloads with progress, speed and time left, stops and resumes, then is marked ready and stored', async ({ page }) => {
   // A slow link so the download lasts long enough to report speed and time left.
   hub.faults.push({ kind: 'slow', path: 'onnx/model_q4.onnx', bytesPerSecond: 16 * 2 ** 20 });
   await openChat(page, { hub: hub.url, model: TINY_INSTRUCT, chunkMiB: 1 });
@@ -25,6 +25,12 @@ test('a model downloads with progress, speed and time left, then is marked ready
   await expect(progress).toBeVisible();
   await expect(progress.getByRole('status')).toHaveText(/Downloading onnx\/model_q4\.onnx · [\d.]+ (KB|MB) of [\d.]+ MB \(\d+%\) · [\d.]+ (KB|MB)\/s · \d+ s left/);
   await expect(progress.getByRole('progressbar')).toBeVisible();
+  // Stopping a download is not an error; loading again resumes it.
+  await page.getByRole('button', { name: 'Stop download' }).click();
+  await expect(page.getByTestId('load-status')).toHaveText('No model loaded');
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await page.getByTestId('load-model').click();
+  await expect(progress.getByRole('status')).toHaveText(/Downloading|Checking|Preparing|Warming/);
   await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('load-status')).toHaveText('Ready');
   await expect(page.getByTestId('model-select').locator('option:checked')).toHaveText(`${TINY_INSTRUCT} · ✓ stored`);
