@@ -1,5 +1,5 @@
-// The main screens at desktop and phone width, light and dark: screenshots for the record
-// (e2e/screenshots/), and no horizontal scroll at phone width on any of them.
+// The main screens at desktop and phone width, light and dark, English and Chinese:
+// screenshots for the record, and no horizontal scroll at phone width on any of them.
 import { expect, test, type Page } from '@playwright/test';
 import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
 import { startHubServer, type HubServer } from '../scripts/hub-server.ts';
@@ -8,7 +8,8 @@ import { expectNoHorizontalScroll, loadModel, openChat } from './helpers/ui-chat
 import { SHOWCASE, exportBuffer } from './helpers/ui-fixtures.ts';
 
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
-const shot = (name: string): string => `e2e/screenshots/${name}.png`;
+// Into the test's output folder; with UPDATE_SCREENSHOTS=1 over the committed set in e2e/screenshots/.
+const shot = (name: string): string => (process.env['UPDATE_SCREENSHOTS'] ? `e2e/screenshots/${name}.png` : test.info().outputPath(`${name}.png`));
 
 let hub: HubServer;
 test.beforeAll(async () => {
