@@ -1,5 +1,5 @@
-// The landing page: served cross-origin isolated, and the "This device" panel reports the
-// WebGPU adapter. Holds on SwiftShader and on a real GPU alike.
+// The landing page: served cross-origin isolated, and the "This device" panel (in the Models
+// panel) reports the WebGPU adapter. Holds on SwiftShader and on a real GPU alike.
 import { expect, test } from '@playwright/test';
 
 test('landing page reports this device', async ({ page }) => {
@@ -9,6 +9,7 @@ test('landing page reports this device', async ({ page }) => {
   // A string expression: e2e is type-checked with Node's libs, which have no `window`.
   expect(await page.evaluate('self.crossOriginIsolated')).toBe(true);
 
+  await page.getByTestId('open-models').click();
   const panel = page.getByRole('region', { name: 'This device' });
   await expect(panel.getByRole('row', { name: /^Cross-origin isolated/ })).toContainText('yes');
   await expect(panel.getByRole('alert')).toHaveCount(0);

@@ -200,6 +200,8 @@ test('the store panel lists stored models with sizes, deletes one or all, and ke
     await page.getByRole('button', { name: 'Load model' }).click();
     await expect(page.getByTestId('load-status')).toHaveText('Ready', { timeout: 60_000 });
   }
+  // The store panel lives in the Models panel.
+  await page.getByTestId('open-models').click();
   const list = page.getByTestId('stored-models');
   await expect(list.getByRole('listitem')).toHaveCount(2);
   await expect(list).toContainText(`${TINY_INSTRUCT} (q4) · 9`);
@@ -212,8 +214,10 @@ test('the store panel lists stored models with sizes, deletes one or all, and ke
 
   // The source setting survives a reload; ?hub= overrides it for one visit.
   await page.goto('/');
+  await page.getByTestId('open-models').click();
   await page.getByTestId('source-select').selectOption('hf-mirror');
   await page.reload();
+  await page.getByTestId('open-models').click();
   await expect(page.getByTestId('source-select')).toHaveValue('hf-mirror');
   await expect(page.getByText('https://hf-mirror.com/{repo}/resolve/main/{file}')).toBeVisible();
 });

@@ -1,21 +1,24 @@
-// One line that says what a model load is doing, from its progress events.
+// One line that says what a model load is doing, from its progress events, in the UI language.
 import type { ProgressEvent } from '../../../workers/protocol/messages.ts';
-import { formatBytes } from '../../../workers/store/quota.ts';
+import { formatSize } from './format.ts';
+import type { MessageKey } from '../i18n/en.ts';
 
-export function describeProgress(p: ProgressEvent): string {
+type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function describeProgress(p: ProgressEvent, t: Translate): string {
   switch (p.phase) {
     case 'download': {
-      const percent = p.totalBytes > 0 ? Math.floor((100 * p.totalDone) / p.totalBytes) : 0;
-      const speed = p.bytesPerSecond !== null ? ` · ${formatBytes(p.bytesPerSecond)}/s` : '';
-      const eta = p.etaSeconds !== null ? ` · ${formatDuration(p.etaSeconds)} left` : '';
-      return `Downloading ${p.file} · ${formatBytes(p.totalDone)} of ${formatBytes(p.totalBytes)} (${percent}%)${speed}${eta}`;
+      const line = t('progress.download', { file: p.file, done: formatSize(p.totalDone), total: formatSize(p.totalBytes), percent: percent(p.totalDone, p.totalBytes) });
+      const speed = p.bytesPerSecond !== null ? ` · ${t('progress.speed', { speed: formatSize(p.bytesPerSecond) })}` : '';
+      const eta = p.etaSeconds !== null ? ` · ${t('progress.eta', { time: formatDuration(p.etaSeconds) })}` : '';
+      return line + speed + eta;
     }
     case 'verify':
-      return `Checking the stored model · ${p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 0}%`;
+      return t('progress.verify', { percent: percent(p.bytesDone, p.bytesTotal) });
     case 'compile':
-      return 'Preparing the model for this device…';
+      return t('progress.compile');
     case 'warmup':
-      return 'Warming up (compiling GPU programs)…';
+      return t('progress.warmup');
     default: {
       const never: never = p;
       return String(never);
@@ -23,6 +26,11 @@ export function describeProgress(p: ProgressEvent): string {
   }
 }
 
+function percent(done: number, total: number): number {
+  return total > 0 ? Math.floor((100 * done) / total) : 0;
+}
+
+/** Units understood in both languages (s, min, h). */
 export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${Math.ceil(seconds)} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;

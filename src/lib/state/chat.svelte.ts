@@ -1,0 +1,108 @@
+// The chat actions: send, stop, regenerate, edit-and-resend, delete. Each request sends the
+// whole conversation; the engine reuses its KV cache for the longest common prefix, so a resend
+// after an edit recomputes only from the edited message on.
+import type { SamplingOptions } from '../../../workers/protocol/messages.ts';
+import { needsReload, toUiError } from '../utils/engine-errors.ts';
+import { newId, requestMessages, type Conversation, type Message } from './conversation.ts';
+import { conversations } from './conversations.svelte.ts';
+import { engine } from './engine.svelte.ts';
+
+interface Running {
+  conversationId: string;
+  controller: AbortController;
+}
+
+function sampling(c: Conversation): SamplingOptions {
+  const { temperature, top_p, top_k, repetition_penalty, seed } = c.settings;
+  const options: SamplingOptions = { temperature, top_p, top_k, repetition_penalty, seed };
+  for (const key of Object.keys(options) as (keyof SamplingOptions)[]) if (options[key] === undefined) delete options[key];
+  return options;
+}
+
+class Chat {
+  running = $state<Running | null>(null);
+
+  /** Whether a new request may start now. */
+  get canSend(): boolean {
+    return this.running === null && engine.report !== null && engine.loading === null;
+  }
+
+  async send(text: string): Promise<void> {
+    const c = conversations.active;
+    if (!c || !text.trim() || !this.canSend) return;
+    c.messages.push(userMessage(text));
+    c.draft = '';
+    conversations.autoTitle(c);
+    await this.#answer(c);
+  }
+
+  stop(): void {
+    this.running?.controller.abort();
+  }
+
+  /** Answers the last user message again, replacing the answer after it. */
+  async regenerate(): Promise<void> {
+    const c = conversations.active;
+    if (!c || !this.canSend) return;
+    if (c.messages.at(-1)?.role === 'assistant') c.messages.pop();
+    if (c.messages.length > 0) await this.#answer(c);
+  }
+
+  /** Replaces a user message's text, drops everything after it, and answers again. */
+  async edit(messageId: string, text: string): Promise<void> {
+    const c = conversations.active;
+    const at = c?.messages.findIndex((m) => m.id === messageId) ?? -1;
+    if (!c || at < 0 || !text.trim() || !this.canSend) return;
+    c.messages = [...c.messages.slice(0, at), { ...c.messages[at]!, content: text }];
+    conversations.autoTitle(c);
+    await this.#answer(c);
+  }
+
+  remove(messageId: string): void {
+    const c = conversations.active;
+    if (!c || this.running?.conversationId === c.id) return;
+    c.messages = c.messages.filter((m) => m.id !== messageId);
+    conversations.save(c.id);
+  }
+
+  async #answer(c: Conversation): Promise<void> {
+    const report = engine.report;
+    if (!report) return;
+    const messages = requestMessages(c);
+    c.messages.push({ id: newId(), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming', model: report.repo });
+    // The proxied copy, so the writes below re-render.
+    const answer: Message = c.messages.at(-1)!;
+    conversations.save(c.id, true);
+    const controller = new AbortController();
+    this.running = { conversationId: c.id, controller };
+    try {
+      const result = await engine.client.generate(
+        { input: { mode: 'chat', messages }, sampling: sampling(c), maxTokens: c.settings.maxTokens },
+        {
+          onDelta: (delta) => {
+            answer.content += delta;
+            conversations.save(c.id);
+          },
+          signal: controller.signal,
+        },
+      );
+      answer.content = result.text;
+      answer.stats = result.stats;
+      answer.status = { stop: 'done', length: 'length', abort: 'stopped' }[result.stats.finishReason] as Message['status'];
+    } catch (e) {
+      const error = toUiError(e);
+      answer.status = error.code === 'aborted' ? 'stopped' : 'error';
+      if (error.code !== 'aborted') answer.error = error;
+      if (needsReload(error)) engine.forget();
+    } finally {
+      this.running = null;
+      conversations.save(c.id, true);
+    }
+  }
+}
+
+function userMessage(content: string): Message {
+  return { id: newId(), role: 'user', content, createdAt: Date.now() };
+}
+
+export const chat = new Chat();

@@ -1,0 +1,180 @@
+// What a conversation is, and the pure rules on it: the messages a request sends, titles, and
+// the export file format with its validation (imports are untrusted input).
+import type { EngineErrorCode } from '../../../workers/protocol/errors.ts';
+import type { ChatMessage, GenerationStats } from '../../../workers/protocol/messages.ts';
+
+export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'length' | 'interrupted' | 'error';
+
+export interface Message {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  createdAt: number;
+  /** Assistant messages only. */
+  status?: MessageStatus;
+  stats?: GenerationStats;
+  model?: string;
+  error?: { code: EngineErrorCode | 'device_lost'; detail: string };
+}
+
+/** Sampling overrides; a field left out means the model's generation_config default. */
+export interface ConversationSettings {
+  systemPrompt: string;
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  repetition_penalty?: number;
+  maxTokens?: number;
+  seed?: number;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  /** True once the user named it; until then the first message names it. */
+  renamed: boolean;
+  createdAt: number;
+  updatedAt: number;
+  messages: Message[];
+  settings: ConversationSettings;
+  /** The half-written message in the box. */
+  draft: string;
+}
+
+export const EXPORT_FORMAT = 'qwen-local-conversations';
+
+export interface ExportFile {
+  format: typeof EXPORT_FORMAT;
+  version: 1;
+  exportedAt: string;
+  conversations: Conversation[];
+}
+
+export function newId(): string {
+  return crypto.randomUUID();
+}
+
+export function newConversation(settings: ConversationSettings = { systemPrompt: '' }, now = Date.now()): Conversation {
+  return { id: newId(), title: '', renamed: false, createdAt: now, updatedAt: now, messages: [], settings: { ...settings }, draft: '' };
+}
+
+/** A title from the first user message: its first line, shortened. */
+export function titleFrom(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 48 ? `${line.slice(0, 47)}…` : line;
+}
+
+/** The chat the engine sees: the system prompt, then every message that has content. */
+export function requestMessages(conversation: Conversation): ChatMessage[] {
+  const system: ChatMessage[] = conversation.settings.systemPrompt.trim() ? [{ role: 'system', content: conversation.settings.systemPrompt }] : [];
+  return [...system, ...conversation.messages.filter((m) => m.content !== '').map((m) => ({ role: m.role, content: m.content }))];
+}
+
+export function exportFile(conversations: Conversation[], now = new Date()): ExportFile {
+  return { format: EXPORT_FORMAT, version: 1, exportedAt: now.toISOString(), conversations };
+}
+
+const NUMERIC_SETTINGS = ['temperature', 'top_p', 'top_k', 'repetition_penalty', 'maxTokens', 'seed'] as const;
+
+/** The conversations in an export file, checked field by field; throws a readable reason. */
+export function parseExportFile(text: string): Conversation[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error('not JSON');
+  }
+  if (!isObject(data) || data['format'] !== EXPORT_FORMAT || data['version'] !== 1) throw new Error(`not a ${EXPORT_FORMAT} v1 file`);
+  const list = data['conversations'];
+  if (!Array.isArray(list)) throw new Error('no conversations list');
+  return list.map((c, i) => parseConversation(c, i));
+}
+
+function parseConversation(c: unknown, index: number): Conversation {
+  const where = `conversation ${index + 1}`;
+  if (!isObject(c) || typeof c['id'] !== 'string' || typeof c['title'] !== 'string' || !Array.isArray(c['messages'])) {
+    throw new Error(`${where} lacks an id, a title or messages`);
+  }
+  const settings = isObject(c['settings']) ? c['settings'] : {};
+  const parsed: ConversationSettings = { systemPrompt: typeof settings['systemPrompt'] === 'string' ? settings['systemPrompt'] : '' };
+  for (const key of NUMERIC_SETTINGS) {
+    const value = settings[key];
+    if (typeof value === 'number' && Number.isFinite(value)) parsed[key] = value;
+  }
+  const now = Date.now();
+  return {
+    id: c['id'],
+    title: c['title'],
+    renamed: c['renamed'] === true,
+    createdAt: typeof c['createdAt'] === 'number' ? c['createdAt'] : now,
+    updatedAt: typeof c['updatedAt'] === 'number' ? c['updatedAt'] : now,
+    draft: typeof c['draft'] === 'string' ? c['draft'] : '',
+    settings: parsed,
+    messages: c['messages'].map((m: unknown, j: number) => parseMessage(m, `${where}, message ${j + 1}`)),
+  };
+}
+
+const STATUSES: readonly MessageStatus[] = ['done', 'streaming', 'stopped', 'length', 'interrupted', 'error'];
+
+function parseMessage(m: unknown, where: string): Message {
+  if (!isObject(m) || (m['role'] !== 'user' && m['role'] !== 'assistant') || typeof m['content'] !== 'string') {
+    throw new Error(`${where} needs a role (user or assistant) and text content`);
+  }
+  const message: Message = {
+    id: typeof m['id'] === 'string' ? m['id'] : newId(),
+    role: m['role'],
+    content: m['content'],
+    createdAt: typeof m['createdAt'] === 'number' ? m['createdAt'] : Date.now(),
+  };
+  const status = STATUSES.find((s) => s === m['status']);
+  // An answer that was streaming when exported is no longer streaming anywhere.
+  if (status) message.status = status === 'streaming' ? 'interrupted' : status;
+  if (typeof m['model'] === 'string') message.model = m['model'];
+  const stats = parseStats(m['stats']);
+  if (stats) message.stats = stats;
+  const error = m['error'];
+  if (isObject(error) && typeof error['code'] === 'string' && ERROR_CODES.includes(error['code'] as ErrorCode)) {
+    message.error = { code: error['code'] as ErrorCode, detail: typeof error['detail'] === 'string' ? error['detail'] : '' };
+  }
+  return message;
+}
+
+type ErrorCode = NonNullable<Message['error']>['code'];
+const ERROR_CODES: readonly ErrorCode[] = [
+  'model_not_loaded',
+  'model_files_invalid',
+  'model_fetch_failed',
+  'model_corrupt',
+  'storage_quota',
+  'tokenizer_mismatch',
+  'webgpu_unavailable',
+  'out_of_memory',
+  'device_lost',
+  'context_length_exceeded',
+  'invalid_request',
+  'aborted',
+  'internal',
+];
+
+const STAT_NUMBERS = [
+  'promptTokens',
+  'reusedTokens',
+  'prefillTokens',
+  'prefillTokensPerSecond',
+  'decodeTokens',
+  'decodeTokensPerSecond',
+  'timeToFirstTokenMs',
+] as const satisfies readonly (keyof GenerationStats)[];
+
+function parseStats(value: unknown): GenerationStats | undefined {
+  if (!isObject(value) || !STAT_NUMBERS.every((key) => typeof value[key] === 'number')) return undefined;
+  const finish = value['finishReason'];
+  if (finish !== 'stop' && finish !== 'length' && finish !== 'abort') return undefined;
+  const stats = { finishReason: finish } as GenerationStats;
+  for (const key of STAT_NUMBERS) stats[key] = value[key] as number;
+  return stats;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,119 @@
+// All conversations, the active one, and their persistence: every change is written back to
+// IndexedDB, throttled per conversation so a streaming answer or a draft costs one write every
+// SAVE_MS, and flushed when the page is hidden (reload, tab closed).
+import { deleteConversation, readConversations, writeConversation } from '../services/chat-db.ts';
+import { newConversation, titleFrom, type Conversation, type ConversationSettings } from './conversation.ts';
+
+const SAVE_MS = 250;
+const ACTIVE_KEY = 'qwen-local.active-conversation';
+
+class Conversations {
+  list = $state<Conversation[]>([]);
+  activeId = $state<string | null>(null);
+  loaded = $state(false);
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  active = $derived(this.list.find((c) => c.id === this.activeId) ?? null);
+  /** Newest activity first. */
+  sorted = $derived([...this.list].sort((a, b) => b.updatedAt - a.updatedAt));
+
+  async init(): Promise<void> {
+    const stored = await readConversations();
+    // An answer still streaming in the saved copy was cut off by a reload or a closed tab.
+    for (const c of stored) {
+      for (const m of c.messages) if (m.status === 'streaming') m.status = 'interrupted';
+    }
+    this.list = stored;
+    const saved = localStorage.getItem(ACTIVE_KEY);
+    this.activeId = stored.some((c) => c.id === saved) ? saved : (this.sorted[0]?.id ?? null);
+    if (!this.activeId) this.create();
+    this.loaded = true;
+    addEventListener('pagehide', () => this.flush());
+  }
+
+  /** A new empty chat with the current chat's settings (the system prompt and sampling carry over). */
+  create(): Conversation {
+    const settings: ConversationSettings = this.active ? $state.snapshot(this.active.settings) : { systemPrompt: '' };
+    // An empty chat is reused rather than piling up.
+    const empty = this.list.find((c) => c.messages.length === 0 && c.draft === '');
+    if (empty) {
+      empty.settings = settings;
+      this.select(empty.id);
+      return empty;
+    }
+    const conversation = newConversation(settings);
+    this.list.push(conversation);
+    this.select(conversation.id);
+    this.save(conversation.id);
+    return this.list.at(-1)!;
+  }
+
+  select(id: string): void {
+    this.activeId = id;
+    localStorage.setItem(ACTIVE_KEY, id);
+  }
+
+  get(id: string): Conversation | undefined {
+    return this.list.find((c) => c.id === id);
+  }
+
+  rename(id: string, title: string): void {
+    const c = this.get(id);
+    if (!c || !title.trim()) return;
+    c.title = title.trim();
+    c.renamed = true;
+    this.save(id);
+  }
+
+  /** Names the chat after its first message unless the user named it. */
+  autoTitle(c: Conversation): void {
+    const first = c.messages.find((m) => m.role === 'user');
+    if (!c.renamed && first) c.title = titleFrom(first.content);
+  }
+
+  async remove(id: string): Promise<void> {
+    clearTimeout(this.#timers.get(id));
+    this.#timers.delete(id);
+    this.list = this.list.filter((c) => c.id !== id);
+    await deleteConversation(id);
+    if (this.activeId === id) {
+      const next = this.sorted[0];
+      if (next) this.select(next.id);
+      else this.create();
+    }
+  }
+
+  /** Adds imported conversations; one whose id exists here already replaces it. */
+  import(conversations: Conversation[]): void {
+    for (const c of conversations) {
+      const at = this.list.findIndex((x) => x.id === c.id);
+      if (at >= 0) this.list[at] = c;
+      else this.list.push(c);
+      this.save(c.id, true, false);
+    }
+    const first = conversations[0];
+    if (first) this.select(first.id);
+  }
+
+  /** Schedules a write of the conversation (at once with `now`), and marks it as just used. */
+  save(id: string, now = false, touch = true): void {
+    const c = this.get(id);
+    if (c && touch) c.updatedAt = Date.now();
+    if (this.#timers.has(id) && !now) return;
+    clearTimeout(this.#timers.get(id));
+    const write = (): void => {
+      this.#timers.delete(id);
+      const current = this.get(id);
+      if (current) void writeConversation($state.snapshot(current));
+    };
+    if (now) write();
+    else this.#timers.set(id, setTimeout(write, SAVE_MS));
+  }
+
+  /** Writes every pending change now. */
+  flush(): void {
+    for (const id of [...this.#timers.keys()]) this.save(id, true, false);
+  }
+}
+
+export const conversations = new Conversations();

@@ -1,0 +1,68 @@
+// The one engine worker and what the UI shows about it: the detected GPU, the load in progress
+// (with its progress events), the loaded model's capability report, the stored models, and the
+// last load error.
+import type { CapabilityReport, LoadRequest, ProgressEvent } from '../../../workers/protocol/messages.ts';
+import { EngineClient } from '../services/engine-client.ts';
+import { listStoredModels, requestPersistentStorage, type StoredModelSummary } from '../services/model-store.ts';
+import { toUiError, type UiError } from '../utils/engine-errors.ts';
+import { detectGpuCapabilities, type GpuCapabilities } from '../utils/gpu-capabilities.ts';
+
+class EngineState {
+  readonly client = new EngineClient();
+  readonly detection: Promise<GpuCapabilities> = detectGpuCapabilities();
+  capabilities = $state<GpuCapabilities | null>(null);
+  report = $state<CapabilityReport | null>(null);
+  progress = $state<ProgressEvent | null>(null);
+  loading = $state<AbortController | null>(null);
+  /** The repo being loaded, to mark it in the picker. */
+  loadingRepo = $state<string | null>(null);
+  error = $state<UiError | null>(null);
+  stored = $state<StoredModelSummary[]>([]);
+
+  constructor() {
+    void this.detection.then((caps) => (this.capabilities = caps)).catch(() => undefined);
+    void requestPersistentStorage().then(() => this.refreshStored());
+  }
+
+  async refreshStored(): Promise<void> {
+    this.stored = await listStoredModels();
+  }
+
+  isStored(repo: string): boolean {
+    return this.stored.some((m) => m.repo === repo && m.state === 'ready');
+  }
+
+  async load(request: Omit<LoadRequest, 'kind' | 'id'>): Promise<void> {
+    this.loading?.abort();
+    const controller = new AbortController();
+    this.loading = controller;
+    this.loadingRepo = request.repo;
+    this.error = null;
+    this.report = null;
+    this.progress = null;
+    try {
+      this.report = await this.client.load(request, (p) => (this.progress = p), controller.signal);
+    } catch (e) {
+      const error = toUiError(e);
+      if (error.code !== 'aborted') this.error = error;
+    } finally {
+      if (this.loading === controller) {
+        this.loading = null;
+        this.loadingRepo = null;
+        this.progress = null;
+      }
+      await this.refreshStored();
+    }
+  }
+
+  stopLoading(): void {
+    this.loading?.abort();
+  }
+
+  /** After an out-of-memory or lost device the loaded model is gone: say so, keep the chat. */
+  forget(): void {
+    this.report = null;
+  }
+}
+
+export const engine = new EngineState();

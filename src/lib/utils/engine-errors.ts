@@ -1,0 +1,19 @@
+// Any failure as an error code the UI has a translated message for, plus the engine's own words
+// as the detail. A lost GPU device surfaces from onnxruntime as a plain error, so it is told
+// apart by its message.
+import { EngineError } from '../../../workers/protocol/errors.ts';
+import type { Message } from '../state/conversation.ts';
+
+export type UiError = NonNullable<Message['error']>;
+
+export function toUiError(error: unknown): UiError {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (/device (was |is )?lost|GPUDevice.*lost|lost the device/i.test(detail)) return { code: 'device_lost', detail };
+  if (error instanceof EngineError) return { code: error.code, detail };
+  return { code: 'internal', detail };
+}
+
+/** Errors after which the loaded model cannot be trusted: load it again (or a smaller one). */
+export function needsReload(error: UiError): boolean {
+  return error.code === 'out_of_memory' || error.code === 'device_lost' || error.code === 'model_not_loaded';
+}

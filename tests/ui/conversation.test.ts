@@ -1,0 +1,83 @@
+// Conversation rules: what a request sends, titles, and export files as untrusted input.
+import { describe, expect, it } from 'vitest';
+import { EXPORT_FORMAT, exportFile, newConversation, parseExportFile, requestMessages, titleFrom, type Conversation } from '../../src/lib/state/conversation.ts';
+import { EngineError } from '../../workers/protocol/errors.ts';
+import { needsReload, toUiError } from '../../src/lib/utils/engine-errors.ts';
+
+function chat(): Conversation {
+  const c = newConversation({ systemPrompt: 'Be brief.', temperature: 0.3 }, 1000);
+  c.messages = [
+    { id: 'u1', role: 'user', content: 'Hi', createdAt: 1 },
+    { id: 'a1', role: 'assistant', content: 'Hello!', createdAt: 2, status: 'done' },
+    { id: 'u2', role: 'user', content: 'And?', createdAt: 3 },
+    { id: 'a2', role: 'assistant', content: '', createdAt: 4, status: 'error', error: { code: 'out_of_memory', detail: 'x' } },
+  ];
+  return c;
+}
+
+describe('requestMessages', () => {
+  it('sends the system prompt and every message with text', () => {
+    expect(requestMessages(chat())).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello!' },
+      { role: 'user', content: 'And?' },
+    ]);
+  });
+
+  it('leaves out an empty system prompt', () => {
+    const c = chat();
+    c.settings.systemPrompt = '  ';
+    expect(requestMessages(c)[0]).toEqual({ role: 'user', content: 'Hi' });
+  });
+});
+
+describe('titleFrom', () => {
+  it('takes the first line, shortened', () => {
+    expect(titleFrom('  Hello\nworld')).toBe('Hello');
+    expect(titleFrom('x'.repeat(60))).toHaveLength(48);
+  });
+});
+
+describe('export files', () => {
+  it('round-trip', () => {
+    const c = chat();
+    expect(parseExportFile(JSON.stringify(exportFile([c])))).toEqual([c]);
+  });
+
+  it('turn an answer that was streaming into an interrupted one', () => {
+    const c = chat();
+    c.messages[3]!.status = 'streaming';
+    expect(parseExportFile(JSON.stringify(exportFile([c])))[0]!.messages[3]!.status).toBe('interrupted');
+  });
+
+  it('are refused with a reason when they are not exports', () => {
+    expect(() => parseExportFile('nope')).toThrow('not JSON');
+    expect(() => parseExportFile('{"format":"other","version":1}')).toThrow(`not a ${EXPORT_FORMAT} v1 file`);
+    expect(() => parseExportFile(JSON.stringify({ format: EXPORT_FORMAT, version: 1, conversations: [{ id: 'x' }] }))).toThrow('conversation 1 lacks');
+    const badRole = { format: EXPORT_FORMAT, version: 1, conversations: [{ id: 'x', title: '', messages: [{ role: 'system', content: 'hi' }] }] };
+    expect(() => parseExportFile(JSON.stringify(badRole))).toThrow('conversation 1, message 1 needs a role');
+  });
+
+  it('drop fields of the wrong type instead of trusting them', () => {
+    const file = {
+      format: EXPORT_FORMAT,
+      version: 1,
+      conversations: [{ id: 'x', title: 't', settings: { systemPrompt: 5, temperature: 'hot', top_p: 0.9 }, messages: [{ role: 'assistant', content: 'a', stats: { promptTokens: 'many' }, error: { code: 'evil' } }] }],
+    };
+    const [c] = parseExportFile(JSON.stringify(file));
+    expect(c!.settings).toEqual({ systemPrompt: '', top_p: 0.9 });
+    expect(c!.messages[0]!.stats).toBeUndefined();
+    expect(c!.messages[0]!.error).toBeUndefined();
+  });
+});
+
+describe('toUiError', () => {
+  it('keeps engine codes, spots a lost GPU device, and says when to reload', () => {
+    expect(toUiError(new EngineError('tokenizer_mismatch', 'no match'))).toEqual({ code: 'tokenizer_mismatch', detail: 'no match' });
+    expect(toUiError(new EngineError('internal', 'GPUDevice was lost: reason unknown'))).toMatchObject({ code: 'device_lost' });
+    expect(toUiError(new Error('boom'))).toEqual({ code: 'internal', detail: 'boom' });
+    expect(needsReload({ code: 'out_of_memory', detail: '' })).toBe(true);
+    expect(needsReload({ code: 'context_length_exceeded', detail: '' })).toBe(false);
+  });
+});
