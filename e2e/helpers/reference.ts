@@ -31,13 +31,13 @@ function eosIds(repo: string, tokenizer: PreTrainedTokenizer): Set<number> {
  * Greedy tokens (stopping after an eos id, which is included) for a chat (rendered with the
  * chat template) or a raw completion prompt, decoded by onnxruntime-node or -web (WASM) here.
  */
-export async function referenceGreedy(repo: string, fileName: string, input: ReferenceInput, maxTokens: number, backend: Backend = 'node'): Promise<number[]> {
+export async function referenceGreedy(repo: string, fileName: string, input: ReferenceInput, maxTokens: number, backend: Backend = 'node', chunk = Infinity): Promise<number[]> {
   const tokenizer = await tokenizerFor(repo);
   const text = 'messages' in input ? (tokenizer.apply_chat_template(input.messages, { add_generation_prompt: true, tokenize: false }) as string) : input.prompt;
   const prompt = tokenizer.encode(text, { add_special_tokens: false }) as number[];
   const runner = await ModelRunner.open(backend, join(HUB_ROOT, repo, 'resolve', 'main', 'onnx'), fileName);
   try {
-    const tokens = await runner.greedy(prompt, maxTokens);
+    const tokens = await runner.greedy(prompt, maxTokens, chunk);
     const stop = eosIds(repo, tokenizer);
     const eos = tokens.findIndex((t) => stop.has(t));
     return eos >= 0 ? tokens.slice(0, eos + 1) : tokens;

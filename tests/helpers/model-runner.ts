@@ -105,10 +105,11 @@ export class ModelRunner {
     return { logits: logits.data as Float32Array, vocab: logits.dims[2]!, cache: { length: total, tensors } };
   }
 
-  /** Greedy continuation of `prompt` by `steps` tokens. */
-  async greedy(prompt: number[], steps: number): Promise<number[]> {
+  /** Greedy continuation of `prompt` by `steps` tokens; a long prompt goes in chunks of `chunk`. */
+  async greedy(prompt: number[], steps: number, chunk = Infinity): Promise<number[]> {
     const out: number[] = [];
-    let result = await this.forward(prompt);
+    let result = await this.forward(prompt.slice(0, chunk));
+    for (let start = chunk; start < prompt.length; start += chunk) result = await this.forward(prompt.slice(start, start + chunk), result.cache);
     for (let i = 0; i < steps; i++) {
       const last = result.logits.subarray(result.logits.length - result.vocab);
       const next = argmax(last);
