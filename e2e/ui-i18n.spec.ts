@@ -25,7 +25,7 @@ async function checkScreens(page: Page, language: 'en' | 'zh-CN'): Promise<void>
   await expectTranslated(page, language, 'settings panel');
   await page.keyboard.press('Escape');
   await page.getByTestId('structured-tab').click();
-  await expect(page.getByTestId('structured-output')).toBeVisible();
+  await expect(page.getByTestId('json-panel')).toBeVisible();
   await expectTranslated(page, language, 'structured output');
   await page.goBack();
   await page.setViewportSize({ width: 390, height: 844 });

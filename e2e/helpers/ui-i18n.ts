@@ -39,7 +39,7 @@ export async function uiTexts(page: Page): Promise<string[]> {
 const NEUTRAL = [
   /[\w.-]+\/[\w.-]+/g, // repo ids, org/name
   /https?:\/\/\S+|chrome:\/\/\S+|\S+\.(json|com)\b|\/[\w.-]+\//g, // URLs, file names, paths
-  /\b(Qwen2\.5|Qwen Local|Qwen|WebGPU|WASM|CPU|GPU|ONNX|GQA|JSON|q4f16|q4|fp32|shader-f16|Top-[pk]|Hugging Face|ModelScope|Chrome|Edge|Enter|Shift|Esc|localhost|https|MiB|MB|GB|KB|ms|min|tok|s|h)\b/g,
+  /\b(Qwen2\.5|Qwen Local|Qwen|WebGPU|WASM|CPU|GPU|ONNX|GQA|JSON|Schema|ajv|q4f16|q4|fp32|shader-f16|Top-[pk]|Hugging Face|ModelScope|Chrome|Edge|Enter|Shift|Esc|localhost|https|MiB|MB|GB|KB|ms|min|tok|s|h)\b/g,
   /[\d.,:;·/%()+\-–—×≈✓|<>=~?!…'"“”’‘\s]+/g,
 ];
 
