@@ -176,7 +176,7 @@ export const zh: Messages = {
   'structured.prompt.object': '用一个 JSON 对象描述你最喜欢的书。',
   'structured.anyObject': '任意 JSON 对象（JSON 模式）',
   'structured.anyObjectOk': 'JSON 模式：回答将是一个 JSON 对象。',
-  'structured.schema': 'JSON Schema',
+  'structured.schema': 'JSON Schema 定义',
   'structured.schemaOk': '该 Schema 可以被强制执行。',
   'structured.schemaProblems': '无法使用该 Schema：',
   'structured.notJson': '不是有效的 JSON',
