@@ -38,11 +38,13 @@ export async function createSession(files: ModelFiles, choice: DeviceChoice): Pr
   // WASM only for now: on WebGPU (SwiftShader) it made short prefills slower, and a 200-request
   // test went from 3 to over 15 minutes; to be measured on real GPUs before it is turned on there.
   let model = files.model;
-  try {
-    const rewrite = choice.device === 'wasm' ? sliceLogits(model) : { rewritten: false as const };
-    if (rewrite.rewritten) model = rewrite.model;
-  } catch {
-    // not a protobuf we can walk: onnxruntime reports it below
+  if (choice.device === 'wasm') {
+    try {
+      const rewrite = sliceLogits(model);
+      if (rewrite.rewritten) model = rewrite.model;
+    } catch {
+      // not a protobuf we can walk: onnxruntime reports it below
+    }
   }
   try {
     return await ort.InferenceSession.create(model, options);

@@ -99,13 +99,16 @@ async function fetchRest(job: FileDownload): Promise<void> {
 async function streamIntoChunks(job: FileDownload, response: Response, skip: number): Promise<void> {
   const { model, file, signal } = job;
   const hasher = await FileHasher.open(file.hashState);
-  const buffer = new Uint8Array(Math.min(model.chunkBytes, file.size - storedBytes(file, model.chunkBytes)));
+  const left = (): number => file.size - storedBytes(file, model.chunkBytes);
+  // Sized to the chunk being filled: a full chunk, or the file's shorter last one.
+  let buffer = new Uint8Array(Math.min(model.chunkBytes, left()));
   let filled = 0;
+  const tooMany = (): EngineError => new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
   const reader = response.body!.getReader();
   const stop = (): void => void reader.cancel().catch(() => undefined);
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    for (;;) {
+    while (left() > 0) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await reader.read();
@@ -114,63 +117,29 @@ async function streamIntoChunks(job: FileDownload, response: Response, skip: num
         throw new TransientError(`the connection dropped during ${file.path}: ${String(error)}`);
       }
       if (signal?.aborted) throw abortError();
-      if (result.done) break;
+      if (result.done) throw new TransientError(`the host ended ${file.path} early, at ${file.size - left() + filled} of ${file.size} bytes`);
       let value = result.value;
-      if (skip > 0) {
-        const dropped = Math.min(skip, value.byteLength);
-        skip -= dropped;
-        value = value.subarray(dropped);
-      }
+      const dropped = Math.min(skip, value.byteLength);
+      skip -= dropped;
+      value = value.subarray(dropped);
       while (value.byteLength > 0) {
-        const room = buffer.byteLength - filled;
-        if (room === 0) throw new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
-        const take = Math.min(room, value.byteLength);
+        if (left() === 0) throw tooMany();
+        const take = Math.min(buffer.byteLength - filled, value.byteLength);
         buffer.set(value.subarray(0, take), filled);
         filled += take;
         value = value.subarray(take);
         if (filled === buffer.byteLength) {
           await storeChunk(model, file, hasher, buffer);
           filled = 0;
-          const left = file.size - storedBytes(file, model.chunkBytes);
-          if (left === 0 && value.byteLength > 0) throw new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
-          if (left < buffer.byteLength) return void (await finishAfterShortTail(job, reader, hasher, left));
+          if (left() > 0 && left() < buffer.byteLength) buffer = new Uint8Array(left());
         }
       }
-      job.onBytes(storedBytes(file, model.chunkBytes) + filled);
+      job.onBytes(file.size - left() + filled);
     }
   } finally {
     signal?.removeEventListener('abort', stop);
-    stop(); // frees the connection when we return early; a no-op once the body is read
+    stop(); // frees the connection; a no-op once the body is read
   }
-  if (storedBytes(file, model.chunkBytes) < file.size) {
-    throw new TransientError(`the host ended ${file.path} early, at ${storedBytes(file, model.chunkBytes) + filled} of ${file.size} bytes`);
-  }
-  await finishFile(model, file, hasher);
-}
-
-// The last chunk is shorter than the others: read it into a buffer of its own size.
-async function finishAfterShortTail(job: FileDownload, reader: ReadableStreamDefaultReader<Uint8Array>, hasher: FileHasher, left: number): Promise<void> {
-  const { model, file } = job;
-  if (left > 0) {
-    const tail = new Uint8Array(left);
-    let filled = 0;
-    while (filled < left) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        if (job.signal?.aborted) throw abortError();
-        throw new TransientError(`the connection dropped during ${file.path}: ${String(error)}`);
-      }
-      if (result.done) throw new TransientError(`the host ended ${file.path} early`);
-      if (filled + result.value.byteLength > left) throw new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
-      tail.set(result.value, filled);
-      filled += result.value.byteLength;
-      job.onBytes(storedBytes(file, model.chunkBytes) + filled);
-    }
-    await storeChunk(model, file, hasher, tail);
-  }
-  job.onBytes(file.size);
   await finishFile(model, file, hasher);
 }
 

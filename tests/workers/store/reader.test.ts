@@ -1,27 +1,16 @@
 // Reading a stored model back: every chunk checked, a damaged one fetched again (that chunk
 // only) or, with the host gone, a clear error; external data as Blobs of the stored chunks.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HubServer } from '../../../scripts/hub-server.ts';
+import { describe, expect, it } from 'vitest';
 import { getChunk, getModel, putChunk } from '../../../workers/store/idb.ts';
 import { readModel } from '../../../workers/store/model-reader.ts';
 import { modelKey } from '../../../workers/store/records.ts';
 import { customSource } from '../../../workers/store/sources.ts';
-import { CHUNK, clearStore, ensure, fixtureRepoOf, request, startHub } from './store-harness.ts';
+import { CHUNK, ensure, fixtureRepoOf, request, useHub } from './store-harness.ts';
 
 const single = fixtureRepoOf('optimum-q4');
 const external = fixtureRepoOf('optimum-q4-external');
 const WEIGHTS = 'onnx/model_q4.onnx';
-let hub: HubServer;
-
-beforeAll(async () => {
-  hub = await startHub();
-});
-afterAll(() => hub.close());
-afterEach(async () => {
-  hub.faults.length = 0;
-  hub.log.length = 0;
-  await clearStore();
-});
+const hub = useHub();
 
 async function flipChunk(key: string, path: string, index: number): Promise<void> {
   const bytes = new Uint8Array(await (await getChunk(key, path, index))!.arrayBuffer());
@@ -31,23 +20,23 @@ async function flipChunk(key: string, path: string, index: number): Promise<void
 
 describe('model reader', () => {
   it('repairs a chunk flipped inside IndexedDB by fetching that chunk again', async () => {
-    await ensure(request(hub, single.repo));
+    await ensure(request(hub(), single.repo));
     const key = modelKey(single.repo, 'q4');
     await flipChunk(key, WEIGHTS, 5);
-    hub.log.length = 0;
-    const { files, repairedChunks } = await readModel((await getModel(key))!, { source: customSource(hub.url), origin: 'http://localhost' });
+    hub().log.length = 0;
+    const { files, repairedChunks } = await readModel((await getModel(key))!, { source: customSource(hub().url), origin: 'http://localhost' });
     expect(repairedChunks).toBe(1);
     expect(Buffer.from(files.model).equals(single.bytes(WEIGHTS))).toBe(true);
-    expect(hub.log.map((r) => [r.range, r.status])).toEqual([[`bytes=${5 * CHUNK}-${6 * CHUNK - 1}`, 206]]);
-    expect(hub.bytesServed(WEIGHTS)).toBe(CHUNK);
+    expect(hub().log.map((r) => [r.range, r.status])).toEqual([[`bytes=${5 * CHUNK}-${6 * CHUNK - 1}`, 206]]);
+    expect(hub().bytesServed(WEIGHTS)).toBe(CHUNK);
     // The repaired chunk is stored: the next read needs no network.
-    hub.log.length = 0;
-    expect((await readModel((await getModel(key))!, { source: customSource(hub.url), origin: 'http://localhost' })).repairedChunks).toBe(0);
-    expect(hub.log).toEqual([]);
+    hub().log.length = 0;
+    expect((await readModel((await getModel(key))!, { source: customSource(hub().url), origin: 'http://localhost' })).repairedChunks).toBe(0);
+    expect(hub().log).toEqual([]);
   });
 
   it('refuses a damaged chunk it cannot repair, with what to do, and never returns bad bytes', async () => {
-    await ensure(request(hub, single.repo));
+    await ensure(request(hub(), single.repo));
     const key = modelKey(single.repo, 'q4');
     await flipChunk(key, WEIGHTS, 2);
     const model = (await getModel(key))!;
@@ -58,16 +47,16 @@ describe('model reader', () => {
   });
 
   it('deletes a model whose host now has different bytes for a damaged chunk', async () => {
-    await ensure(request(hub, single.repo));
+    await ensure(request(hub(), single.repo));
     const key = modelKey(single.repo, 'q4');
     await flipChunk(key, WEIGHTS, 1);
-    hub.faults.push({ kind: 'corrupt', path: WEIGHTS, atByte: CHUNK + 10 });
-    await expect(readModel((await getModel(key))!, { source: customSource(hub.url), origin: 'http://localhost' })).rejects.toMatchObject({ code: 'model_corrupt' });
+    hub().faults.push({ kind: 'corrupt', path: WEIGHTS, atByte: CHUNK + 10 });
+    await expect(readModel((await getModel(key))!, { source: customSource(hub().url), origin: 'http://localhost' })).rejects.toMatchObject({ code: 'model_corrupt' });
     expect(await getModel(key)).toBeUndefined();
   });
 
   it('round-trips an external-data model: the graph as bytes, each data file as a Blob of its chunks', async () => {
-    await ensure(request(hub, external.repo));
+    await ensure(request(hub(), external.repo));
     const model = (await getModel(modelKey(external.repo, 'q4')))!;
     expect(model.files.map((f) => f.path)).toEqual([
       'config.json',
@@ -78,7 +67,7 @@ describe('model reader', () => {
       `${WEIGHTS}_data`,
       `${WEIGHTS}_data_1`,
     ]);
-    const { files } = await readModel(model, { source: customSource(hub.url), origin: 'http://localhost' });
+    const { files } = await readModel(model, { source: customSource(hub().url), origin: 'http://localhost' });
     expect(Buffer.from(files.model).equals(external.bytes(WEIGHTS))).toBe(true);
     expect(files.externalData.map((d) => d.path)).toEqual(['model_q4.onnx_data', 'model_q4.onnx_data_1']);
     for (const { path, data } of files.externalData) {

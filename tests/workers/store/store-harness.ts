@@ -1,5 +1,6 @@
 // A model store on fake-indexeddb in Node, downloading from the fault-injecting hub server.
 import 'fake-indexeddb/auto';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +28,19 @@ export function fixtureRepoOf(id: string): FixtureRepo {
   return { repo: fixtureRepo(spec), dir, bytes, sha256: (path) => createHash('sha256').update(bytes(path)).digest('hex') };
 }
 
-export function startHub(): Promise<HubServer> {
-  return startHubServer(HUB_ROOT);
+/** The fault hub for a test file: started once, its faults, log and the store cleared after each test. */
+export function useHub(): () => HubServer {
+  let hub: HubServer;
+  beforeAll(async () => {
+    hub = await startHubServer(HUB_ROOT);
+  });
+  afterAll(() => hub.close());
+  afterEach(async () => {
+    hub.faults.length = 0;
+    hub.log.length = 0;
+    await clearStore();
+  });
+  return () => hub;
 }
 
 export function request(hub: HubServer, repo: string, overrides: Partial<ModelRequest> = {}): ModelRequest {
