@@ -1,17 +1,43 @@
-// Builds the SPA and its workers. Both servers send COOP/COEP so the page is cross-origin
-// isolated: onnxruntime-web needs SharedArrayBuffer for its multi-threaded WASM engine.
+// Builds the SPA, its workers and its Service Worker. Both servers send COOP/COEP so the page
+// is cross-origin isolated (onnxruntime-web needs SharedArrayBuffer for its threaded WASM
+// engine) and a frame-ancestors policy naming who may embed the app in an iframe.
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
-export default defineConfig({
-  plugins: [svelte()],
-  // `vite preview` reuses server.headers.
-  server: {
-    headers: {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    },
-  },
-  worker: { format: 'es' },
-  build: { target: 'esnext' },
+export default defineConfig(({ mode }) => {
+  const env = { ...loadEnv(mode, process.cwd(), ''), ...process.env };
+  // Host pages that may call the app through postMessage may frame it; QWEN_FRAME_ANCESTORS
+  // overrides the list (a CSP source list) when framing and calling should differ.
+  const frameAncestors = env['QWEN_FRAME_ANCESTORS'] ?? ["'self'", ...(env['VITE_EMBED_ORIGINS'] ?? '').split(/[\s,]+/).filter(Boolean)].join(' ');
+  const headers = {
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+    'Content-Security-Policy': `frame-ancestors ${frameAncestors}`,
+  };
+  return {
+    plugins: [
+      svelte(),
+      VitePWA({
+        strategies: 'injectManifest',
+        srcDir: 'workers/sw',
+        filename: 'sw.ts',
+        registerType: 'prompt',
+        injectRegister: false,
+        // public/manifest.webmanifest is the manifest; the plugin only builds the worker.
+        manifest: false,
+        injectManifest: {
+          globPatterns: ['**/*.{js,css,html,wasm,svg,png,woff2,webmanifest}'],
+          globIgnores: ['models/**'],
+          // onnxruntime-web's .wasm is ~26 MB and must be there offline.
+          maximumFileSizeToCacheInBytes: 64 * 2 ** 20,
+        },
+        devOptions: { enabled: true, type: 'module' },
+      }),
+    ],
+    // `vite preview` reuses server.headers.
+    server: { headers },
+    worker: { format: 'es' },
+    build: { target: 'esnext' },
+  };
 });

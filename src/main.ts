@@ -1,9 +1,15 @@
-// Entry point: global styles, then the app mounted into #app.
+// Entry point: global styles, the Service Worker and the /v1 API host, then the app in #app.
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { EMBED_ORIGINS } from './lib/config/embed.ts';
+import { startApiHost } from './lib/state/api-host.ts';
+import { pwa } from './lib/state/pwa.svelte.ts';
 import './app.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 
+// Before mounting, so an embedding page's first request finds the listener.
+startApiHost(EMBED_ORIGINS);
+pwa.start();
 mount(App, { target });

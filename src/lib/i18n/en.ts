@@ -115,6 +115,11 @@ export const en = {
   'notice.wasm': 'Running on the CPU (WASM): answers come slowly. A browser with WebGPU is much faster.',
   'notice.noF16': 'This GPU has no shader-f16, so the q4 build (fp32 compute) is used instead of q4f16: a larger download, same answers.',
   'notice.engineSays': 'Engine note',
+  'pwa.updateReady': 'A new version of Qwen Local is ready. Reload to use it (your chats and models stay).',
+  'pwa.reload': 'Reload',
+  'pwa.later': 'Later',
+  'pwa.offlineReady': 'Qwen Local now starts without a network. Downloaded models work offline too.',
+  'embed.openFull': 'Open the full app',
 
   'chat.empty': 'Load a model, then ask anything.',
   'chat.emptyReady': 'Ask anything. Enter sends, Shift+Enter adds a line, Esc stops.',

@@ -116,6 +116,11 @@ export const zh: Messages = {
   'notice.wasm': '正在 CPU（WASM）上运行：回答会比较慢。支持 WebGPU 的浏览器会快得多。',
   'notice.noF16': '这块 GPU 不支持 shader-f16，因此使用 q4 版本（fp32 计算）代替 q4f16：下载更大，回答相同。',
   'notice.engineSays': '引擎说明',
+  'pwa.updateReady': 'Qwen Local 有新版本可用。重新加载即可使用（对话和模型都会保留）。',
+  'pwa.reload': '重新加载',
+  'pwa.later': '稍后',
+  'pwa.offlineReady': 'Qwen Local 现在无需网络也能启动，已下载的模型同样可离线使用。',
+  'embed.openFull': '打开完整应用',
 
   'chat.empty': '先加载一个模型，然后随便问。',
   'chat.emptyReady': '随便问。Enter 发送，Shift+Enter 换行，Esc 停止。',

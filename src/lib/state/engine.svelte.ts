@@ -12,6 +12,10 @@ class EngineState {
   readonly detection: Promise<GpuCapabilities> = detectGpuCapabilities();
   capabilities = $state<GpuCapabilities | null>(null);
   report = $state<CapabilityReport | null>(null);
+  /** When the loaded model finished loading (Unix seconds), for the API's model list. */
+  loadedAt = 0;
+  /** Settles when the load in progress ends, so API requests can wait for it. */
+  pendingLoad: Promise<void> | null = null;
   progress = $state<ProgressEvent | null>(null);
   loading = $state<AbortController | null>(null);
   /** The repo being loaded, to mark it in the picker. */
@@ -32,7 +36,13 @@ class EngineState {
     return this.stored.some((m) => m.repo === repo && m.state === 'ready');
   }
 
-  async load(request: Omit<LoadRequest, 'kind' | 'id'>): Promise<void> {
+  load(request: Omit<LoadRequest, 'kind' | 'id'>): Promise<void> {
+    const load = this.#load(request);
+    this.pendingLoad = load;
+    return load;
+  }
+
+  async #load(request: Omit<LoadRequest, 'kind' | 'id'>): Promise<void> {
     this.loading?.abort();
     const controller = new AbortController();
     this.loading = controller;
@@ -42,6 +52,7 @@ class EngineState {
     this.progress = null;
     try {
       this.report = await this.client.load(request, (p) => (this.progress = p), controller.signal);
+      this.loadedAt = Math.floor(Date.now() / 1000);
     } catch (e) {
       const error = toUiError(e);
       if (error.code !== 'aborted') this.error = error;

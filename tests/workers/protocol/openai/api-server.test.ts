@@ -1,0 +1,178 @@
+// The /v1 handler against a scripted engine: routing, OpenAI-shaped errors with their statuses,
+// what reaches the engine for each field, streamed vs whole answers, and usage.
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../../../workers/protocol/errors.ts';
+import { handleApiRequest, type ApiEngine, type ApiResponse, type GeneratePayload } from '../../../../workers/protocol/openai/api-server.ts';
+import { createClient } from '../../../../workers/protocol/openai/client.ts';
+import { sseData } from '../../../../workers/protocol/openai/sse.ts';
+
+const MODEL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct';
+
+function fakeEngine(options: { loaded?: boolean; pieces?: string[]; fail?: EngineError; failAfter?: number } = {}): ApiEngine & { seen: GeneratePayload[] } {
+  const seen: GeneratePayload[] = [];
+  return {
+    seen,
+    model: async () => (options.loaded === false ? null : { id: MODEL, contextTokens: 64, loadedAt: 1_700_000_000 }),
+    async generate(payload, { onDelta }) {
+      seen.push(payload);
+      const pieces = options.pieces ?? ['Hel', 'lo', '!'];
+      for (const [i, piece] of pieces.entries()) {
+        if (options.fail && options.failAfter === i) throw options.fail;
+        onDelta(piece);
+      }
+      if (options.fail && options.failAfter === undefined) throw options.fail;
+      const stats = { promptTokens: 11, reusedTokens: 0, prefillTokens: 11, prefillTokensPerSecond: 1, decodeTokens: pieces.length + 1, decodeTokensPerSecond: 1, timeToFirstTokenMs: 1, finishReason: 'stop' as const };
+      return { text: pieces.join(''), tokenIds: pieces.map((_, i) => i), stats };
+    },
+  };
+}
+
+async function call(engine: ApiEngine, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string; response: ApiResponse }> {
+  const response = await handleApiRequest(engine, { method, path, body: typeof body === 'string' ? body : JSON.stringify(body) }, new AbortController().signal);
+  let text = '';
+  if (typeof response.body === 'string') text = response.body;
+  else for await (const piece of response.body) text += piece;
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: response.status, json, text, response };
+}
+
+const chat = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], ...extra });
+
+describe('/v1 errors', () => {
+  const cases: [string, string, string, unknown, number, Record<string, unknown>][] = [
+    ['bad JSON', 'POST', '/v1/chat/completions', '{"model": ', 400, { type: 'invalid_request_error', code: null, param: null }],
+    ['missing messages', 'POST', '/v1/chat/completions', { model: MODEL }, 400, { code: 'missing_required_parameter', param: 'messages' }],
+    ['empty messages', 'POST', '/v1/chat/completions', chat({ messages: [] }), 400, { code: 'empty_array', param: 'messages' }],
+    ['unknown role', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'wizard', content: 'x' }] }), 400, { code: 'invalid_value', param: 'messages[0].role' }],
+    ['tool role', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'tool', content: 'x' }] }), 400, { param: 'messages[0].role' }],
+    ['image part', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }), 400, { param: 'messages[0].content[0]' }],
+    ['temperature too high', 'POST', '/v1/chat/completions', chat({ temperature: 3 }), 400, { code: 'decimal_above_max_value', param: 'temperature' }],
+    ['temperature a string', 'POST', '/v1/chat/completions', chat({ temperature: 'hot' }), 400, { code: 'invalid_type', param: 'temperature' }],
+    ['top_p negative', 'POST', '/v1/chat/completions', chat({ top_p: -0.1 }), 400, { code: 'decimal_below_min_value', param: 'top_p' }],
+    ['max_tokens 0', 'POST', '/v1/chat/completions', chat({ max_tokens: 0 }), 400, { code: 'integer_below_min_value', param: 'max_tokens' }],
+    ['n = 2', 'POST', '/v1/chat/completions', chat({ n: 2 }), 400, { param: 'n' }],
+    ['five stops', 'POST', '/v1/chat/completions', chat({ stop: ['a', 'b', 'c', 'd', 'e'] }), 400, { code: 'array_above_max_length', param: 'stop' }],
+    ['unknown field', 'POST', '/v1/chat/completions', chat({ frobnicate: 1 }), 400, { code: 'unknown_parameter', param: 'frobnicate' }],
+    ['logprobs', 'POST', '/v1/chat/completions', chat({ logprobs: true }), 400, { code: 'unsupported_parameter', param: 'logprobs' }],
+    ['stream_options without stream', 'POST', '/v1/chat/completions', chat({ stream_options: { include_usage: true } }), 400, { param: 'stream_options' }],
+    ['bad response_format', 'POST', '/v1/chat/completions', chat({ response_format: { type: 'xml' } }), 400, { param: 'response_format' }],
+    ['unknown model', 'POST', '/v1/chat/completions', chat({ model: 'gpt-4o' }), 404, { code: 'model_not_found', param: 'model' }],
+    ['prompt as token ids', 'POST', '/v1/completions', { model: MODEL, prompt: [1, 2, 3] }, 400, { param: 'prompt' }],
+    ['echo', 'POST', '/v1/completions', { model: MODEL, prompt: 'x', echo: true }, 400, { param: 'echo' }],
+    ['unknown URL', 'POST', '/v1/embeddings', { model: MODEL, input: 'x' }, 404, { code: 'unknown_url' }],
+    ['wrong method', 'GET', '/v1/chat/completions', undefined, 405, { code: 'method_not_allowed' }],
+  ];
+  for (const [name, method, path, body, status, error] of cases) {
+    it(`${name} → ${status}`, async () => {
+      const engine = fakeEngine();
+      const result = await call(engine, method, path, body);
+      expect(result.status).toBe(status);
+      expect((result.json as { error: unknown }).error).toMatchObject(error);
+      expect((result.json as { error: { message: string } }).error.message.length).toBeGreaterThan(10);
+      expect(engine.seen).toHaveLength(0);
+    });
+  }
+
+  it('503 with how to load a model when none is loaded', async () => {
+    const result = await call(fakeEngine({ loaded: false }), 'POST', '/v1/chat/completions', chat());
+    expect(result.status).toBe(503);
+    expect(result.json).toMatchObject({ error: { code: 'model_not_loaded', type: 'server_error' } });
+    expect((result.json as { error: { message: string } }).error.message).toMatch(/Load/);
+  });
+
+  it('context_length_exceeded from the engine is a 400, streaming or not', async () => {
+    const fail = new EngineError('context_length_exceeded', 'too long', { promptTokens: 70, contextTokens: 64 });
+    for (const stream of [false, true]) {
+      const result = await call(fakeEngine({ fail, pieces: [] }), 'POST', '/v1/chat/completions', chat({ stream }));
+      expect(result.status).toBe(400);
+      expect(result.json).toMatchObject({ error: { code: 'context_length_exceeded', param: 'messages' } });
+      expect((result.json as { error: { message: string } }).error.message).toContain('maximum context length is 64 tokens');
+      expect((result.json as { error: { message: string } }).error.message).toContain('70 tokens');
+    }
+  });
+
+  it('a failure mid-stream arrives as an error event, then [DONE]', async () => {
+    const result = await call(fakeEngine({ fail: new EngineError('out_of_memory', 'GPU out of memory'), failAfter: 2 }), 'POST', '/v1/chat/completions', chat({ stream: true }));
+    expect(result.status).toBe(200);
+    const events = result.text.split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(JSON.parse(events.at(-2)!.slice(6))).toMatchObject({ error: { code: 'out_of_memory' } });
+  });
+});
+
+describe('/v1 answers', () => {
+  it('lists the loaded model, and none when nothing is loaded', async () => {
+    expect((await call(fakeEngine(), 'GET', '/v1/models')).json).toEqual({ object: 'list', data: [{ id: MODEL, object: 'model', created: 1_700_000_000, owned_by: 'qwen-local-forge', max_model_len: 64 }] });
+    expect((await call(fakeEngine({ loaded: false }), 'GET', '/v1/models')).json).toEqual({ object: 'list', data: [] });
+    expect((await call(fakeEngine(), 'GET', `/v1/models/${MODEL}`)).status).toBe(200);
+    expect((await call(fakeEngine(), 'GET', '/v1/models/other')).status).toBe(404);
+  });
+
+  it('passes every field to the engine as the engine names it', async () => {
+    const engine = fakeEngine();
+    await call(engine, 'POST', '/v1/chat/completions', {
+      model: 'qwen2.5-tiny-instruct',
+      messages: [
+        { role: 'developer', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'Hi ' }, { type: 'text', text: 'there' }] },
+      ],
+      temperature: 0.7,
+      top_p: 0.9,
+      top_k: -1,
+      seed: 42,
+      max_completion_tokens: 7,
+      max_tokens: 99,
+      stop: 'END',
+      presence_penalty: 0.5,
+      response_format: { type: 'json_object' },
+    });
+    expect(engine.seen[0]).toEqual({
+      input: { mode: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi there' }] },
+      sampling: { temperature: 0.7, top_p: 0.9, top_k: 0, seed: 42, presence_penalty: 0.5 },
+      stop: ['END'],
+      maxTokens: 7,
+      responseFormat: { type: 'json_object' },
+    });
+    await call(engine, 'POST', '/v1/completions', { model: MODEL, prompt: ['Once upon'] });
+    expect(engine.seen[1]).toEqual({ input: { mode: 'completion', prompt: 'Once upon' }, sampling: {}, stop: undefined, maxTokens: 16 });
+  });
+
+  it('a chat completion whole and streamed carry the same text, with exact usage', async () => {
+    const whole = await call(fakeEngine(), 'POST', '/v1/chat/completions', chat());
+    expect(whole.json).toMatchObject({
+      object: 'chat.completion',
+      model: MODEL,
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 },
+    });
+    const streamed = await call(fakeEngine(), 'POST', '/v1/chat/completions', chat({ stream: true, stream_options: { include_usage: true } }));
+    expect(streamed.response.headers['content-type']).toMatch(/^text\/event-stream/);
+    const chunks: { choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[]; usage?: unknown }[] = [];
+    for await (const data of sseData([streamed.text])) chunks.push(JSON.parse(data));
+    expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Hello!');
+    expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('stop');
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 } });
+    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    expect(streamed.text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('the typed client reads the same shapes, streaming as an async iterator', async () => {
+    const engine = fakeEngine();
+    const client = createClient((request) => handleApiRequest(engine, request, new AbortController().signal));
+    const models = await client.models.list();
+    expect(models.data[0]!.id).toBe(MODEL);
+    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Hello!');
+    const done = await client.completions.create({ model: MODEL, prompt: 'Hi' });
+    expect(done.choices[0]!.text).toBe('Hello!');
+    await expect(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 404, error: { code: 'model_not_found' } });
+  });
+});

@@ -1,0 +1,198 @@
+// The /v1 API itself, independent of how requests arrive (Service Worker, iframe bridge, the
+// in-page client): routes a request, validates it, runs it on the engine it is given and
+// answers in OpenAI's shapes, streaming as server-sent events.
+import { EngineError } from '../errors.ts';
+import type { DoneEvent, GenerateRequest, SamplingOptions } from '../messages.ts';
+import { ApiError, fromEngineError, modelNotFound, noModelLoaded } from './api-error.ts';
+import { GenerationStream } from './generation-stream.ts';
+import { chatChunk, chatCompletion, chatUsageChunk, completion, completionUsageChunk, modelObject, newIdentity, usageOf, wireFinish, type ResponseIdentity } from './responses.ts';
+import { DONE, sseEvent } from './sse.ts';
+import { messageText, parseBody, validateChatRequest, validateCompletionRequest } from './validate.ts';
+import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList } from './wire.ts';
+
+export interface ApiRequest {
+  method: string;
+  /** Path and query, e.g. `/v1/chat/completions`. */
+  path: string;
+  body?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text, or server-sent events as they are produced. */
+  body: string | AsyncIterable<string>;
+}
+
+export type GenerateResult = Omit<DoneEvent, 'kind' | 'id'>;
+export type GeneratePayload = Omit<GenerateRequest, 'kind' | 'id'>;
+
+export interface ApiModelInfo {
+  id: string;
+  contextTokens: number;
+  /** Unix seconds. */
+  loadedAt: number;
+}
+
+/** What the API needs of the engine: which model is loaded, and a generation. */
+export interface ApiEngine {
+  /** The loaded model, once a load in progress has finished; null when none is loaded. */
+  model(): Promise<ApiModelInfo | null>;
+  generate(payload: GeneratePayload, hooks: { onDelta: (delta: string) => void; signal: AbortSignal }): Promise<GenerateResult>;
+}
+
+/** OpenAI's legacy completions default, which vLLM keeps too. */
+const COMPLETION_DEFAULT_MAX_TOKENS = 16;
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+
+export async function handleApiRequest(engine: ApiEngine, request: ApiRequest, signal: AbortSignal): Promise<ApiResponse> {
+  try {
+    return await route(engine, request, signal);
+  } catch (error) {
+    return errorResponse(toApiError(error));
+  }
+}
+
+export function errorResponse(error: ApiError): ApiResponse {
+  return { status: error.status, headers: JSON_HEADERS, body: JSON.stringify(error.body) };
+}
+
+async function route(engine: ApiEngine, request: ApiRequest, signal: AbortSignal): Promise<ApiResponse> {
+  const path = request.path.split('?')[0]!.replace(/\/+$/, '');
+  const method = request.method.toUpperCase();
+  const allow = (expected: string): void => {
+    if (method !== expected) throw new ApiError(405, { type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not allowed on ${path}; use ${expected}.` });
+  };
+  if (path === '/v1/models') {
+    allow('GET');
+    return json(await listModels(engine));
+  }
+  if (path.startsWith('/v1/models/')) {
+    allow('GET');
+    const id = decodeURIComponent(path.slice('/v1/models/'.length));
+    const model = (await listModels(engine)).data.find((m) => sameModel(m.id, id));
+    if (!model) throw modelNotFound(id, (await engine.model())?.id ?? null);
+    return json(model);
+  }
+  if (path === '/v1/chat/completions') {
+    allow('POST');
+    const params = validateChatRequest(parseBody(request.body ?? ''));
+    return chat(engine, params, signal);
+  }
+  if (path === '/v1/completions') {
+    allow('POST');
+    const params = validateCompletionRequest(parseBody(request.body ?? ''));
+    return complete(engine, params, signal);
+  }
+  throw new ApiError(404, { type: 'invalid_request_error', code: 'unknown_url', message: `Invalid URL (${method} ${path}). This app serves GET /v1/models, POST /v1/chat/completions and POST /v1/completions.` });
+}
+
+async function listModels(engine: ApiEngine): Promise<ModelList> {
+  const model = await engine.model();
+  return { object: 'list', data: model ? [modelObject(model.id, model.loadedAt, model.contextTokens)] : [] };
+}
+
+/** Model ids match exactly, ignoring case, or by the name after the organisation. */
+function sameModel(loaded: string, requested: string): boolean {
+  const a = loaded.toLowerCase();
+  const b = requested.toLowerCase();
+  return a === b || a.split('/').pop() === b;
+}
+
+async function resolveModel(engine: ApiEngine, requested: string): Promise<string> {
+  const model = await engine.model();
+  if (!model) throw noModelLoaded();
+  if (!sameModel(model.id, requested)) throw modelNotFound(requested, model.id);
+  return model.id;
+}
+
+async function chat(engine: ApiEngine, params: ChatCompletionCreateParams, signal: AbortSignal): Promise<ApiResponse> {
+  const model = await resolveModel(engine, params.model);
+  const who = newIdentity('chatcmpl', model);
+  const payload: GeneratePayload = {
+    ...common(params),
+    input: { mode: 'chat', messages: params.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m) })) },
+    maxTokens: params.max_completion_tokens ?? params.max_tokens ?? undefined,
+    responseFormat: params.response_format?.type === 'text' ? undefined : params.response_format,
+  };
+  const withUsage = params.stream_options?.include_usage === true;
+  if (!params.stream) {
+    const result = await engine.generate(payload, { onDelta: () => undefined, signal });
+    return json(chatCompletion(who, result.text, result.stats));
+  }
+  return stream(engine, payload, signal, {
+    opening: sseEvent(chatChunk(who, { role: 'assistant', content: '' }, null, withUsage)),
+    delta: (text) => sseEvent(chatChunk(who, { content: text }, null, withUsage)),
+    closing: (result) => [sseEvent(chatChunk(who, {}, wireFinish(result.stats.finishReason), withUsage)), ...(withUsage ? [sseEvent(chatUsageChunk(who, result.stats))] : [])],
+  });
+}
+
+async function complete(engine: ApiEngine, params: CompletionCreateParams, signal: AbortSignal): Promise<ApiResponse> {
+  const model = await resolveModel(engine, params.model);
+  const who: ResponseIdentity = newIdentity('cmpl', model);
+  const prompt = typeof params.prompt === 'string' ? params.prompt : params.prompt[0];
+  const payload: GeneratePayload = { ...common(params), input: { mode: 'completion', prompt }, maxTokens: params.max_tokens ?? COMPLETION_DEFAULT_MAX_TOKENS };
+  const withUsage = params.stream_options?.include_usage === true;
+  if (!params.stream) {
+    const result = await engine.generate(payload, { onDelta: () => undefined, signal });
+    return json(completion(who, result.text, wireFinish(result.stats.finishReason), usageOf(result.stats)));
+  }
+  return stream(engine, payload, signal, {
+    opening: null,
+    delta: (text) => sseEvent(completion(who, text, null, withUsage ? null : undefined)),
+    closing: (result) => [sseEvent(completion(who, '', wireFinish(result.stats.finishReason), withUsage ? null : undefined)), ...(withUsage ? [sseEvent(completionUsageChunk(who, result.stats))] : [])],
+  });
+}
+
+interface StreamShape {
+  opening: string | null;
+  delta: (text: string) => string;
+  closing: (result: GenerateResult) => string[];
+}
+
+async function stream(engine: ApiEngine, payload: GeneratePayload, signal: AbortSignal, shape: StreamShape): Promise<ApiResponse> {
+  const generation = new GenerationStream((onDelta) => engine.generate(payload, { onDelta, signal }));
+  // A refusal before any text (context too long, bad schema) is still an HTTP error status.
+  if (await generation.failedEarly()) throw await generation.result.catch((e: unknown) => e);
+  async function* events(): AsyncGenerator<string> {
+    if (shape.opening) yield shape.opening;
+    for await (const text of generation.deltas()) yield shape.delta(text);
+    try {
+      yield* shape.closing(await generation.result);
+    } catch (error) {
+      // Mid-stream the status is sent already: OpenAI then sends the error as an event.
+      yield sseEvent(toApiError(error).body);
+    }
+    yield sseEvent(DONE);
+  }
+  return { status: 200, headers: SSE_HEADERS, body: events() };
+}
+
+function common(params: ChatCompletionCreateParams | CompletionCreateParams): Pick<GeneratePayload, 'sampling' | 'stop'> {
+  const sampling: SamplingOptions = {};
+  const set = <K extends keyof SamplingOptions>(key: K, value: SamplingOptions[K] | null | undefined): void => {
+    if (value !== null && value !== undefined) sampling[key] = value;
+  };
+  set('temperature', params.temperature);
+  set('top_p', params.top_p);
+  // vLLM's "off" for top_k is -1; the engine's is 0.
+  set('top_k', params.top_k === -1 ? 0 : params.top_k);
+  set('min_p', params.min_p);
+  set('repetition_penalty', params.repetition_penalty);
+  set('presence_penalty', params.presence_penalty);
+  set('frequency_penalty', params.frequency_penalty);
+  set('seed', params.seed);
+  const stop = params.stop === null || params.stop === undefined ? undefined : typeof params.stop === 'string' ? [params.stop] : params.stop;
+  return { sampling, stop };
+}
+
+function json(value: unknown): ApiResponse {
+  return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(value) };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof EngineError) return fromEngineError(error.toShape());
+  return fromEngineError({ code: 'internal', message: error instanceof Error ? error.message : String(error) });
+}

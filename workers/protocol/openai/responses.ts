@@ -1,0 +1,63 @@
+// The response objects of /v1, built from an engine result: completions, stream chunks and
+// usage. Usage counts are the engine's own token counts (prompt after the chat template; every
+// generated token, the end-of-turn token included).
+import type { FinishReason, GenerationStats } from '../messages.ts';
+import type { ChatCompletion, ChatCompletionChunk, Completion, CompletionUsage, Model, WireFinishReason } from './wire.ts';
+
+/** Names this build in every response, as OpenAI's system_fingerprint does. */
+export const SYSTEM_FINGERPRINT = 'qwen-local-onnxruntime-web';
+
+export interface ResponseIdentity {
+  id: string;
+  created: number;
+  model: string;
+}
+
+export function newIdentity(prefix: 'chatcmpl' | 'cmpl', model: string): ResponseIdentity {
+  const random = crypto.getRandomValues(new Uint8Array(12));
+  const id = `${prefix}-${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return { id, created: Math.floor(Date.now() / 1000), model };
+}
+
+export function usageOf(stats: GenerationStats): CompletionUsage {
+  return { prompt_tokens: stats.promptTokens, completion_tokens: stats.decodeTokens, total_tokens: stats.promptTokens + stats.decodeTokens };
+}
+
+/** An aborted generation only happens when the client has gone; 'stop' is what it would read. */
+export function wireFinish(reason: FinishReason): WireFinishReason {
+  return reason === 'length' ? 'length' : 'stop';
+}
+
+export function chatCompletion(who: ResponseIdentity, text: string, stats: GenerationStats): ChatCompletion {
+  return {
+    ...base(who, 'chat.completion'),
+    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: wireFinish(stats.finishReason) }],
+    usage: usageOf(stats),
+  };
+}
+
+export function chatChunk(who: ResponseIdentity, delta: ChatCompletionChunk['choices'][0]['delta'], finish: WireFinishReason | null, withUsage: boolean): ChatCompletionChunk {
+  const chunk: ChatCompletionChunk = { ...base(who, 'chat.completion.chunk'), choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+  return withUsage ? { ...chunk, usage: null } : chunk;
+}
+
+export function chatUsageChunk(who: ResponseIdentity, stats: GenerationStats): ChatCompletionChunk {
+  return { ...base(who, 'chat.completion.chunk'), choices: [], usage: usageOf(stats) };
+}
+
+export function completion(who: ResponseIdentity, text: string, finish: WireFinishReason | null, usage?: CompletionUsage | null): Completion {
+  const result: Completion = { ...base(who, 'text_completion'), choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] };
+  return usage === undefined ? result : { ...result, usage };
+}
+
+export function completionUsageChunk(who: ResponseIdentity, stats: GenerationStats): Completion {
+  return { ...base(who, 'text_completion'), choices: [], usage: usageOf(stats) };
+}
+
+export function modelObject(id: string, created: number, contextTokens: number): Model {
+  return { id, object: 'model', created, owned_by: id.split('/')[0] ?? 'qwen-local', max_model_len: contextTokens };
+}
+
+function base<O extends string>(who: ResponseIdentity, object: O): { id: string; object: O; created: number; model: string; system_fingerprint: string } {
+  return { id: who.id, object, created: who.created, model: who.model, system_fingerprint: SYSTEM_FINGERPRINT };
+}

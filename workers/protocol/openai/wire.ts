@@ -1,0 +1,118 @@
+// The OpenAI wire format this app speaks (the subset it serves), in snake_case as on the wire:
+// requests the Service Worker, the iframe bridge and the in-page client accept, and the objects
+// they answer with. Streaming and non-streaming requests split on the literal `stream: true`.
+import type { ResponseFormat } from '../../grammar/response-format.ts';
+
+export type Role = 'system' | 'developer' | 'user' | 'assistant';
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+export interface WireMessage {
+  role: Role;
+  content: string | TextPart[];
+  name?: string;
+}
+
+interface SamplingFields {
+  model: string;
+  temperature?: number | null;
+  top_p?: number | null;
+  /** Not in OpenAI's API; vLLM and llama.cpp accept them, so do we. */
+  top_k?: number | null;
+  min_p?: number | null;
+  repetition_penalty?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  seed?: number | null;
+  max_tokens?: number | null;
+  stop?: string | string[] | null;
+  n?: number | null;
+  stream_options?: { include_usage?: boolean } | null;
+  user?: string;
+}
+
+export interface ChatCompletionCreateParamsBase extends SamplingFields {
+  messages: WireMessage[];
+  max_completion_tokens?: number | null;
+  response_format?: ResponseFormat;
+}
+
+export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParamsBase & { stream: true };
+export type ChatCompletionCreateParamsNonStreaming = ChatCompletionCreateParamsBase & { stream?: false | null };
+export type ChatCompletionCreateParams = ChatCompletionCreateParamsStreaming | ChatCompletionCreateParamsNonStreaming;
+
+export interface CompletionCreateParamsBase extends SamplingFields {
+  prompt: string | [string];
+  echo?: boolean | null;
+}
+
+export type CompletionCreateParamsStreaming = CompletionCreateParamsBase & { stream: true };
+export type CompletionCreateParamsNonStreaming = CompletionCreateParamsBase & { stream?: false | null };
+export type CompletionCreateParams = CompletionCreateParamsStreaming | CompletionCreateParamsNonStreaming;
+
+export type WireFinishReason = 'stop' | 'length';
+
+export interface CompletionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: { index: 0; message: { role: 'assistant'; content: string; refusal: null }; logprobs: null; finish_reason: WireFinishReason }[];
+  usage: CompletionUsage;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: { index: 0; delta: { role?: 'assistant'; content?: string }; logprobs: null; finish_reason: WireFinishReason | null }[];
+  /** Present (null until the last chunk) only when stream_options.include_usage is set. */
+  usage?: CompletionUsage | null;
+}
+
+export interface Completion {
+  id: string;
+  object: 'text_completion';
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: { index: 0; text: string; logprobs: null; finish_reason: WireFinishReason | null }[];
+  usage?: CompletionUsage | null;
+}
+
+export interface Model {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  /** Not in OpenAI's object; vLLM reports it too. */
+  max_model_len: number;
+}
+
+export interface ModelList {
+  object: 'list';
+  data: Model[];
+}
+
+export interface ErrorObject {
+  message: string;
+  type: 'invalid_request_error' | 'server_error' | 'permission_error';
+  param: string | null;
+  code: string | null;
+}
+
+export interface ErrorBody {
+  error: ErrorObject;
+}

@@ -1,0 +1,71 @@
+// /v1 in the Service Worker: each request is relayed to an open app tab, which runs the engine
+// and answers on a MessagePort; the answer streams back as the HTTP response. With no app tab
+// open there is nothing to run the model, and the client is told how to fix that.
+import { ApiError } from '../protocol/openai/api-error.ts';
+import { API_REQUEST, API_STATUS, readReply, type ApiRequestMessage, type ApiStatusMessage, type ApiStatusReply } from '../protocol/openai/relay.ts';
+
+/** How long the app tab may take before the first byte (a long prompt prefill on a slow GPU). */
+const ANSWER_TIMEOUT_MS = 10 * 60_000;
+const STATUS_TIMEOUT_MS = 2_000;
+
+export async function relayApiRequest(sw: ServiceWorkerGlobalScope, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.text();
+  const app = await pickAppTab(sw);
+  if (!app) {
+    return errorResponse(
+      new ApiError(503, {
+        type: 'server_error',
+        code: 'app_not_open',
+        message: `No Qwen Local tab is open to run the model. Open ${sw.location.origin}/ in this browser, load a model, and keep the tab open while you use the API.`,
+      }),
+    );
+  }
+  const channel = new MessageChannel();
+  app.postMessage({ type: API_REQUEST, request: { method: request.method, path: url.pathname + url.search, body } } satisfies ApiRequestMessage, [channel.port2]);
+  try {
+    const reply = await readReply(channel.port1, ANSWER_TIMEOUT_MS);
+    return new Response(typeof reply.body === 'string' ? reply.body : toStream(reply.body), { status: reply.status, headers: reply.headers });
+  } catch (error) {
+    return errorResponse(new ApiError(504, { type: 'server_error', code: 'app_timeout', message: `The Qwen Local tab did not answer: ${String(error)}` }));
+  }
+}
+
+/** A tab with a model loaded if there is one, else any app tab that answers (it says what is missing). */
+async function pickAppTab(sw: ServiceWorkerGlobalScope): Promise<Client | null> {
+  const tabs = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const answers = await Promise.all(tabs.map((tab) => askStatus(tab)));
+  const withModel = tabs.find((_, i) => answers[i]?.modelLoaded);
+  return withModel ?? tabs.find((_, i) => answers[i] !== null) ?? null;
+}
+
+function askStatus(tab: Client): Promise<ApiStatusReply | null> {
+  const channel = new MessageChannel();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), STATUS_TIMEOUT_MS);
+    channel.port1.onmessage = (event: MessageEvent<ApiStatusReply>) => {
+      clearTimeout(timer);
+      resolve(event.data);
+    };
+    tab.postMessage({ type: API_STATUS } satisfies ApiStatusMessage, [channel.port2]);
+  });
+}
+
+function toStream(pieces: AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const iterator = pieces[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
+function errorResponse(error: ApiError): Response {
+  return new Response(JSON.stringify(error.body), { status: error.status, headers: { 'content-type': 'application/json' } });
+}
