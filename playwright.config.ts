@@ -2,10 +2,8 @@
 // Chromium gets WebGPU in headless mode; with no GPU it offers the SwiftShader software adapter.
 import { defineConfig } from '@playwright/test';
 import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from './e2e/helpers/browser.ts';
+import { APP_PORT as PORT, EMBED_ENV } from './e2e/helpers/embed-hosts.ts';
 import { HUB_PORT } from './e2e/helpers/hub.ts';
-
-// Overridable so two checkouts can run their browser tests side by side.
-const PORT = Number(process.env['QWEN_APP_PORT'] ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -24,6 +22,9 @@ export default defineConfig({
   webServer: [
     {
       command: `npm run build && npx vite preview --port ${PORT} --strictPort`,
+      // Which host pages may embed the app (e2e/api-embed.spec.ts): baked into the build and
+      // sent by the preview server as frame-ancestors.
+      env: { ...(process.env as Record<string, string>), ...EMBED_ENV },
       url: `http://localhost:${PORT}`,
       reuseExistingServer: !process.env['CI'],
       timeout: 120_000,

@@ -2,6 +2,7 @@
 // and answers on a MessagePort; the answer streams back as the HTTP response. With no app tab
 // open there is nothing to run the model, and the client is told how to fix that.
 import { ApiError } from '../protocol/openai/api-error.ts';
+import { sameModel } from '../protocol/openai/api-server.ts';
 import { API_REQUEST, API_STATUS, readReply, type ApiRequestMessage, type ApiStatusMessage, type ApiStatusReply } from '../protocol/openai/relay.ts';
 
 /** How long the app tab may take before the first byte (a long prompt prefill on a slow GPU). */
@@ -11,7 +12,7 @@ const STATUS_TIMEOUT_MS = 2_000;
 export async function relayApiRequest(sw: ServiceWorkerGlobalScope, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.text();
-  const app = await pickAppTab(sw);
+  const app = await pickAppTab(sw, requestedModel(body));
   if (!app) {
     return errorResponse(
       new ApiError(503, {
@@ -31,12 +32,27 @@ export async function relayApiRequest(sw: ServiceWorkerGlobalScope, request: Req
   }
 }
 
-/** A tab with a model loaded if there is one, else any app tab that answers (it says what is missing). */
-async function pickAppTab(sw: ServiceWorkerGlobalScope): Promise<Client | null> {
+/** The tab that has the requested model loaded, else one with any model (it answers 404), else
+ * any app tab that answers (it says how to load one). */
+async function pickAppTab(sw: ServiceWorkerGlobalScope, model: string | null): Promise<Client | null> {
   const tabs = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
   const answers = await Promise.all(tabs.map((tab) => askStatus(tab)));
-  const withModel = tabs.find((_, i) => answers[i]?.modelLoaded);
-  return withModel ?? tabs.find((_, i) => answers[i] !== null) ?? null;
+  const loaded = (i: number): string | null => answers[i]?.model ?? null;
+  return (
+    tabs.find((_, i) => model !== null && loaded(i) !== null && sameModel(loaded(i)!, model)) ??
+    tabs.find((_, i) => loaded(i) !== null) ??
+    tabs.find((_, i) => answers[i] !== null) ??
+    null
+  );
+}
+
+function requestedModel(body: string | undefined): string | null {
+  try {
+    const model: unknown = (JSON.parse(body ?? '') as { model?: unknown } | null)?.model;
+    return typeof model === 'string' ? model : null;
+  } catch {
+    return null;
+  }
 }
 
 function askStatus(tab: Client): Promise<ApiStatusReply | null> {

@@ -21,7 +21,7 @@ export function startApiHost(allowedOrigins: readonly string[]): void {
     const port = event.ports[0];
     const { data } = event;
     if (!port) return;
-    if (isStatusMessage(data)) port.postMessage({ modelLoaded: engine.report !== null } satisfies ApiStatusReply);
+    if (isStatusMessage(data)) port.postMessage({ model: engine.report?.repo ?? null } satisfies ApiStatusReply);
     else if (isApiRequestMessage(data)) void answerOnPort(port, (signal) => handleApiRequest(apiEngine, data.request, signal));
   });
   worker?.startMessages();

@@ -42,6 +42,11 @@ class EngineState {
     return load;
   }
 
+  /** Loads the model `pick` names once the GPU is known; API requests wait for it from now on. */
+  autoload(pick: (caps: GpuCapabilities | null) => Omit<LoadRequest, 'kind' | 'id'>): void {
+    this.pendingLoad = this.detection.catch(() => null).then((caps) => this.#load(pick(caps)));
+  }
+
   async #load(request: Omit<LoadRequest, 'kind' | 'id'>): Promise<void> {
     this.loading?.abort();
     const controller = new AbortController();

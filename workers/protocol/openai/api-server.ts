@@ -94,7 +94,7 @@ async function listModels(engine: ApiEngine): Promise<ModelList> {
 }
 
 /** Model ids match exactly, ignoring case, or by the name after the organisation. */
-function sameModel(loaded: string, requested: string): boolean {
+export function sameModel(loaded: string, requested: string): boolean {
   const a = loaded.toLowerCase();
   const b = requested.toLowerCase();
   return a === b || a.split('/').pop() === b;

@@ -70,14 +70,9 @@ async function text(response: ApiResponse): Promise<string> {
 }
 
 async function* chunks<T>(response: ApiResponse): AsyncGenerator<T> {
-  const body = typeof response.body === 'string' ? [response.body] : response.body;
-  for await (const data of sseData(toAsync(body))) {
+  for await (const data of sseData(typeof response.body === 'string' ? [response.body] : response.body)) {
     const value = JSON.parse(data) as T | ErrorBody;
     if (typeof value === 'object' && value !== null && 'error' in value) throw new ApiClientError(response.status, value);
     yield value;
   }
-}
-
-async function* toAsync(pieces: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
-  yield* pieces;
 }

@@ -4,7 +4,7 @@
 import type { ApiRequest, ApiResponse } from './api-server.ts';
 
 export const API_REQUEST = 'qwen-local-api';
-/** The Service Worker asks each open app tab whether it has a model, to pick which one answers. */
+/** The Service Worker asks each open app tab which model it has loaded, to pick which one answers. */
 export const API_STATUS = 'qwen-local-api-status';
 /** An embedded app tells its parent it listens for requests. */
 export const API_READY = 'qwen-local-api-ready';
@@ -19,7 +19,8 @@ export interface ApiStatusMessage {
 }
 
 export interface ApiStatusReply {
-  modelLoaded: boolean;
+  /** The loaded model's id, or null. */
+  model: string | null;
 }
 
 export type ApiReply = { type: 'head'; status: number; headers: Record<string, string> } | { type: 'chunk'; data: string } | { type: 'end' };

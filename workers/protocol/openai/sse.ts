@@ -8,7 +8,7 @@ export function sseEvent(data: unknown): string {
 }
 
 /** The `data` payloads of an event stream, given its text in arbitrary pieces; stops at [DONE]. */
-export async function* sseData(pieces: AsyncIterable<string>): AsyncGenerator<string> {
+export async function* sseData(pieces: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
   let buffer = '';
   for await (const piece of pieces) {
     buffer += piece;
