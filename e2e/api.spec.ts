@@ -1,5 +1,6 @@
 // The OpenAI-compatible API served by the app's Service Worker, called by the official `openai`
 // package in a page of the app's origin; its error answers; offline use; installability.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { openWithModel, rawRequest, waitForServiceWorker } from './helpers/api-page.ts';
 import { HUB_URL, TINY_BASE, TINY_INSTRUCT } from './helpers/hub.ts';
@@ -197,4 +198,33 @@ test('the manifest and Service Worker pass Chrome installability checks', async 
     return { scope: r?.scope, active: r?.active?.state, controlled: navigator.serviceWorker.controller !== null };
   });
   expect(registration).toEqual({ scope: `${new URL(page.url()).origin}/`, active: 'activated', controlled: true });
+});
+
+test('a new version waits for the user: the update notice reloads the page into it', async ({ page }) => {
+  await page.goto('/');
+  await waitForServiceWorker(page);
+  // A later visit: the page starts under the installed worker, as a returning user's does.
+  await page.reload();
+  await waitForServiceWorker(page);
+  const first = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL);
+  // A new deployment: the served worker's bytes change (the preview server reads dist/ per request).
+  const swPath = new URL('../dist/sw.js', import.meta.url);
+  const original = readFileSync(swPath, 'utf8');
+  try {
+    writeFileSync(swPath, `${original}\n// next version ${Date.now()}\n`);
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    await expect(page.getByTestId('update-notice')).toBeVisible({ timeout: 60_000 });
+    const waiting = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting?.state);
+    expect(waiting).toBe('installed');
+    await Promise.all([page.waitForEvent('load'), page.getByTestId('update-notice').getByRole('button', { name: 'Reload' }).click()]);
+    await expect(page.getByTestId('prompt-input')).toBeVisible();
+    const after = await page.evaluate(async () => {
+      const r = await navigator.serviceWorker.getRegistration();
+      return { waiting: r?.waiting ?? null, active: r?.active?.state, script: r?.active?.scriptURL };
+    });
+    expect(after).toEqual({ waiting: null, active: 'activated', script: first });
+    await expect(page.getByTestId('update-notice')).toHaveCount(0);
+  } finally {
+    writeFileSync(swPath, original);
+  }
 });

@@ -1,12 +1,8 @@
 // Which host pages may talk to this app through postMessage when it is embedded in an iframe:
-// the app's own origin, plus the origins the deployer lists at build time in VITE_EMBED_ORIGINS
-// (space- or comma-separated). Whether a page may frame the app at all is the server's
-// Content-Security-Policy frame-ancestors header (see vite.config.ts and README).
-
-export function embedOrigins(configured: string | undefined, own: string): string[] {
-  const listed = (configured ?? '').split(/[\s,]+/).filter(Boolean).map((origin) => origin.replace(/\/+$/, ''));
-  return [own, ...listed];
-}
+// the app's own origin plus those the deployer lists at build time in VITE_EMBED_ORIGINS.
+// Whether a page may frame the app at all is the server's Content-Security-Policy
+// frame-ancestors header (see vite.config.ts and README).
+import { embedOrigins } from '../utils/embed-origins.ts';
 
 export const EMBED_ORIGINS: readonly string[] = embedOrigins(import.meta.env['VITE_EMBED_ORIGINS'] as string | undefined, location.origin);
 
