@@ -1,6 +1,8 @@
 // Builds the SPA, its workers and its Service Worker. Both servers send COOP/COEP so the page
 // is cross-origin isolated (onnxruntime-web needs SharedArrayBuffer for its threaded WASM
-// engine) and a frame-ancestors policy naming who may embed the app in an iframe.
+// engine) and a frame-ancestors policy naming who may embed the app in an iframe. COEP is
+// `credentialless`, not `require-corp`: isolation all the same, and a no-cors probe can then
+// tell a remote server that refuses this origin (CORS) from one that is not there.
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig, loadEnv } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -12,7 +14,7 @@ export default defineConfig(({ mode }) => {
   const frameAncestors = env['QWEN_FRAME_ANCESTORS'] ?? ["'self'", ...(env['VITE_EMBED_ORIGINS'] ?? '').split(/[\s,]+/).filter(Boolean)].join(' ');
   const headers = {
     'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
+    'Cross-Origin-Embedder-Policy': 'credentialless',
     'Content-Security-Policy': `frame-ancestors ${frameAncestors}`,
   };
   return {

@@ -13,7 +13,16 @@ export type EngineErrorCode =
   | 'context_length_exceeded'
   | 'invalid_request'
   | 'aborted'
-  | 'internal';
+  | 'internal'
+  // A remote OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama) as the backend:
+  | 'remote_unreachable'
+  | 'remote_cors'
+  | 'remote_unauthorized'
+  | 'remote_model_not_found'
+  | 'remote_server_error'
+  | 'remote_timeout'
+  | 'remote_stream_dropped'
+  | 'remote_bad_response';
 
 export interface EngineErrorShape {
   code: EngineErrorCode;

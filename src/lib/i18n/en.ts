@@ -32,6 +32,19 @@ export const en = {
   'sidebar.importFailed': 'This file is not a Qwen Local export: {reason}',
   'sidebar.untitled': 'New chat',
 
+  'backend.title': 'Backend',
+  'backend.local': 'This device (private: nothing leaves the browser)',
+  'backend.remote': 'Remote server (OpenAI-compatible: vLLM, SGLang, llama.cpp, Ollama)',
+  'backend.url': 'Base URL (ending in /v1)',
+  'backend.key': 'API key (kept in this browser, sent only to this server)',
+  'backend.timeout': 'Timeout (seconds)',
+  'backend.connect': 'Connect',
+  'backend.connecting': 'Connecting…',
+  'backend.model': 'Model on the server',
+  'backend.hint': 'Prompts go to this server. The server must allow this app’s origin (CORS).',
+  'backend.using': 'Remote: {model}',
+  'backend.none': 'Remote server: connect under Models',
+
   'model.label': 'Model',
   'model.load': 'Load model',
   'model.loading': 'Loading…',
@@ -210,6 +223,14 @@ export const en = {
   'error.invalid_request': 'The request was refused: a setting is out of range.',
   'error.aborted': 'Stopped.',
   'error.internal': 'The engine hit an unexpected error.',
+  'error.remote_unreachable': 'Cannot reach the server. Is it running, and is its port exposed to this computer (docker run -p 8000:8000; vLLM --host 0.0.0.0)? Check the base URL under Models → Backend.',
+  'error.remote_cors': 'The server answered but does not allow this app’s origin (CORS). Start vLLM with --allowed-origins \'["{origin}"]\' (Ollama: OLLAMA_ORIGINS={origin}; SGLang and llama.cpp server allow all origins by default).',
+  'error.remote_unauthorized': 'The server refused the API key (401/403). Enter the key it was started with (vLLM: --api-key) under Models → Backend.',
+  'error.remote_model_not_found': 'The server does not serve this model (404). Pick one of the models it lists under Models → Backend.',
+  'error.remote_server_error': 'The server failed (5xx). Its own message is under Details; its log says more (for example: out of GPU memory).',
+  'error.remote_timeout': 'The server did not answer in time. It may be busy or still loading the model: try again, or raise the timeout under Models → Backend.',
+  'error.remote_stream_dropped': 'The connection to the server broke in the middle of the answer. What arrived is kept; regenerate to try again.',
+  'error.remote_bad_response': 'The server’s answer is not the OpenAI API’s. Check that the base URL ends with /v1.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,15 +4,17 @@
 import { ApiError } from '../../../workers/protocol/openai/api-error.ts';
 import { errorResponse, handleApiRequest, type ApiEngine } from '../../../workers/protocol/openai/api-server.ts';
 import { API_READY, API_STATUS, answerOnPort, isApiRequestMessage, type ApiStatusReply } from '../../../workers/protocol/openai/relay.ts';
+import { backend } from './backend.svelte.ts';
 import { engine } from './engine.svelte.ts';
 
+// The API runs on whichever backend the tab uses: this device's engine or a remote server.
 const apiEngine: ApiEngine = {
   async model() {
-    await engine.pendingLoad;
-    const report = engine.report;
-    return report ? { id: report.repo, contextTokens: report.contextTokens, loadedAt: engine.loadedAt } : null;
+    if (backend.kind === 'local') await engine.pendingLoad;
+    const id = backend.modelId;
+    return id ? { id, contextTokens: backend.contextTokens, loadedAt: engine.loadedAt } : null;
   },
-  generate: (payload, hooks) => engine.client.generate(payload, hooks),
+  generate: (payload, hooks) => backend.generate(payload, hooks),
 };
 
 export function startApiHost(allowedOrigins: readonly string[]): void {
@@ -21,7 +23,7 @@ export function startApiHost(allowedOrigins: readonly string[]): void {
     const port = event.ports[0];
     const { data } = event;
     if (!port) return;
-    if (isStatusMessage(data)) port.postMessage({ model: engine.report?.repo ?? null } satisfies ApiStatusReply);
+    if (isStatusMessage(data)) port.postMessage({ model: backend.modelId } satisfies ApiStatusReply);
     else if (isApiRequestMessage(data)) void answerOnPort(port, (signal) => handleApiRequest(apiEngine, data.request, signal));
   });
   worker?.startMessages();

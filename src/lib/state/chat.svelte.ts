@@ -5,6 +5,7 @@ import type { SamplingOptions } from '../../../workers/protocol/messages.ts';
 import { needsReload, toUiError } from '../utils/engine-errors.ts';
 import { newId, requestMessages, type Conversation, type Message } from './conversation.ts';
 import { conversations } from './conversations.svelte.ts';
+import { backend } from './backend.svelte.ts';
 import { engine } from './engine.svelte.ts';
 
 interface Running {
@@ -24,7 +25,7 @@ class Chat {
 
   /** Whether a new request may start now. */
   get canSend(): boolean {
-    return this.running === null && engine.report !== null && engine.loading === null;
+    return this.running === null && backend.modelId !== null;
   }
 
   async send(text: string): Promise<void> {
@@ -66,17 +67,17 @@ class Chat {
   }
 
   async #answer(c: Conversation): Promise<void> {
-    const report = engine.report;
-    if (!report) return;
+    const model = backend.modelId;
+    if (!model) return;
     const messages = requestMessages(c);
-    c.messages.push({ id: newId(), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming', model: report.repo });
+    c.messages.push({ id: newId(), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming', model });
     // The proxied copy, so the writes below re-render.
     const answer: Message = c.messages.at(-1)!;
     conversations.save(c.id, true);
     const controller = new AbortController();
     this.running = { conversationId: c.id, controller };
     try {
-      const result = await engine.client.generate(
+      const result = await backend.generate(
         { input: { mode: 'chat', messages }, sampling: sampling(c), maxTokens: c.settings.maxTokens },
         {
           onDelta: (delta) => {

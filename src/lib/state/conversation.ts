@@ -154,6 +154,14 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'invalid_request',
   'aborted',
   'internal',
+  'remote_unreachable',
+  'remote_cors',
+  'remote_unauthorized',
+  'remote_model_not_found',
+  'remote_server_error',
+  'remote_timeout',
+  'remote_stream_dropped',
+  'remote_bad_response',
 ];
 
 const STAT_NUMBERS = [

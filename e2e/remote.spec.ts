@@ -1,0 +1,141 @@
+// The app on a remote OpenAI-compatible server (a vLLM stand-in on loopback): chat streams and
+// stops, /v1 relays to it, every failure a user meets with a server has its message, and the
+// API key goes to the configured origin only.
+import { expect, test, type Page } from '@playwright/test';
+import { answerWords } from '../scripts/openai-standin/text.ts';
+import { FAILING, OpenAIStandin } from '../scripts/openai-standin/server.ts';
+import { APP_PORT } from './helpers/embed-hosts.ts';
+import { assistantMessages, waitForAnswer } from './helpers/ui-chat.ts';
+import { rawRequest, waitForServiceWorker } from './helpers/api-page.ts';
+
+const APP_ORIGIN = `http://localhost:${APP_PORT}`;
+const INSTRUCT = 'Qwen/Qwen2.5-7B-Instruct';
+const BASE = 'Qwen/Qwen2.5-7B';
+const KEY = 'sk-local-test-key';
+const MODELS = [INSTRUCT, BASE, ...Object.values(FAILING)];
+
+let server: OpenAIStandin;
+let other: OpenAIStandin;
+let noCors: OpenAIStandin;
+
+test.beforeAll(async () => {
+  server = await OpenAIStandin.start({ port: APP_PORT + 20, models: MODELS, allowOrigins: [APP_ORIGIN], apiKey: KEY, wordDelayMs: 120 });
+  other = await OpenAIStandin.start({ port: APP_PORT + 21, models: [INSTRUCT], allowOrigins: [APP_ORIGIN] });
+  noCors = await OpenAIStandin.start({ port: APP_PORT + 22, models: [INSTRUCT], allowOrigins: null });
+});
+
+test.afterAll(async () => {
+  await Promise.all([server.stop(), other.stop(), noCors.stop()]);
+});
+
+async function connect(page: Page, url: string, key: string | null, model?: string): Promise<void> {
+  if (!(await page.getByTestId('models-drawer').isVisible())) await page.getByTestId('open-models').click();
+  await page.getByTestId('backend-remote').check();
+  await page.getByTestId('remote-url').fill(url);
+  await page.getByTestId('remote-url').dispatchEvent('change');
+  if (key !== null) await page.getByTestId('remote-key').fill(key);
+  await page.getByTestId('remote-connect').click();
+  if (model) await page.getByTestId('remote-model').selectOption(model);
+}
+
+async function closeModels(page: Page): Promise<void> {
+  await page.getByTestId('models-drawer').getByRole('button', { name: /close|关闭/i }).click();
+}
+
+async function sendNoWait(page: Page, text: string): Promise<void> {
+  await page.getByTestId('prompt-input').fill(text);
+  await page.getByTestId('prompt-input').press('Enter');
+}
+
+test('chat streams from the remote model and stops; /v1 relays to it; the key goes to its origin only', async ({ page }) => {
+  await page.goto('/');
+  await connect(page, server.url, KEY, INSTRUCT);
+  await expect(page.getByTestId('remote-model')).toHaveValue(INSTRUCT);
+  await closeModels(page);
+  await expect(page.getByTestId('remote-ready')).toContainText(INSTRUCT);
+
+  // Stop in the middle: the words so far stay, the server sees the request closed.
+  await sendNoWait(page, 'Tell me a long story.');
+  await expect(assistantMessages(page).last()).toContainText(/\S+\s+\S+\s+\S+/);
+  await page.getByTestId('stop').click();
+  await waitForAnswer(page);
+  const stopped = (await assistantMessages(page).last().textContent()) ?? '';
+  expect(stopped.length).toBeGreaterThan(0);
+  await expect.poll(() => server.log.filter((r) => r.path === '/v1/chat/completions').at(-1)?.aborted).toBe(true);
+
+  // A whole answer: exactly what the server streamed for this conversation.
+  await sendNoWait(page, 'Now a short one.');
+  await waitForAnswer(page);
+  const last = server.log.filter((r) => r.path === '/v1/chat/completions').at(-1)!;
+  expect(last.body).toMatchObject({ model: INSTRUCT, stream: true, stream_options: { include_usage: true } });
+  const expected = answerWords(INSTRUCT, JSON.stringify(last.body!['messages'])).slice(0, Number(last.body!['max_tokens'] ?? 16)).join('');
+  await expect(assistantMessages(page).last()).toContainText(expected.trim().slice(0, 40));
+
+  // /v1 in this origin runs on the chosen backend too.
+  await waitForServiceWorker(page);
+  const viaApi = await rawRequest(page, 'POST', '/v1/chat/completions', { model: INSTRUCT, messages: [{ role: 'user', content: 'ping' }], max_tokens: 5 });
+  expect(viaApi.status).toBe(200);
+  expect(viaApi.json).toMatchObject({ object: 'chat.completion', model: INSTRUCT, usage: { completion_tokens: 5 } });
+  expect(server.log.at(-1)!.body).toMatchObject({ messages: [{ role: 'user', content: 'ping' }], max_tokens: 5 });
+
+  // Every request to the configured server carried the key; another server never gets it.
+  expect(server.log.length).toBeGreaterThan(3);
+  expect(server.log.every((r) => r.authorization === `Bearer ${KEY}`)).toBe(true);
+  await connect(page, other.url, null);
+  await expect(page.getByTestId('remote-key')).toHaveValue('');
+  await expect(page.getByTestId('remote-model')).toHaveValue(INSTRUCT);
+  expect(other.log.length).toBeGreaterThan(0);
+  expect(other.log.every((r) => r.authorization === null)).toBe(true);
+  console.log(`[figures] remote: ${server.log.length} requests to ${server.url}, all with the key; ${other.log.length} to ${other.url}, none with it`);
+});
+
+test('each way a server fails has its message, and a dropped stream keeps what arrived', async ({ page }) => {
+  await page.goto('/');
+  const settingsError = page.getByTestId('backend-settings').getByTestId('error');
+
+  await connect(page, `http://127.0.0.1:${APP_PORT + 23}/v1`, null);
+  await expect(settingsError).toHaveAttribute('data-code', 'remote_unreachable');
+  await expect(settingsError).toContainText('port');
+
+  await connect(page, noCors.url, null);
+  await expect(settingsError).toHaveAttribute('data-code', 'remote_cors');
+  await expect(settingsError).toContainText(`--allowed-origins '["${APP_ORIGIN}"]'`);
+
+  await connect(page, server.url, 'sk-wrong');
+  await expect(settingsError).toHaveAttribute('data-code', 'remote_unauthorized');
+  await expect(settingsError).toContainText('--api-key');
+
+  await page.getByTestId('remote-timeout').fill('2');
+  await page.getByTestId('remote-timeout').dispatchEvent('change');
+  await connect(page, server.url, KEY);
+  await expect(settingsError).toHaveCount(0);
+  await closeModels(page);
+
+  const cases: [string, string, RegExp][] = [
+    [FAILING.gone, 'remote_model_not_found', /404/],
+    [FAILING.serverError, 'remote_server_error', /5xx/],
+    [FAILING.stall, 'remote_timeout', /timeout|in time/],
+    [FAILING.drop, 'remote_stream_dropped', /What arrived is kept/],
+  ];
+  for (const [model, code, text] of cases) {
+    await page.getByTestId('open-models').click();
+    await page.getByTestId('remote-model').selectOption(model);
+    await closeModels(page);
+    await sendNoWait(page, `Try ${model}`);
+    await waitForAnswer(page);
+    const error = assistantMessages(page).last().getByTestId('error');
+    await expect(error, model).toHaveAttribute('data-code', code);
+    await expect(error, model).toContainText(text);
+  }
+  // The dropped stream's three words are still on screen, above its error.
+  const dropped = server.log.filter((r) => r.body?.['model'] === FAILING.drop).at(-1)!;
+  const arrived = answerWords(FAILING.drop, JSON.stringify(dropped.body!['messages'])).slice(0, 3).join('');
+  await expect(assistantMessages(page).last()).toContainText(arrived.trim());
+  // The server's own words are one click away.
+  await page.getByTestId('open-models').click();
+  await page.getByTestId('remote-model').selectOption(FAILING.serverError);
+  await closeModels(page);
+  await sendNoWait(page, 'again');
+  await waitForAnswer(page);
+  await expect(assistantMessages(page).last().getByTestId('error')).toContainText('CUDA out of memory');
+});

@@ -1,0 +1,143 @@
+// A stand-in for vLLM in the tests (vLLM cannot run on these machines): an OpenAI-compatible
+// server on loopback that follows the wire format — SSE with usage, vLLM's error bodies and
+// prompt logprobs — and fails on purpose: a model that answers 500, one that stalls, one whose
+// stream drops; no CORS headers or a wrong key when told. It logs every request.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerWords, promptLogprobs } from './text.ts';
+
+export interface StandinOptions {
+  port: number;
+  models: string[];
+  /** Origins sent Access-Control-Allow-Origin; null sends no CORS headers at all. */
+  allowOrigins: string[] | null;
+  /** When set, requests need `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Pause between two streamed words. */
+  wordDelayMs?: number;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  origin: string | null;
+  authorization: string | null;
+  body: Record<string, unknown> | null;
+  /** The client went away before the answer ended (a stop). */
+  aborted: boolean;
+}
+
+/** Models with scripted failures, usable next to the real list. */
+export const FAILING = { serverError: 'standin/boom-500', stall: 'standin/stall', drop: 'standin/drop-stream', gone: 'standin/unloaded' } as const;
+
+export class OpenAIStandin {
+  readonly log: LoggedRequest[] = [];
+  readonly #server: Server;
+  readonly #options: StandinOptions;
+
+  private constructor(options: StandinOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  static async start(options: StandinOptions): Promise<OpenAIStandin> {
+    const standin = new OpenAIStandin(options);
+    await new Promise<void>((resolve) => standin.#server.listen(options.port, '127.0.0.1', resolve));
+    return standin;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.#options.port}/v1`;
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin ?? null;
+    const allowed = this.#options.allowOrigins;
+    if (allowed && origin && allowed.includes(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-allow-headers', 'authorization, content-type');
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    }
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+    const text = await readBody(req);
+    const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+    const entry: LoggedRequest = { method: req.method ?? '', path: req.url ?? '', origin, authorization: req.headers.authorization ?? null, body, aborted: false };
+    this.log.push(entry);
+    res.on('close', () => (entry.aborted = !res.writableFinished));
+
+    if (this.#options.apiKey && req.headers.authorization !== `Bearer ${this.#options.apiKey}`) {
+      return error(res, 401, 'AuthenticationError', 'Unauthorized: invalid or missing API key.');
+    }
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/v1/models') {
+      const data = this.#options.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'vllm', max_model_len: 32_768 }));
+      return json(res, 200, { object: 'list', data });
+    }
+    if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions') && body) {
+      return this.#complete(res, path.endsWith('chat/completions'), body);
+    }
+    return error(res, 404, 'NotFoundError', `Not Found: ${req.method} ${path}`);
+  }
+
+  async #complete(res: ServerResponse, chat: boolean, body: Record<string, unknown>): Promise<void> {
+    const model = String(body['model']);
+    if (model === FAILING.serverError) return error(res, 500, 'InternalServerError', 'CUDA out of memory. Tried to allocate 2.00 GiB.');
+    if (model === FAILING.gone || (!this.#options.models.includes(model) && !Object.values(FAILING).includes(model as never))) {
+      return error(res, 404, 'NotFoundError', `The model \`${model}\` does not exist.`);
+    }
+    if (model === FAILING.stall) return; // never answers; the client's timeout must end it
+    const prompt = chat ? JSON.stringify(body['messages']) : String(body['prompt']);
+    if (!chat && body['prompt_logprobs'] !== undefined) {
+      const id = `cmpl-${this.log.length}`;
+      return json(res, 200, { id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text: '', finish_reason: 'length', logprobs: null, prompt_logprobs: promptLogprobs(model, String(body['prompt']), Number(body['prompt_logprobs'])) }], usage: null });
+    }
+    const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : 16;
+    const words = answerWords(model, prompt).slice(0, maxTokens);
+    const finish = words.length === maxTokens ? 'length' : 'stop';
+    const usage = { prompt_tokens: prompt.split(/\s+/).length, completion_tokens: words.length, total_tokens: prompt.split(/\s+/).length + words.length };
+    const id = `${chat ? 'chatcmpl' : 'cmpl'}-${this.log.length}`;
+    const piece = (text: string, reason: string | null): Record<string, unknown> =>
+      chat
+        ? { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: text }, finish_reason: reason }] }
+        : { id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text, finish_reason: reason }] };
+    if (body['stream'] !== true) {
+      const text = words.join('');
+      const choice = chat ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: finish } : { index: 0, text, finish_reason: finish };
+      return json(res, 200, { id, object: chat ? 'chat.completion' : 'text_completion', created: 0, model, choices: [choice], usage });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (const [i, word] of words.entries()) {
+      if (res.destroyed) return;
+      if (model === FAILING.drop && i === 3) return void res.destroy();
+      res.write(`data: ${JSON.stringify(piece(word, null))}\n\n`);
+      await new Promise((resolve) => setTimeout(resolve, this.#options.wordDelayMs ?? 20));
+    }
+    res.write(`data: ${JSON.stringify(piece('', finish))}\n\n`);
+    const streamOptions = body['stream_options'] as { include_usage?: boolean } | undefined;
+    if (streamOptions?.include_usage) res.write(`data: ${JSON.stringify({ id, object: chat ? 'chat.completion.chunk' : 'text_completion', created: 0, model, choices: [], usage })}\n\n`);
+    res.end('data: [DONE]\n\n');
+  }
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+}
+
+/** vLLM's error body. */
+function error(res: ServerResponse, status: number, type: string, message: string): void {
+  json(res, status, { object: 'error', message, type, param: null, code: status });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (text += chunk));
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,126 @@
+// Where answers come from: this device's engine (default) or a remote OpenAI-compatible server.
+// Chat, the /v1 host and the compare panel call `backend` and read its declared capabilities;
+// they never branch on which one it is. Settings persist in localStorage; API keys are kept per
+// server origin, so a key is only ever sent to the origin it was entered for.
+import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/openai/api-server.ts';
+import { listRemoteModels, remoteGenerate, type RemoteConfig, type RemoteModel } from '../services/remote-client.ts';
+import { toUiError, type UiError } from '../utils/engine-errors.ts';
+import { engine } from './engine.svelte.ts';
+
+export type BackendKind = 'local' | 'remote';
+
+export interface BackendCapabilities {
+  /** Downloads and stores models in this browser. */
+  localModels: boolean;
+  /** Rank/probability of given answer tokens (teacher forcing), for the alignment diff. */
+  promptLogprobs: boolean;
+  /** JSON Schema enforced token by token. */
+  jsonSchema: boolean;
+}
+
+const SETTINGS_KEY = 'qwen-local.backend';
+const KEYS_KEY = 'qwen-local.remote-keys';
+
+interface Saved {
+  kind: BackendKind;
+  baseUrl: string;
+  model: string;
+  timeoutS: number;
+}
+
+function read<T>(key: string, fallback: T): T {
+  try {
+    return { ...fallback, ...(JSON.parse(localStorage.getItem(key) ?? 'null') as Partial<T> | null) };
+  } catch {
+    return fallback;
+  }
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+class BackendState {
+  #saved = read<Saved>(SETTINGS_KEY, { kind: 'local', baseUrl: 'http://localhost:8000/v1', model: '', timeoutS: 60 });
+  kind = $state<BackendKind>(this.#saved.kind);
+  baseUrl = $state(this.#saved.baseUrl);
+  model = $state(this.#saved.model);
+  timeoutS = $state(this.#saved.timeoutS);
+  #keys = $state<Record<string, string>>(read<Record<string, string>>(KEYS_KEY, {}));
+  models = $state<RemoteModel[]>([]);
+  connecting = $state(false);
+  error = $state<UiError | null>(null);
+
+  get apiKey(): string {
+    const origin = originOf(this.baseUrl);
+    return origin ? (this.#keys[origin] ?? '') : '';
+  }
+
+  set apiKey(key: string) {
+    const origin = originOf(this.baseUrl);
+    if (!origin) return;
+    this.#keys = { ...this.#keys, [origin]: key };
+    localStorage.setItem(KEYS_KEY, JSON.stringify(this.#keys));
+  }
+
+  get capabilities(): BackendCapabilities {
+    return this.kind === 'local' ? { localModels: true, promptLogprobs: true, jsonSchema: true } : { localModels: false, promptLogprobs: true, jsonSchema: true };
+  }
+
+  /** The model answers come from, or null when none is ready. */
+  get modelId(): string | null {
+    if (this.kind === 'remote') return this.model || null;
+    return engine.loading === null ? (engine.report?.repo ?? null) : null;
+  }
+
+  get contextTokens(): number {
+    if (this.kind === 'local') return engine.report?.contextTokens ?? 0;
+    return this.models.find((m) => m.id === this.model)?.contextTokens ?? 32_768;
+  }
+
+  get remoteConfig(): RemoteConfig {
+    return { baseUrl: this.baseUrl.trim(), apiKey: this.apiKey, timeoutMs: this.timeoutS * 1000 };
+  }
+
+  use(kind: BackendKind): void {
+    this.kind = kind;
+    this.#save();
+  }
+
+  configure(settings: Partial<Pick<Saved, 'baseUrl' | 'model' | 'timeoutS'>>): void {
+    if (settings.baseUrl !== undefined) this.baseUrl = settings.baseUrl;
+    if (settings.model !== undefined) this.model = settings.model;
+    if (settings.timeoutS !== undefined) this.timeoutS = settings.timeoutS;
+    this.#save();
+  }
+
+  /** Reads the server's model list; keeps the chosen model when the server has it. */
+  async connect(): Promise<void> {
+    this.connecting = true;
+    this.error = null;
+    try {
+      this.models = await listRemoteModels(this.remoteConfig);
+      if (!this.models.some((m) => m.id === this.model)) this.configure({ model: this.models[0]?.id ?? '' });
+    } catch (e) {
+      this.models = [];
+      this.error = toUiError(e);
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  generate(payload: GeneratePayload, hooks: { onDelta: (delta: string) => void; signal: AbortSignal }): Promise<GenerateResult> {
+    if (this.kind === 'remote') return remoteGenerate(this.remoteConfig, this.model, payload, hooks);
+    return engine.client.generate(payload, hooks);
+  }
+
+  #save(): void {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify({ kind: this.kind, baseUrl: this.baseUrl, model: this.model, timeoutS: this.timeoutS } satisfies Saved));
+  }
+}
+
+export const backend = new BackendState();
