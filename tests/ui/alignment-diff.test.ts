@@ -1,9 +1,10 @@
 // The diff's categories and shares, the join of the two models' scores, grouping into whole
-// characters, and the export's shape.
+// characters, the export's shape, and how a token reads in the details.
 import { describe, expect, it } from 'vitest';
 import type { ScoreResult } from '../../src/lib/services/engine-client.ts';
 import { alignmentDiff, diffSegments, shiftCategory, summarize } from '../../src/lib/utils/alignment-diff.ts';
 import { diffExport } from '../../src/lib/utils/diff-export.ts';
+import { formatProbability, visibleToken } from '../../src/lib/utils/token-display.ts';
 import type { TokenScore } from '../../workers/protocol/messages.ts';
 
 const token = (id: number, text: string, rank: number, probability = 0.5): TokenScore => ({ id, text, rank, probability, top: [{ id: 9, text: 'x', probability: 0.6 }] });
@@ -34,10 +35,10 @@ describe('alignment diff', () => {
 
   it('groups a character split over tokens, with the worst rank of its tokens', () => {
     const diff = alignmentDiff(scores([token(1, 'A', 1), token(2, '', 1), token(3, '语', 2), token(4, '', 9)]), scores([token(1, 'A', 1), token(2, '', 1), token(3, '语', 1), token(4, '', 1)]));
-    expect(diffSegments(diff.tokens).map((s) => [s.start, s.text, s.tokens.length, s.category])).toEqual([
-      [0, 'A', 1, 'unshifted'],
-      [1, '语', 2, 'marginal'],
-      [3, '', 1, 'shifted'],
+    expect(diffSegments(diff.tokens).map((s) => [s.start, s.text, s.tokens.length, s.rank, s.category])).toEqual([
+      [0, 'A', 1, 1, 'unshifted'],
+      [1, '语', 2, 2, 'marginal'],
+      [3, '', 1, 9, 'shifted'],
     ]);
   });
 
@@ -48,5 +49,13 @@ describe('alignment diff', () => {
     expect(file).toMatchObject({ format: 'qwen-local-alignment-diff', version: 1, exportedAt: '2026-01-02T00:00:00.000Z', ...context, promptIds: [1, 2, 3] });
     expect(file.tokens[0]).toMatchObject({ id: 10, text: 'Hi', category: 'marginal', baseRank: 2, chatRank: 1 });
     expect(JSON.parse(JSON.stringify(file))).toEqual(file);
+  });
+});
+
+describe('token display', () => {
+  it('shows whitespace and empty tokens, and tiny probabilities in exponent form', () => {
+    expect(visibleToken(' the\n\tx')).toBe('␣the↵⇥x');
+    expect(visibleToken('')).toBe('∅');
+    expect([0.5, 0.0123, 0.001, 0.000456, 0].map(formatProbability)).toEqual(['50.0%', '1.2%', '0.1%', '4.6e-4', '0']);
   });
 });

@@ -62,7 +62,8 @@ export interface DiffSegment {
   start: number;
   text: string;
   tokens: DiffToken[];
-  /** The worst category among its tokens. */
+  /** The worst base rank among its tokens, and its category. */
+  rank: number;
   category: ShiftCategory;
 }
 
@@ -74,8 +75,8 @@ export function diffSegments(tokens: readonly DiffToken[]): DiffSegment[] {
   tokens.forEach((token, i) => {
     if (token.text === '' && i < tokens.length - 1) return;
     const group = tokens.slice(start, i + 1);
-    const worst = Math.max(...group.map((t) => t.baseRank));
-    segments.push({ start, text: group.map((t) => t.text).join(''), tokens: group, category: shiftCategory(worst) });
+    const rank = Math.max(...group.map((t) => t.baseRank));
+    segments.push({ start, text: group.map((t) => t.text).join(''), tokens: group, rank, category: shiftCategory(rank) });
     start = i + 1;
   });
   return segments;
