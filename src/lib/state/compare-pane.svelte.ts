@@ -5,7 +5,7 @@ import type { UiError } from '../utils/engine-errors.ts';
 
 export type PaneStatus = 'idle' | 'waiting' | 'loading' | 'streaming' | 'done' | 'stopped' | 'error';
 
-export class ComparePane {
+export class PaneState {
   repo = $state('');
   status = $state<PaneStatus>('idle');
   progress = $state<ProgressEvent | null>(null);

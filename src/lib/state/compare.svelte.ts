@@ -4,14 +4,14 @@
 // the alignment diff. Vocabulary: pane = one model's side; run = one question to both.
 import type { LoadRequest, SamplingOptions } from '../../../workers/protocol/messages.ts';
 import { comparePairs, dtypeFor } from '../catalog/models.ts';
+import { t } from '../i18n/i18n.svelte.ts';
 import { EngineClient, type GenerateResult, type ScoreResult } from '../services/engine-client.ts';
 import { alignmentDiff, type AlignmentDiff } from '../utils/alignment-diff.ts';
 import { catalogModelBytes, compareSchedule, memoryBudget, memoryOverride, type CompareSchedule } from '../utils/compare-memory.ts';
 import { basePrompt, chatPrompt, type PanePrompt, type PromptFormat } from '../utils/compare-prompts.ts';
 import { diffExport, type DiffContext, type DiffExportFile } from '../utils/diff-export.ts';
-import { t } from '../i18n/i18n.svelte.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';
-import { ComparePane } from './compare-pane.svelte.ts';
+import { PaneState } from './compare-pane.svelte.ts';
 import { engine } from './engine.svelte.ts';
 import { modelChoice } from './model-choice.svelte.ts';
 
@@ -28,8 +28,8 @@ function initialPair(): { base: string; chat: string } {
 }
 
 class CompareState {
-  readonly base: ComparePane;
-  readonly chat: ComparePane;
+  readonly base: PaneState;
+  readonly chat: PaneState;
   question = $state(t('compare.defaultQuestion'));
   format = $state<PromptFormat>('raw');
   temperature = $state(0);
@@ -47,11 +47,11 @@ class CompareState {
 
   constructor() {
     const pair = initialPair();
-    this.base = new ComparePane(pair.base);
-    this.chat = new ComparePane(pair.chat);
+    this.base = new PaneState(pair.base);
+    this.chat = new PaneState(pair.chat);
   }
 
-  /** Greedy at temperature 0; every other knob neutral, so both models decode alike. */
+  /** Greedy at temperature 0; every other knob neutral and the seed fixed, so both models decode alike and runs repeat. */
   get sampling(): SamplingOptions {
     return { temperature: this.temperature, top_k: 0, top_p: 1, min_p: 0, repetition_penalty: 1, presence_penalty: 0, frequency_penalty: 0, seed: 0 };
   }
@@ -76,6 +76,8 @@ class CompareState {
       const error = toUiError(e);
       if (error.code !== 'aborted') this.diffError = error;
     } finally {
+      // A pane still waiting its turn (the run failed or stopped before it) will not get one.
+      if (this.base.status === 'waiting') this.base.status = 'stopped';
       this.scoring = false;
       this.running = null;
     }
@@ -117,13 +119,13 @@ class CompareState {
     const chatAnswer = await this.#answer(this.chat, chatClient, chatInput, signal);
     const request = chatAnswer && { input: chatInput.input, answerIds: chatAnswer.tokenIds };
     this.scoring = request !== null;
-    const scores =
-      request &&
-      Promise.all([baseAnswer.then(() => (this.#loaded.has(baseClient) ? baseClient.score(request, signal) : null)), chatClient.score(request, signal)]);
-    await baseAnswer;
-    if (!scores) return null;
-    const [base, chat] = await scores;
-    return base && { base, chat };
+    const scores = request
+      ? Promise.all([baseAnswer.then(() => (this.#loaded.has(baseClient) ? baseClient.score(request, signal) : null)), chatClient.score(request, signal)])
+      : Promise.resolve(null);
+    // The run lasts until the base pane is done too, whatever the scoring does.
+    await Promise.allSettled([baseAnswer, scores]);
+    const scored = await scores;
+    return scored?.[0] ? { base: scored[0], chat: scored[1] } : null;
   }
 
   // One worker: the chat model answers and scores its answer, then the base model is loaded in
@@ -147,7 +149,7 @@ class CompareState {
   }
 
   /** Loads the pane's model if needed, then streams its answer; null when it failed or stopped. */
-  async #answer(pane: ComparePane, client: EngineClient, prompt: PanePrompt, signal: AbortSignal): Promise<GenerateResult | null> {
+  async #answer(pane: PaneState, client: EngineClient, prompt: PanePrompt, signal: AbortSignal): Promise<GenerateResult | null> {
     try {
       await this.#ready(pane, client, signal);
       pane.status = 'streaming';
@@ -168,7 +170,7 @@ class CompareState {
   }
 
   /** Loads the pane's model into `client` unless it holds it already. */
-  async #ready(pane: ComparePane, client: EngineClient, signal: AbortSignal): Promise<void> {
+  async #ready(pane: PaneState, client: EngineClient, signal: AbortSignal): Promise<void> {
     const request: Omit<LoadRequest, 'kind' | 'id'> = { ...modelChoice.request(pane.repo), repo: pane.repo };
     const key = JSON.stringify(request);
     if (this.#loaded.get(client) === key) return;
