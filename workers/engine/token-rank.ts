@@ -9,7 +9,7 @@ export interface RowScore {
   top: { id: number; probability: number }[];
 }
 
-export const TOP_CANDIDATES = 5;
+const TOP_CANDIDATES = 5;
 
 /** Scores `target` in `row` (one position's logits, temperature 1). */
 export function scoreRow(row: Float32Array, target: number, topCount = TOP_CANDIDATES): RowScore {
