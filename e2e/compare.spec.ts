@@ -15,6 +15,7 @@ import { exportedDiff, openCompare, paneLog, paneTimes, recordPanes, runCompare 
 import { TINY_BASE, TINY_INSTRUCT } from './helpers/hub.ts';
 import { referenceGreedy, tokenizerFor } from './helpers/reference.ts';
 import { expectNoHorizontalScroll } from './helpers/ui-chat.ts';
+import { expectTranslated } from './helpers/ui-i18n.ts';
 
 const QUESTION = 'Explain what a large language model is in two sentences.';
 const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
@@ -138,9 +139,11 @@ test('token details on hover, tap and keyboard; axe, Chinese; screenshots at des
   await expect(popover).toHaveCount(0);
   await page.getByTestId('theme-select').selectOption('dark');
   await expectNoAxeViolations(page, 'dark');
+  await expectTranslated(page, 'en', 'compare view with a diff');
   await page.getByTestId('language-select').selectOption('zh-CN');
   await expect(page.getByTestId('compare-view')).toContainText('如何阅读');
   await expect(page.getByTestId('diff-summary')).toContainText('偏移');
+  await expectTranslated(page, 'zh-CN', 'compare view with a diff');
   await page.getByTestId('language-select').selectOption('en');
   await page.getByTestId('theme-select').selectOption('light');
 
