@@ -1,7 +1,7 @@
 // Drives the engine client the app puts on the page (window.qwenLocal.engine) from a test.
 import type { Page } from '@playwright/test';
-import type { EngineClient, GenerateResult } from '../../src/lib/services/engine-client.ts';
-import type { CapabilityReport, EngineStats, GenerateRequest, LoadRequest } from '../../workers/protocol/messages.ts';
+import type { EngineClient, GenerateResult, ScoreResult } from '../../src/lib/services/engine-client.ts';
+import type { CapabilityReport, EngineStats, GenerateRequest, LoadRequest, ScoreRequest } from '../../workers/protocol/messages.ts';
 import { HUB_SOURCE, appUrl } from './hub.ts';
 
 type GenerateOptions = Omit<GenerateRequest, 'kind' | 'id'>;
@@ -40,6 +40,11 @@ export async function generate(page: Page, options: GenerateOptions, abortAfterD
     },
     { options, abortAfterDeltas },
   );
+}
+
+/** Teacher forcing through the page's engine (see ScoreRequest). */
+export async function score(page: Page, options: Omit<ScoreRequest, 'kind' | 'id'>): Promise<ScoreResult> {
+  return page.evaluate(async (options) => (globalThis as unknown as PageGlobal).qwenLocal.engine.score(options), options);
 }
 
 type ErrorSummary = { code: string; message: string } | null;

@@ -1,6 +1,6 @@
 // Reads every piece of UI text a user meets on the page (visible text, accessible names,
 // tooltips, placeholders, select options) and checks it against the dictionaries. Content is
-// left out: messages, conversation titles, code, repository ids, and anything marked
+// left out: messages and model outputs, conversation titles, code, repository ids, and anything marked
 // translate="no" (the brand, the GPU's own name) or with a lang of its own (a language's name
 // in itself, the engine's English detail).
 import { expect, type Page } from '@playwright/test';
@@ -9,7 +9,8 @@ import { zh } from '../../src/lib/i18n/zh.ts';
 
 export async function uiTexts(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const SKIP = '[translate="no"], [lang]:not(html), .markdown, [data-testid="message-text"], [data-testid="conversation-item"] .open, code, textarea, .katex, script, style';
+    const SKIP =
+      '[translate="no"], [lang]:not(html), .markdown, [data-testid="message-text"], [data-testid="conversation-item"] .open, [data-testid="compare-base-output"], [data-testid="compare-chat-output"], [data-testid="diff-token"], code, textarea, .katex, script, style';
     const texts: string[] = [];
     const push = (text: string | null | undefined): void => {
       const clean = text?.replace(/\s+/g, ' ').trim();
@@ -35,11 +36,11 @@ export async function uiTexts(page: Page): Promise<string[]> {
   });
 }
 
-/** Technical words both languages write the same way, and repository ids. */
+/** Technical words and names both languages write the same way, and repository ids. */
 const NEUTRAL = [
   /[\w.-]+\/[\w.-]+/g, // repo ids, org/name
   /https?:\/\/\S+|chrome:\/\/\S+|\S+\.(json|com)\b|\/[\w.-]+\//g, // URLs, file names, paths
-  /\b(Qwen2\.5|Qwen Local|Qwen|WebGPU|WASM|CPU|GPU|ONNX|GQA|JSON|Schema|ajv|q4f16|q4|fp32|shader-f16|Top-[pk]|Hugging Face|ModelScope|Chrome|Edge|Enter|Shift|Esc|localhost|https|MiB|MB|GB|KB|ms|min|tok|s|h)\b/g,
+  /\b(URIAL|Lin|RLHF|DPO|Llama-2-7b|Qwen2\.5|Qwen Local|Qwen|WebGPU|WASM|CPU|GPU|ONNX|GQA|JSON|Schema|ajv|q4f16|q4|fp32|shader-f16|Top-[pk]|Hugging Face|ModelScope|Chrome|Edge|Enter|Shift|Esc|localhost|https|MiB|MB|GB|KB|ms|min|tok|s|h)\b/g,
   /[\d.,:;·/%()+\-–—×≈✓|<>=~?!…'"“”’‘\s]+/g,
 ];
 

@@ -23,30 +23,30 @@ export class Decoder {
     this.#attentionBudget = Math.min(ATTENTION_BUDGET_BYTES, bufferLimit / 2);
   }
 
-  /** Tokens in the next prefill chunk after `past` cached ones. */
-  chunkTokens(past: number): number {
+  /** Tokens in the next prefill chunk after `past` cached ones; `allRows`: each returns its logits (teacher forcing). */
+  chunkTokens(past: number, allRows = false): number {
     const { heads, vocab, hasLogitsStart } = this.#contract;
     let chunk = MAX_CHUNK_TOKENS;
-    if (!hasLogitsStart) chunk = Math.min(chunk, Math.floor(LOGITS_BUDGET_BYTES / (vocab * 4)));
+    if (allRows || !hasLogitsStart) chunk = Math.min(chunk, Math.floor(LOGITS_BUDGET_BYTES / (vocab * 4)));
     // chunk * (past + chunk) * heads * 4 <= budget, solved for chunk.
     const a = heads * 4;
     const byAttention = Math.floor((-a * past + Math.sqrt(a * a * past * past + 4 * a * this.#attentionBudget)) / (2 * a));
     return Math.max(1, Math.min(chunk, byAttention));
   }
 
-  /** Feeds `ids` in chunks; returns the logits of the last `keep` positions (keep x vocab). */
-  async prefill(ids: readonly number[], cache: KvCache, keep = 1): Promise<Float32Array> {
+  /** Feeds `ids` in chunks; returns the last position's logits (teacher forcing: teacher-forcing.ts). */
+  async prefill(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
     let logits: Float32Array | null = null;
     for (let start = 0; start < ids.length; ) {
       const end = Math.min(ids.length, start + this.chunkTokens(cache.tokens.length));
-      // Teacher forcing wants a range that may span chunks: only the last chunk's rows return.
-      logits = await this.step(ids.slice(start, end), cache, end === ids.length ? keep : 1);
+      logits = await this.step(ids.slice(start, end), cache);
       start = end;
     }
     if (!logits) throw new Error('prefill of no tokens');
     return logits;
   }
 
+  /** Feeds `ids` after the cached tokens; returns the logits of the last `keep` of them (keep x vocab). */
   async step(ids: readonly number[], cache: KvCache, keep = 1): Promise<Float32Array> {
     const past = cache.tokens.length;
     const total = past + ids.length;

@@ -1,7 +1,7 @@
 // The engine behind the worker: loads one model at a time and serves requests to it in order
 // (never interleaved). Abort and stats are answered at once, even while a request runs.
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
-import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype } from '../protocol/messages.ts';
+import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
 import { Decoder } from './decoder.ts';
 import { chooseDevice, liveGpuBuffers, type DeviceChoice } from './gpu-device.ts';
 import { KvCache } from './kv-cache.ts';
@@ -62,6 +62,8 @@ export class Engine {
       }
       case 'generate':
         return this.#enqueue(request.id, () => this.#generate(request));
+      case 'score':
+        return this.#enqueue(request.id, () => this.#score(request));
       case 'unload':
         return this.#enqueue(request.id, async () => {
           await this.#unload();
@@ -153,14 +155,22 @@ export class Engine {
     this.#emit({ kind: 'loaded', id: request.id, report });
   }
 
+  #session(): ModelSession {
+    if (!this.#loaded) throw new EngineError('model_not_loaded', 'No model is loaded. Pick a model and load it first.');
+    return this.#loaded.session;
+  }
+
   async #generate(request: GenerateRequest): Promise<void> {
-    const loaded = this.#loaded;
-    if (!loaded) throw new EngineError('model_not_loaded', 'No model is loaded. Pick a model and load it first.');
-    const result = await loaded.session.generate(request, {
+    const result = await this.#session().generate(request, {
       onDelta: (delta) => this.#emit({ kind: 'token', id: request.id, delta }),
       isAborted: () => this.#aborted.has(request.id),
     });
     this.#emit({ kind: 'done', id: request.id, ...result });
+  }
+
+  async #score(request: ScoreRequest): Promise<void> {
+    const result = await this.#session().score(request, () => this.#aborted.has(request.id));
+    this.#emit({ kind: 'scores', id: request.id, ...result });
   }
 
   async #unload(): Promise<void> {

@@ -47,6 +47,11 @@ export class PromptEncoder {
     return ids.length === 0 ? '' : this.tokenizer.decode(ids as number[], { skip_special_tokens: true });
   }
 
+  /** One token on its own, special tokens by name (a candidate in the alignment diff). */
+  tokenText(id: number): string {
+    return this.tokenizer.decode([id], { skip_special_tokens: false });
+  }
+
   /** Remembers an answer when its ids decode to exactly its text. */
   remember(text: string, ids: readonly number[]): void {
     if (!text || ids.length === 0 || this.tokenizer.decode(ids as number[], { skip_special_tokens: false }) !== text) return;

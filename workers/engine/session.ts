@@ -1,7 +1,8 @@
 // A loaded model and its conversation cache: runs one generate request — encode, reuse the
-// cached prefix, prefill the rest, then sample, stream and stop — and reports its stats.
+// cached prefix, prefill the rest, then sample, stream and stop — and reports its stats; or
+// scores a given answer by teacher forcing.
 import { EngineError } from '../protocol/errors.ts';
-import type { DoneEvent, GenerateRequest, GenerationDefaults, GenerationStats } from '../protocol/messages.ts';
+import type { DoneEvent, GenerateRequest, GenerationDefaults, GenerationStats, ScoreRequest, ScoresEvent } from '../protocol/messages.ts';
 import { Random } from '../generation/random.ts';
 import { createSampler } from '../generation/sampler.ts';
 import { samplingDefaults, validateSamplingParams, type SamplingParams } from '../generation/sampling-params.ts';
@@ -14,6 +15,7 @@ import type { KvCache } from './kv-cache.ts';
 import { reusablePrefix } from './prefix-match.ts';
 import type { GraphContract } from './ort-session.ts';
 import type { PromptEncoder } from './prompt-encoder.ts';
+import { scoreAnswer, type ForcedModel } from './teacher-forcing.ts';
 
 const DEFAULT_MAX_TOKENS = 512;
 
@@ -132,6 +134,47 @@ export class ModelSession {
       finishReason: finish,
     };
     return { text, tokenIds: generated, stats };
+  }
+
+  /** The answer's tokens read after the prompt in one prefill (teacher forcing), each with its rank and top candidates. */
+  async score(request: ScoreRequest, isAborted: () => boolean): Promise<Omit<ScoresEvent, 'kind' | 'id'>> {
+    const { decoder, cache, encoder, contract } = this.#parts;
+    const started = performance.now();
+    const promptIds = encoder.encode(encoder.render(request.input));
+    const answerIds = this.#eosIds.has(request.answerIds.at(-1)!) ? request.answerIds.slice(0, -1) : request.answerIds;
+    if (promptIds.length === 0) throw new EngineError('invalid_request', 'The prompt is empty.');
+    if (answerIds.length === 0) throw new EngineError('invalid_request', 'There is no answer to score.');
+    const outside = answerIds.find((id) => !(Number.isSafeInteger(id) && id >= 0 && id < contract.vocab));
+    if (outside !== undefined) throw new EngineError('invalid_request', `Token id ${outside} is not in this model's vocabulary of ${contract.vocab}.`);
+    // The last answer token is predicted, never fed.
+    const fedTokens = promptIds.length + answerIds.length - 1;
+    if (fedTokens > contract.contextTokens) {
+      throw new EngineError('context_length_exceeded', `The prompt and answer are ${fedTokens + 1} tokens, longer than this model's context window of ${contract.contextTokens}.`, {
+        promptTokens: promptIds.length,
+        contextTokens: contract.contextTokens,
+      });
+    }
+    cache.crop(reusablePrefix(cache.tokens, promptIds));
+    const model: ForcedModel = {
+      get past() {
+        return cache.tokens.length;
+      },
+      chunkTokens: (allRows) => decoder.chunkTokens(cache.tokens.length, allRows),
+      step: (ids, rows) => decoder.step(ids, cache, rows),
+    };
+    const rows = await scoreAnswer(model, promptIds, answerIds, isAborted);
+    // Each token's text as the answer streamed it: a character split over tokens shows on its last one.
+    const streamer = new TextStreamer((ids) => encoder.decode(ids));
+    const texts = answerIds.map((id) => streamer.push(id));
+    texts[texts.length - 1] += streamer.flush();
+    const tokens = rows.map((row, i) => ({
+      id: answerIds[i]!,
+      text: texts[i]!,
+      rank: row.rank,
+      probability: row.probability,
+      top: row.top.map((c) => ({ ...c, text: encoder.tokenText(c.id) })),
+    }));
+    return { promptIds, tokens, durationMs: performance.now() - started };
   }
 
   #defaultMaxTokens(): number {

@@ -60,6 +60,19 @@ export interface GenerateRequest {
   freshCache?: boolean;
 }
 
+/**
+ * Teacher forcing: the prompt and a given answer in one prefill pass, and for each answer token
+ * the model's rank of it and its top candidates (the alignment diff of the compare view).
+ */
+export interface ScoreRequest {
+  kind: 'score';
+  id: string;
+  /** The context the answer followed, rendered and encoded as a generate request's input is. */
+  input: GenerateInput;
+  /** The answer's token ids; a trailing end-of-sequence token is not part of the text and is not scored. */
+  answerIds: number[];
+}
+
 export interface AbortRequest {
   kind: 'abort';
   id: string;
@@ -77,7 +90,7 @@ export interface StatsRequest {
   id: string;
 }
 
-export type EngineRequest = LoadRequest | GenerateRequest | AbortRequest | UnloadRequest | StatsRequest;
+export type EngineRequest = LoadRequest | GenerateRequest | ScoreRequest | AbortRequest | UnloadRequest | StatsRequest;
 
 /** What the engine ended up running, reported once a load completes. */
 export interface CapabilityReport {
@@ -154,6 +167,34 @@ export interface DoneEvent {
   stats: GenerationStats;
 }
 
+export interface TokenCandidate {
+  id: number;
+  /** The token on its own, decoded (a piece of a multi-byte character shows as U+FFFD). */
+  text: string;
+  probability: number;
+}
+
+export interface TokenScore {
+  id: number;
+  /** The text this token completes in the answer: empty for the first bytes of a character split over tokens. */
+  text: string;
+  /** 1 + the number of vocabulary entries with a strictly greater logit (1 = the model's own first choice). */
+  rank: number;
+  /** The softmax probability of this token (temperature 1, no processors). */
+  probability: number;
+  /** The model's most likely next tokens, best first (ties: lower id first). */
+  top: TokenCandidate[];
+}
+
+export interface ScoresEvent {
+  kind: 'scores';
+  id: string;
+  /** The prompt as encoded, so both models of a comparison can be shown to have read the same ids. */
+  promptIds: number[];
+  tokens: TokenScore[];
+  durationMs: number;
+}
+
 export interface StatsEvent {
   kind: 'stats';
   id: string;
@@ -171,4 +212,4 @@ export interface ErrorEvent {
   error: EngineErrorShape;
 }
 
-export type EngineEvent = ProgressEvent | LoadedEvent | TokenEvent | DoneEvent | StatsEvent | UnloadedEvent | ErrorEvent;
+export type EngineEvent = ProgressEvent | LoadedEvent | TokenEvent | DoneEvent | ScoresEvent | StatsEvent | UnloadedEvent | ErrorEvent;

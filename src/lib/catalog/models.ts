@@ -110,6 +110,16 @@ export function recommendedRepo(caps: GpuCapabilities | null): string {
   return (fitting.at(-1) ?? instruct[0]!).repo;
 }
 
+const INSTRUCT_OF: Partial<Record<ModelFamily, ModelFamily>> = { base: 'instruct', coderBase: 'coderInstruct' };
+
+/** Base models with their post-trained sibling (same family and size), for the compare view. */
+export function comparePairs(): { base: string; chat: string }[] {
+  return CATALOG.flatMap((base) => {
+    const chat = CATALOG.find((m) => m.family === INSTRUCT_OF[base.family] && m.size === base.size && !m.gqa && m.loadable);
+    return chat && base.loadable ? [{ base: base.repo, chat: chat.repo }] : [];
+  });
+}
+
 export function catalogEntry(repo: string): CatalogModel | undefined {
   return CATALOG.find((m) => m.repo === repo);
 }

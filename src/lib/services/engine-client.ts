@@ -10,10 +10,13 @@ import type {
   GenerateRequest,
   LoadRequest,
   ProgressEvent,
+  ScoreRequest,
+  ScoresEvent,
 } from '../../../workers/protocol/messages.ts';
 
 type Payload<T extends EngineRequest> = Omit<T, 'kind' | 'id'>;
 export type GenerateResult = Omit<DoneEvent, 'kind' | 'id'>;
+export type ScoreResult = Omit<ScoresEvent, 'kind' | 'id'>;
 
 interface Pending {
   resolve: (event: EngineEvent) => void;
@@ -35,23 +38,30 @@ export class EngineClient {
   /** Downloads the model if it is not stored yet, then loads it; `signal` stops a download (it resumes next time). */
   load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void, signal?: AbortSignal): Promise<CapabilityReport> {
     const id = newId();
-    const onAbort = (): void => this.#post({ kind: 'abort', id: newId(), target: id });
-    signal?.addEventListener('abort', onAbort, { once: true });
     return this.#call({ kind: 'load', id, ...options }, (e) => e.kind === 'progress' && onProgress?.(e))
       .then((e) => (e as Extract<EngineEvent, { kind: 'loaded' }>).report)
-      .finally(() => signal?.removeEventListener('abort', onAbort));
+      .finally(this.#abortOn(id, signal));
   }
 
   generate(options: Payload<GenerateRequest>, hooks: { onDelta?: (delta: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult> {
     const id = newId();
-    const onAbort = (): void => this.#post({ kind: 'abort', id: newId(), target: id });
-    hooks.signal?.addEventListener('abort', onAbort, { once: true });
     return this.#call({ kind: 'generate', id, ...options }, (e) => e.kind === 'token' && hooks.onDelta?.(e.delta))
       .then((e) => {
         const { kind: _kind, id: _id, ...result } = e as DoneEvent;
         return result;
       })
-      .finally(() => hooks.signal?.removeEventListener('abort', onAbort));
+      .finally(this.#abortOn(id, hooks.signal));
+  }
+
+  /** Teacher forcing: each answer token's rank and top candidates under this engine's model. */
+  score(options: Payload<ScoreRequest>, signal?: AbortSignal): Promise<ScoreResult> {
+    const id = newId();
+    return this.#call({ kind: 'score', id, ...options })
+      .then((e) => {
+        const { kind: _kind, id: _id, ...result } = e as ScoresEvent;
+        return result;
+      })
+      .finally(this.#abortOn(id, signal));
   }
 
   async unload(): Promise<void> {
@@ -67,6 +77,13 @@ export class EngineClient {
     this.#worker.terminate();
     for (const p of this.#pending.values()) p.reject(new EngineError('internal', 'The engine was stopped.'));
     this.#pending.clear();
+  }
+
+  /** Sends an abort for request `id` when `signal` fires; returns the listener's removal. */
+  #abortOn(id: string, signal: AbortSignal | undefined): () => void {
+    const onAbort = (): void => this.#post({ kind: 'abort', id: newId(), target: id });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return () => signal?.removeEventListener('abort', onAbort);
   }
 
   #call(request: EngineRequest, onEvent?: (event: EngineEvent) => void): Promise<EngineEvent> {
@@ -94,6 +111,7 @@ export class EngineClient {
         return;
       case 'loaded':
       case 'done':
+      case 'scores':
       case 'stats':
       case 'unloaded':
         this.#pending.delete(event.id);

@@ -1,0 +1,197 @@
+// The compare view: one question to a base model and its post-trained (chat) sibling, each in
+// its own engine worker streaming side by side, or one after the other in one worker when both
+// do not fit in memory; then the chat answer is scored by both models (teacher forcing) for
+// the alignment diff. Vocabulary: pane = one model's side; run = one question to both.
+import type { LoadRequest, SamplingOptions } from '../../../workers/protocol/messages.ts';
+import { comparePairs, dtypeFor } from '../catalog/models.ts';
+import { t } from '../i18n/i18n.svelte.ts';
+import { EngineClient, type GenerateResult, type ScoreResult } from '../services/engine-client.ts';
+import { alignmentDiff, type AlignmentDiff } from '../utils/alignment-diff.ts';
+import { catalogModelBytes, compareSchedule, memoryBudget, memoryOverride, type CompareSchedule } from '../utils/compare-memory.ts';
+import { basePrompt, chatPrompt, type PanePrompt, type PromptFormat } from '../utils/compare-prompts.ts';
+import { diffExport, type DiffContext, type DiffExportFile } from '../utils/diff-export.ts';
+import { toUiError, type UiError } from '../utils/engine-errors.ts';
+import { PaneState } from './compare-pane.svelte.ts';
+import { engine } from './engine.svelte.ts';
+import { modelChoice } from './model-choice.svelte.ts';
+
+type Side = 'base' | 'chat';
+interface Scores {
+  base: ScoreResult;
+  chat: ScoreResult;
+}
+
+function initialPair(): { base: string; chat: string } {
+  const params = new URLSearchParams(location.search);
+  const pair = comparePairs()[0]!;
+  return { base: params.get('base') || pair.base, chat: params.get('model') || pair.chat };
+}
+
+class CompareState {
+  readonly base: PaneState;
+  readonly chat: PaneState;
+  question = $state(t('compare.defaultQuestion'));
+  format = $state<PromptFormat>('raw');
+  temperature = $state(0);
+  maxTokens = $state(64);
+  schedule = $state<CompareSchedule | null>(null);
+  running = $state<AbortController | null>(null);
+  scoring = $state(false);
+  diff = $state.raw<AlignmentDiff | null>(null);
+  diffError = $state<UiError | null>(null);
+  /** What the diff on screen was made from, for its export. */
+  #diffContext: DiffContext | null = null;
+  #clients: Partial<Record<Side, EngineClient>> = {};
+  /** The load each worker last completed, so a second run does not load again. */
+  readonly #loaded = new Map<EngineClient, string>();
+
+  constructor() {
+    const pair = initialPair();
+    this.base = new PaneState(pair.base);
+    this.chat = new PaneState(pair.chat);
+  }
+
+  /** Greedy at temperature 0; every other knob neutral and the seed fixed, so both models decode alike and runs repeat. */
+  get sampling(): SamplingOptions {
+    return { temperature: this.temperature, top_k: 0, top_p: 1, min_p: 0, repetition_penalty: 1, presence_penalty: 0, frequency_penalty: 0, seed: 0 };
+  }
+
+  async run(): Promise<void> {
+    if (this.running || !this.question.trim()) return;
+    const controller = new AbortController();
+    this.running = controller;
+    this.diff = null;
+    this.diffError = null;
+    const context: DiffContext = { models: { base: this.base.repo, chat: this.chat.repo }, question: this.question, baseFormat: this.format, sampling: this.sampling };
+    const schedule = (this.schedule = await this.#schedule());
+    const chatInput = chatPrompt(context.question);
+    const baseInput = basePrompt(context.baseFormat, context.question);
+    try {
+      const scores = schedule.mode === 'parallel' ? await this.#parallel(chatInput, baseInput, controller.signal) : await this.#sequential(chatInput, baseInput, controller.signal);
+      if (scores) {
+        this.diff = alignmentDiff(scores.base, scores.chat);
+        this.#diffContext = context;
+      }
+    } catch (e) {
+      const error = toUiError(e);
+      if (error.code !== 'aborted') this.diffError = error;
+    } finally {
+      // A pane still waiting its turn (the run failed or stopped before it) will not get one.
+      if (this.base.status === 'waiting') this.base.status = 'stopped';
+      this.scoring = false;
+      this.running = null;
+    }
+  }
+
+  stop(): void {
+    this.running?.abort();
+  }
+
+  /** Ends both workers, and with them the models they hold. */
+  unload(): void {
+    for (const side of ['base', 'chat'] as const) this.#drop(side);
+    this.base.reset('idle');
+    this.chat.reset('idle');
+  }
+
+  exportFile(): DiffExportFile | null {
+    return this.diff && this.#diffContext ? diffExport(this.diff, this.#diffContext) : null;
+  }
+
+  async #schedule(): Promise<CompareSchedule> {
+    const caps = await engine.detection.catch(() => null);
+    const dtype = dtypeFor(caps);
+    return compareSchedule({
+      modelBytes: [this.base.repo, this.chat.repo].map((repo) => catalogModelBytes(repo, dtype)),
+      budgetBytes: memoryBudget(caps, modelChoice.device !== 'wasm', (navigator as Navigator & { deviceMemory?: number }).deviceMemory),
+      override: memoryOverride(location.search),
+    });
+  }
+
+  // Both workers at once: the chat answer, once complete, is scored by both while the base pane
+  // may still stream (the base worker takes the request after its own answer).
+  async #parallel(chatInput: PanePrompt, baseInput: PanePrompt, signal: AbortSignal): Promise<Scores | null> {
+    const chatClient = this.#client('chat');
+    const baseClient = this.#client('base');
+    this.chat.reset('loading');
+    this.base.reset('loading');
+    const baseAnswer = this.#answer(this.base, baseClient, baseInput, signal);
+    const chatAnswer = await this.#answer(this.chat, chatClient, chatInput, signal);
+    const request = chatAnswer && { input: chatInput.input, answerIds: chatAnswer.tokenIds };
+    this.scoring = request !== null;
+    const scores = request
+      ? Promise.all([baseAnswer.then(() => (this.#loaded.has(baseClient) ? baseClient.score(request, signal) : null)), chatClient.score(request, signal)])
+      : Promise.resolve(null);
+    // The run lasts until the base pane is done too, whatever the scoring does.
+    await Promise.allSettled([baseAnswer, scores]);
+    const scored = await scores;
+    return scored?.[0] ? { base: scored[0], chat: scored[1] } : null;
+  }
+
+  // One worker: the chat model answers and scores its answer, then the base model is loaded in
+  // its place, answers, and scores the chat answer.
+  async #sequential(chatInput: PanePrompt, baseInput: PanePrompt, signal: AbortSignal): Promise<Scores | null> {
+    this.#drop('base');
+    const client = this.#client('chat');
+    this.chat.reset('loading');
+    this.base.reset('waiting');
+    const chatAnswer = await this.#answer(this.chat, client, chatInput, signal);
+    const request = chatAnswer && { input: chatInput.input, answerIds: chatAnswer.tokenIds };
+    this.scoring = request !== null;
+    const chat = request && (await client.score(request, signal));
+    if (signal.aborted) {
+      this.base.reset('stopped');
+      return null;
+    }
+    await this.#answer(this.base, client, baseInput, signal);
+    if (!request || !chat || !this.#loaded.has(client)) return null;
+    return { base: await client.score(request, signal), chat };
+  }
+
+  /** Loads the pane's model if needed, then streams its answer; null when it failed or stopped. */
+  async #answer(pane: PaneState, client: EngineClient, prompt: PanePrompt, signal: AbortSignal): Promise<GenerateResult | null> {
+    try {
+      await this.#ready(pane, client, signal);
+      pane.status = 'streaming';
+      const result = await client.generate(
+        { input: prompt.input, stop: prompt.stop, sampling: this.sampling, maxTokens: this.maxTokens },
+        { onDelta: (delta) => (pane.text += delta), signal },
+      );
+      pane.text = result.text;
+      pane.stats = result.stats;
+      pane.status = result.stats.finishReason === 'abort' ? 'stopped' : 'done';
+      return result.stats.finishReason === 'abort' ? null : result;
+    } catch (e) {
+      const error = toUiError(e);
+      pane.status = error.code === 'aborted' ? 'stopped' : 'error';
+      if (error.code !== 'aborted') pane.error = error;
+      return null;
+    }
+  }
+
+  /** Loads the pane's model into `client` unless it holds it already. */
+  async #ready(pane: PaneState, client: EngineClient, signal: AbortSignal): Promise<void> {
+    const request: Omit<LoadRequest, 'kind' | 'id'> = { ...modelChoice.request(pane.repo), repo: pane.repo };
+    const key = JSON.stringify(request);
+    if (this.#loaded.get(client) === key) return;
+    this.#loaded.delete(client);
+    pane.status = 'loading';
+    await client.load(request, (p) => (pane.progress = p), signal);
+    pane.progress = null;
+    this.#loaded.set(client, key);
+  }
+
+  #client(side: Side): EngineClient {
+    return (this.#clients[side] ??= new EngineClient());
+  }
+
+  #drop(side: Side): void {
+    const client = this.#clients[side];
+    if (!client) return;
+    client.terminate();
+    this.#loaded.delete(client);
+    delete this.#clients[side];
+  }
+}
+
+export const compare = new CompareState();
