@@ -2,11 +2,12 @@
 // stops, /v1 relays to it, every failure a user meets with a server has its message, and the
 // API key goes to the configured origin only.
 import { expect, test, type Page } from '@playwright/test';
-import { answerWords } from '../scripts/openai-standin/text.ts';
+import { answerWords, standinRank, tokenize } from '../scripts/openai-standin/text.ts';
 import { FAILING, OpenAIStandin } from '../scripts/openai-standin/server.ts';
 import { APP_PORT } from './helpers/embed-hosts.ts';
 import { assistantMessages, waitForAnswer } from './helpers/ui-chat.ts';
 import { rawRequest, waitForServiceWorker } from './helpers/api-page.ts';
+import { runCompare } from './helpers/compare-page.ts';
 
 const APP_ORIGIN = `http://localhost:${APP_PORT}`;
 const INSTRUCT = 'Qwen/Qwen2.5-7B-Instruct';
@@ -20,7 +21,7 @@ let noCors: OpenAIStandin;
 
 test.beforeAll(async () => {
   server = await OpenAIStandin.start({ port: APP_PORT + 20, models: MODELS, allowOrigins: [APP_ORIGIN], apiKey: KEY, wordDelayMs: 120 });
-  other = await OpenAIStandin.start({ port: APP_PORT + 21, models: [INSTRUCT], allowOrigins: [APP_ORIGIN] });
+  other = await OpenAIStandin.start({ port: APP_PORT + 21, models: [INSTRUCT], allowOrigins: [APP_ORIGIN], promptLogprobs: false });
   noCors = await OpenAIStandin.start({ port: APP_PORT + 22, models: [INSTRUCT], allowOrigins: null });
 });
 
@@ -138,4 +139,51 @@ test('each way a server fails has its message, and a dropped stream keeps what a
   await sendNoWait(page, 'again');
   await waitForAnswer(page);
   await expect(assistantMessages(page).last().getByTestId('error')).toContainText('CUDA out of memory');
+});
+
+test('the compare panel runs on two remote models, and the diff comes from the server\'s prompt logprobs', async ({ page }) => {
+  await page.goto('/');
+  await connect(page, server.url, KEY, INSTRUCT);
+  await closeModels(page);
+  await page.goto('/#/compare');
+  await page.getByTestId('compare-base-repo').fill(BASE);
+  await page.getByTestId('compare-chat-repo').fill(INSTRUCT);
+  await runCompare(page, { format: 'urial', maxTokens: 12 });
+  const chatText = (await page.getByTestId('compare-chat-output').textContent()) ?? '';
+  expect((await page.getByTestId('compare-base-output').textContent())?.length).toBeGreaterThan(0);
+
+  // Independently: the base model's scoring request, tokenized as the server does, ranked as it ranks.
+  const scoring = server.log.filter((r) => r.body?.['prompt_logprobs'] !== undefined);
+  expect(scoring.map((r) => r.body!['model']).sort()).toEqual([BASE, INSTRUCT].sort());
+  const baseScoring = scoring.find((r) => r.body!['model'] === BASE)!;
+  const full = String(baseScoring.body!['prompt']);
+  const tokens = tokenize(full);
+  let start = tokens.length;
+  for (let text = ''; text.length < chatText.length; start--) text = tokens[start - 1]! + text;
+  expect(tokens.slice(start).join('')).toBe(chatText);
+  const ranks = tokens.slice(start).map((_, i) => standinRank(BASE, full, start + i));
+  const count = (test: (r: number) => boolean): number => ranks.filter(test).length;
+  const summary = page.getByTestId('diff-summary');
+  await expect(summary).toHaveAttribute('data-tokens', String(ranks.length));
+  await expect(summary).toHaveAttribute('data-unshifted', String(count((r) => r === 1)));
+  await expect(summary).toHaveAttribute('data-marginal', String(count((r) => r === 2 || r === 3)));
+  await expect(summary).toHaveAttribute('data-shifted', String(count((r) => r > 3)));
+  await expect(page.getByTestId('diff-token')).toHaveCount(ranks.length);
+  console.log(`[figures] remote compare: ${ranks.length} answer tokens ranked by ${BASE} on the stand-in: ${count((r) => r === 1)} unshifted, ${count((r) => r === 2 || r === 3)} marginal, ${count((r) => r > 3)} shifted`);
+});
+
+test('a server without prompt logprobs still compares, with a note instead of the diff', async ({ page }) => {
+  await page.goto('/');
+  await connect(page, other.url, null, INSTRUCT);
+  await closeModels(page);
+  await page.goto('/#/compare');
+  await page.getByTestId('compare-base-repo').fill(INSTRUCT);
+  await page.getByTestId('compare-chat-repo').fill(INSTRUCT);
+  await page.getByTestId('compare-format').selectOption('chat');
+  await page.getByTestId('compare-run').click();
+  for (const pane of ['compare-base-output', 'compare-chat-output']) await expect(page.getByTestId(pane)).toHaveAttribute('data-status', 'done');
+  const note = page.getByTestId('compare-view').getByTestId('error');
+  await expect(note).toHaveAttribute('data-code', 'remote_no_logprobs');
+  await expect(note).toContainText('vLLM 0.10.2');
+  await expect(page.getByTestId('diff-summary')).toHaveCount(0);
 });

@@ -3,7 +3,7 @@
 // prompt logprobs — and fails on purpose: a model that answers 500, one that stalls, one whose
 // stream drops; no CORS headers or a wrong key when told. It logs every request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { answerWords, promptLogprobs } from './text.ts';
+import { answerWords, promptLogprobs, tokenId, tokenize } from './text.ts';
 
 export interface StandinOptions {
   port: number;
@@ -14,6 +14,8 @@ export interface StandinOptions {
   apiKey?: string;
   /** Pause between two streamed words. */
   wordDelayMs?: number;
+  /** false: ignore vLLM's prompt_logprobs, as OpenAI's own API and most other servers do. */
+  promptLogprobs?: boolean;
 }
 
 export interface LoggedRequest {
@@ -91,9 +93,12 @@ export class OpenAIStandin {
     }
     if (model === FAILING.stall) return; // never answers; the client's timeout must end it
     const prompt = chat ? JSON.stringify(body['messages']) : String(body['prompt']);
-    if (!chat && body['prompt_logprobs'] !== undefined) {
+    if (!chat && body['prompt_logprobs'] !== undefined && this.#options.promptLogprobs !== false) {
       const id = `cmpl-${this.log.length}`;
-      return json(res, 200, { id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text: '', finish_reason: 'length', logprobs: null, prompt_logprobs: promptLogprobs(model, String(body['prompt']), Number(body['prompt_logprobs'])) }], usage: null });
+      const text = String(body['prompt']);
+      const choice = { index: 0, text: '', finish_reason: 'length', logprobs: null, prompt_logprobs: promptLogprobs(model, text, Number(body['prompt_logprobs'])) };
+      const ids = body['return_token_ids'] === true ? { prompt_token_ids: tokenize(text).map(tokenId) } : {};
+      return json(res, 200, { id, object: 'text_completion', created: 0, model, choices: [{ ...choice, ...ids }], usage: null });
     }
     const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : 16;
     const words = answerWords(model, prompt).slice(0, maxTokens);

@@ -22,7 +22,8 @@ export type EngineErrorCode =
   | 'remote_server_error'
   | 'remote_timeout'
   | 'remote_stream_dropped'
-  | 'remote_bad_response';
+  | 'remote_bad_response'
+  | 'remote_no_logprobs';
 
 export interface EngineErrorShape {
   code: EngineErrorCode;

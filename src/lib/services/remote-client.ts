@@ -138,7 +138,7 @@ async function* decode(body: ReadableStream<Uint8Array>, stall: StallTimer): Asy
 }
 
 /** fetch, with every failure as the EngineError that explains it. */
-async function remoteFetch(config: RemoteConfig, path: string, init: RequestInit, signal?: AbortSignal, stall = new StallTimer(config.timeoutMs)): Promise<Response> {
+export async function remoteFetch(config: RemoteConfig, path: string, init: RequestInit, signal?: AbortSignal, stall = new StallTimer(config.timeoutMs)): Promise<Response> {
   const url = `${config.baseUrl.replace(/\/+$/, '')}${path}`;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.apiKey) headers['authorization'] = `Bearer ${config.apiKey}`;

@@ -1,6 +1,6 @@
 // Where answers come from: this device's engine (default) or a remote OpenAI-compatible server.
-// Chat, the /v1 host and the compare panel call `backend` and read its declared capabilities;
-// they never branch on which one it is. Settings persist in localStorage; API keys are kept per
+// Chat, the structured panel and the /v1 host call `backend.generate` and never branch on which
+// one it is; the model bar and the compare panel show what only this device has (loads, memory). Settings persist in localStorage; API keys are kept per
 // server origin, so a key is only ever sent to the origin it was entered for.
 import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/openai/api-server.ts';
 import { listRemoteModels, remoteGenerate, type RemoteConfig, type RemoteModel } from '../services/remote-client.ts';
@@ -8,15 +8,6 @@ import { toUiError, type UiError } from '../utils/engine-errors.ts';
 import { engine } from './engine.svelte.ts';
 
 export type BackendKind = 'local' | 'remote';
-
-export interface BackendCapabilities {
-  /** Downloads and stores models in this browser. */
-  localModels: boolean;
-  /** Rank/probability of given answer tokens (teacher forcing), for the alignment diff. */
-  promptLogprobs: boolean;
-  /** JSON Schema enforced token by token. */
-  jsonSchema: boolean;
-}
 
 const SETTINGS_KEY = 'qwen-local.backend';
 const KEYS_KEY = 'qwen-local.remote-keys';
@@ -65,10 +56,6 @@ class BackendState {
     if (!origin) return;
     this.#keys = { ...this.#keys, [origin]: key };
     localStorage.setItem(KEYS_KEY, JSON.stringify(this.#keys));
-  }
-
-  get capabilities(): BackendCapabilities {
-    return this.kind === 'local' ? { localModels: true, promptLogprobs: true, jsonSchema: true } : { localModels: false, promptLogprobs: true, jsonSchema: true };
   }
 
   /** The model answers come from, or null when none is ready. */

@@ -2,15 +2,17 @@
 // its own engine worker streaming side by side, or one after the other in one worker when both
 // do not fit in memory; then the chat answer is scored by both models (teacher forcing) for
 // the alignment diff. Vocabulary: pane = one model's side; run = one question to both.
-import type { LoadRequest, SamplingOptions } from '../../../workers/protocol/messages.ts';
+import type { SamplingOptions } from '../../../workers/protocol/messages.ts';
 import { comparePairs, dtypeFor } from '../catalog/models.ts';
 import { t } from '../i18n/i18n.svelte.ts';
-import { EngineClient, type GenerateResult, type ScoreResult } from '../services/engine-client.ts';
+import type { GenerateResult, ScoreResult } from '../services/engine-client.ts';
 import { alignmentDiff, type AlignmentDiff } from '../utils/alignment-diff.ts';
 import { catalogModelBytes, compareSchedule, memoryBudget, memoryOverride, type CompareSchedule } from '../utils/compare-memory.ts';
 import { basePrompt, chatPrompt, type PanePrompt, type PromptFormat } from '../utils/compare-prompts.ts';
 import { diffExport, type DiffContext, type DiffExportFile } from '../utils/diff-export.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';
+import { backend } from './backend.svelte.ts';
+import { LocalPaneEngine, RemotePaneEngine, type PaneEngine } from './compare-engines.ts';
 import { PaneState } from './compare-pane.svelte.ts';
 import { engine } from './engine.svelte.ts';
 import { modelChoice } from './model-choice.svelte.ts';
@@ -41,9 +43,9 @@ class CompareState {
   diffError = $state<UiError | null>(null);
   /** What the diff on screen was made from, for its export. */
   #diffContext: DiffContext | null = null;
-  #clients: Partial<Record<Side, EngineClient>> = {};
-  /** The load each worker last completed, so a second run does not load again. */
-  readonly #loaded = new Map<EngineClient, string>();
+  #engines: Partial<Record<Side, PaneEngine>> = {};
+  /** The backend the engines were made for; a change of backend makes new ones. */
+  #enginesFor = backend.kind;
 
   constructor() {
     const pair = initialPair();
@@ -99,6 +101,8 @@ class CompareState {
   }
 
   async #schedule(): Promise<CompareSchedule> {
+    // A server holds both models; memory here is not the question.
+    if (backend.kind === 'remote') return { mode: 'parallel' };
     const caps = await engine.detection.catch(() => null);
     const dtype = dtypeFor(caps);
     return compareSchedule({
@@ -111,16 +115,18 @@ class CompareState {
   // Both workers at once: the chat answer, once complete, is scored by both while the base pane
   // may still stream (the base worker takes the request after its own answer).
   async #parallel(chatInput: PanePrompt, baseInput: PanePrompt, signal: AbortSignal): Promise<Scores | null> {
-    const chatClient = this.#client('chat');
-    const baseClient = this.#client('base');
+    const chatEngine = this.#engine('chat');
+    const baseEngine = this.#engine('base');
     this.chat.reset('loading');
     this.base.reset('loading');
-    const baseAnswer = this.#answer(this.base, baseClient, baseInput, signal);
-    const chatAnswer = await this.#answer(this.chat, chatClient, chatInput, signal);
-    const request = chatAnswer && { input: chatInput.input, answerIds: chatAnswer.tokenIds };
-    this.scoring = request !== null;
-    const scores = request
-      ? Promise.all([baseAnswer.then(() => (this.#loaded.has(baseClient) ? baseClient.score(request, signal) : null)), chatClient.score(request, signal)])
+    const baseAnswer = this.#answer(this.base, baseEngine, baseInput, signal);
+    const chatAnswer = await this.#answer(this.chat, chatEngine, chatInput, signal);
+    this.scoring = chatAnswer !== null;
+    const scores = chatAnswer
+      ? Promise.all([
+          baseAnswer.then(() => (baseEngine.holdsModel ? baseEngine.score(chatInput.input, chatAnswer, signal) : null)),
+          chatEngine.score(chatInput.input, chatAnswer, signal),
+        ])
       : Promise.resolve(null);
     // The run lasts until the base pane is done too, whatever the scoring does.
     await Promise.allSettled([baseAnswer, scores]);
@@ -132,28 +138,29 @@ class CompareState {
   // its place, answers, and scores the chat answer.
   async #sequential(chatInput: PanePrompt, baseInput: PanePrompt, signal: AbortSignal): Promise<Scores | null> {
     this.#drop('base');
-    const client = this.#client('chat');
+    const engine = this.#engine('chat');
     this.chat.reset('loading');
     this.base.reset('waiting');
-    const chatAnswer = await this.#answer(this.chat, client, chatInput, signal);
-    const request = chatAnswer && { input: chatInput.input, answerIds: chatAnswer.tokenIds };
-    this.scoring = request !== null;
-    const chat = request && (await client.score(request, signal));
+    const chatAnswer = await this.#answer(this.chat, engine, chatInput, signal);
+    this.scoring = chatAnswer !== null;
+    const chat = chatAnswer && (await engine.score(chatInput.input, chatAnswer, signal));
     if (signal.aborted) {
       this.base.reset('stopped');
       return null;
     }
-    await this.#answer(this.base, client, baseInput, signal);
-    if (!request || !chat || !this.#loaded.has(client)) return null;
-    return { base: await client.score(request, signal), chat };
+    const baseAnswer = await this.#answer(this.base, engine, baseInput, signal);
+    if (!chatAnswer || !chat || !baseAnswer) return null;
+    return { base: await engine.score(chatInput.input, chatAnswer, signal), chat };
   }
 
   /** Loads the pane's model if needed, then streams its answer; null when it failed or stopped. */
-  async #answer(pane: PaneState, client: EngineClient, prompt: PanePrompt, signal: AbortSignal): Promise<GenerateResult | null> {
+  async #answer(pane: PaneState, engine: PaneEngine, prompt: PanePrompt, signal: AbortSignal): Promise<GenerateResult | null> {
     try {
-      await this.#ready(pane, client, signal);
+      pane.status = 'loading';
+      await engine.ready(pane.repo, (p) => (pane.progress = p), signal);
+      pane.progress = null;
       pane.status = 'streaming';
-      const result = await client.generate(
+      const result = await engine.generate(
         { input: prompt.input, stop: prompt.stop, sampling: this.sampling, maxTokens: this.maxTokens },
         { onDelta: (delta) => (pane.text += delta), signal },
       );
@@ -169,28 +176,18 @@ class CompareState {
     }
   }
 
-  /** Loads the pane's model into `client` unless it holds it already. */
-  async #ready(pane: PaneState, client: EngineClient, signal: AbortSignal): Promise<void> {
-    const request: Omit<LoadRequest, 'kind' | 'id'> = { ...modelChoice.request(pane.repo), repo: pane.repo };
-    const key = JSON.stringify(request);
-    if (this.#loaded.get(client) === key) return;
-    this.#loaded.delete(client);
-    pane.status = 'loading';
-    await client.load(request, (p) => (pane.progress = p), signal);
-    pane.progress = null;
-    this.#loaded.set(client, key);
-  }
-
-  #client(side: Side): EngineClient {
-    return (this.#clients[side] ??= new EngineClient());
+  #engine(side: Side): PaneEngine {
+    if (this.#enginesFor !== backend.kind) {
+      this.#drop('base');
+      this.#drop('chat');
+      this.#enginesFor = backend.kind;
+    }
+    return (this.#engines[side] ??= backend.kind === 'remote' ? new RemotePaneEngine(() => backend.remoteConfig) : new LocalPaneEngine((repo) => ({ ...modelChoice.request(repo), repo })));
   }
 
   #drop(side: Side): void {
-    const client = this.#clients[side];
-    if (!client) return;
-    client.terminate();
-    this.#loaded.delete(client);
-    delete this.#clients[side];
+    this.#engines[side]?.dispose();
+    delete this.#engines[side];
   }
 }
 

@@ -162,6 +162,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'remote_timeout',
   'remote_stream_dropped',
   'remote_bad_response',
+  'remote_no_logprobs',
 ];
 
 const STAT_NUMBERS = [
