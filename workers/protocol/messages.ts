@@ -42,6 +42,11 @@ export interface LoadRequest {
   device?: Device;
   /** Bytes per stored chunk for a new download (default 32 MiB); tests use small chunks. */
   chunkBytes?: number;
+  /**
+   * Opt-in: YaRN on the rotary embedding (factor 4 unless config.json's rope_scaling says
+   * otherwise), so a 32,768-token Qwen2.5 reads 131,072 (the report's contextTokens, or a note why not).
+   */
+  ropeScaling?: 'yarn';
 }
 
 export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };
