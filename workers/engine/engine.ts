@@ -93,6 +93,9 @@ export class Engine {
     if (request.ropeScaling !== undefined && request.ropeScaling !== 'yarn') {
       throw new EngineError('invalid_request', `ropeScaling must be 'yarn' or left out (got ${String(request.ropeScaling)}).`);
     }
+    if (request.logitsSlice !== undefined && typeof request.logitsSlice !== 'boolean') {
+      throw new EngineError('invalid_request', `logitsSlice must be true, false or left out (got ${String(request.logitsSlice)}).`);
+    }
     const started = performance.now();
     const choice = request.device === 'wasm' ? await chooseDevice('wasm') : (this.#gpuChoice ??= await chooseDevice(request.device));
     const { dtype, notes } = chooseDtype(request.dtype, choice);
@@ -115,7 +118,7 @@ export class Engine {
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
-    const graph = prepareGraph(files.model, { device: choice.device, ropeScaling: request.ropeScaling, config: files.config });
+    const graph = prepareGraph(files.model, { device: choice.device, ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
     files.model = graph.model;
     const ortSession = await createSession(files, choice);
     files.model = new Uint8Array(0); // onnxruntime has its own copy: free the graph's bytes now

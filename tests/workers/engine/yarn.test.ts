@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forge } from '../../../scripts/forge/forge.ts';
-import { LOGITS_START } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
-import { prepareGraph } from '../../../workers/engine/graph-rewrite/prepare.ts';
 import { applyYarn } from '../../../workers/engine/graph-rewrite/yarn.ts';
 import { yarnFromConfig, yarnInverseFrequencies, type YarnRope } from '../../../workers/engine/graph-rewrite/yarn-rope.ts';
 import { FIXTURES, fixtureModel, type FixtureSpec } from '../../helpers/fixtures.ts';
@@ -201,24 +199,6 @@ describe('graphs the rewrite does not recognise', () => {
       expect(result).toEqual({ rewritten: false, reason: expect.stringContaining('10000') });
       expect(Buffer.from(bytes).equals(Buffer.from(copy))).toBe(true);
     }
-  });
-});
-
-describe('prepareGraph', () => {
-  it('YaRN and the logits slice compose on WASM, and the context becomes 131,072', async () => {
-    const prepared = prepareGraph(bytesOf('optimum-q4'), { device: 'wasm', ropeScaling: 'yarn', config });
-    expect([prepared.contextTokens, prepared.notes]).toEqual([131072, []]);
-    const session = await ort.InferenceSession.create(prepared.model, { intraOpNumThreads: 1 });
-    expect(session.inputNames).toContain(LOGITS_START);
-    await session.release();
-  });
-
-  it("a config that cannot take YaRN keeps its context, and the load's notes say why", () => {
-    const bytes = bytesOf('gqa-q4');
-    const prepared = prepareGraph(bytes, { device: 'webgpu', ropeScaling: 'yarn', config: { ...config, rope_scaling: { type: 'linear', factor: 2 } } });
-    expect(prepared.contextTokens).toBeNull();
-    expect(prepared.model).toBe(bytes);
-    expect(prepared.notes).toEqual([expect.stringMatching(/^YaRN was not applied \(config.json already scales the rotary embedding \(linear\)\)/)]);
   });
 });
 

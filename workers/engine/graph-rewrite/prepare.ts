@@ -1,6 +1,6 @@
 // The load-time rewrites a model gets before its session is created, in order: YaRN when the
-// load asks for it, then logits only where needed (WASM only for now). A rewrite that does not
-// recognise the graph leaves it as it is; a YaRN that was asked for and not applied says why.
+// load asks for it, then logits only where needed (by default on WASM only). A rewrite that does
+// not recognise the graph leaves it as it is; a YaRN that was asked for and not applied says why.
 import type { Device } from '../../protocol/messages.ts';
 import { sliceLogits } from './logits-slice.ts';
 import { applyYarn } from './yarn.ts';
@@ -9,6 +9,8 @@ import { yarnFromConfig } from './yarn-rope.ts';
 export interface GraphOptions {
   device: Device;
   ropeScaling: 'yarn' | undefined;
+  /** Default: WASM only. */
+  logitsSlice: boolean | undefined;
   config: Record<string, unknown>;
 }
 
@@ -30,7 +32,7 @@ export function prepareGraph(original: Uint8Array, options: GraphOptions): Prepa
   }
   // On WebGPU (SwiftShader) the logits slice made short prefills slower and a 200-request test
   // went from 3 to over 15 minutes; to be measured on real GPUs before it is turned on there.
-  if (options.device === 'wasm') {
+  if (options.logitsSlice ?? options.device === 'wasm') {
     const result = guarded(() => sliceLogits(model));
     if (result.rewritten) model = result.model;
   }
