@@ -1,9 +1,8 @@
-// `npm run bench:engine`: this engine vs transformers.js v4 (same files, same browser, same EP)
-// vs onnxruntime-node on the CPU (the native ceiling, same thread count), on forged files of
-// the real 0.5B shape and, for long contexts, the tiny shape: prefill tokens/s, decode tokens/s
-// at several context lengths, time to first token of each chat turn, the workers' peak memory,
-// and the largest prefill with and without the logits rewrite. One process, one headless
-// Chromium; prints tables, writes bench-results/engine.json. Sizes: engine/settings.ts.
+// `npm run bench:engine`: this engine vs transformers.js v4 (same files, browser and EP) vs
+// onnxruntime-node on the CPU (the native ceiling), on forged 0.5B-shape files and the tiny shape
+// for long contexts: prefill and decode tokens/s, time to first token per chat turn, worker memory,
+// the largest prefill with and without the logits rewrite. One process, one headless Chromium;
+// prints tables, writes bench-results/engine.json. Sizes: engine/settings.ts.
 import { cpus, loadavg } from 'node:os';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';

@@ -1,8 +1,7 @@
 // Load-time rewrite: YaRN on the rotary embedding (yarn-rope.ts), opt-in, for both exports.
-// Optimum graphs compute cos/sin from an inv_freq constant at run time: its values are
-// overwritten in place and a Mul by the attention factor follows each Cos and Sin. GQA graphs
-// read cos_cache/sin_cache tables of max_position_embeddings rows: tables of the longer context
-// replace them (the old ones are renamed, left unused, and dropped by onnxruntime).
+// Optimum graphs compute cos/sin from an inv_freq constant: its values are overwritten in place
+// and a Mul by the attention factor follows each Cos and Sin. GQA graphs read cos_cache/sin_cache
+// tables: longer ones replace them (the old ones are renamed, unused, dropped by onnxruntime).
 // Everything is checked before the first byte changes; an unrecognised graph is left as it is.
 import { fromHalfBits, toHalfBits } from './half-float.ts';
 import {
