@@ -1,10 +1,16 @@
 // A conversation filling the whole 32,768-token context of the (tiny) forged model on WASM:
 // the engine prefills it in bounded chunks and its greedy continuation, up to the last
-// position, equals onnxruntime-node's on the same tokens.
+// position, equals onnxruntime-node's on the same tokens. YaRN, asked for at load, gives 131,072.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
+import { applyYarn } from '../workers/engine/graph-rewrite/yarn.ts';
+import { yarnFromConfig } from '../workers/engine/graph-rewrite/yarn-rope.ts';
+import { ModelRunner } from '../tests/helpers/model-runner.ts';
+import { HUB_SOURCE, TINY_INSTRUCT, TINY_INSTRUCT_GQA, appUrl } from './helpers/hub.ts';
 import { generate, openEngine } from './helpers/engine-page.ts';
-import { TINY_INSTRUCT } from './helpers/hub.ts';
-import { referenceGreedy, tokenizerFor, type ChatTurn } from './helpers/reference.ts';
+import { promptTokens, referenceGreedy, tokenizerFor, type ChatTurn } from './helpers/reference.ts';
 
 const CONTEXT = 32_768;
 const NEW_TOKENS = 24;
@@ -50,3 +56,29 @@ test('a 32,768-token conversation completes and its greedy continuation equals o
   expect(promptTokens + result.stats.decodeTokens).toBeLessThanOrEqual(CONTEXT);
   expect(result.tokenIds).toEqual(await referenceGreedy(TINY_INSTRUCT, 'model_q4.onnx', { messages }, result.tokenIds.length, 'node', 512));
 });
+
+for (const repo of [TINY_INSTRUCT, TINY_INSTRUCT_GQA]) {
+  test(`YaRN on ${repo.split('/')[1]} (WASM): 131,072 tokens of context, greedy tokens equal onnxruntime-node's on the YaRN graph`, async ({ page }) => {
+    const messages: ChatTurn[] = [{ role: 'user', content: 'Hello, how are you?' }];
+    await page.goto(appUrl(repo, 'wasm'));
+    const report = await page.evaluate(
+      async ({ source, repo }) => {
+        type Engine = import('../src/lib/services/engine-client.ts').EngineClient;
+        return (globalThis as unknown as { qwenLocal: { engine: Engine } }).qwenLocal.engine.load({ source, repo, device: 'wasm', dtype: 'q4', ropeScaling: 'yarn' });
+      },
+      { source: HUB_SOURCE, repo },
+    );
+    expect([report.contextTokens, report.notes]).toEqual([131_072, []]);
+    const result = await generate(page, { input: { mode: 'chat', messages }, maxTokens: 16, sampling: { temperature: 0, repetition_penalty: 1 } });
+    const dir = join(HUB_ROOT, repo, 'resolve', 'main');
+    const support = yarnFromConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
+    const rewritten = support.supported && applyYarn(new Uint8Array(readFileSync(join(dir, 'onnx', 'model_q4.onnx'))), support.rope);
+    if (!rewritten || !rewritten.rewritten) throw new Error('the YaRN rewrite failed in Node');
+    const runner = await ModelRunner.fromBytes(rewritten.model);
+    const expected = await runner.greedy(await promptTokens(repo, { messages }), result.tokenIds.length);
+    await runner.release();
+    expect(result.tokenIds).toEqual(expected);
+    // The rotary change shows even at short range: the plain graph continues differently.
+    expect(result.tokenIds).not.toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages }, result.tokenIds.length));
+  });
+}

@@ -27,14 +27,20 @@ function eosIds(repo: string, tokenizer: PreTrainedTokenizer): Set<number> {
   return new Set([config.eos_token_id, tokenizer.eos_token_id].flat().filter((id): id is number => typeof id === 'number'));
 }
 
+/** The prompt's token ids as the engine renders it: the chat template for a chat, else the raw text. */
+export async function promptTokens(repo: string, input: ReferenceInput): Promise<number[]> {
+  const tokenizer = await tokenizerFor(repo);
+  const text = 'messages' in input ? (tokenizer.apply_chat_template(input.messages, { add_generation_prompt: true, tokenize: false }) as string) : input.prompt;
+  return tokenizer.encode(text, { add_special_tokens: false }) as number[];
+}
+
 /**
  * Greedy tokens (stopping after an eos id, which is included) for a chat (rendered with the
  * chat template) or a raw completion prompt, decoded by onnxruntime-node or -web (WASM) here.
  */
 export async function referenceGreedy(repo: string, fileName: string, input: ReferenceInput, maxTokens: number, backend: Backend = 'node', chunk = Infinity): Promise<number[]> {
   const tokenizer = await tokenizerFor(repo);
-  const text = 'messages' in input ? (tokenizer.apply_chat_template(input.messages, { add_generation_prompt: true, tokenize: false }) as string) : input.prompt;
-  const prompt = tokenizer.encode(text, { add_special_tokens: false }) as number[];
+  const prompt = await promptTokens(repo, input);
   const runner = await ModelRunner.open(backend, join(HUB_ROOT, repo, 'resolve', 'main', 'onnx'), fileName);
   try {
     const tokens = await runner.greedy(prompt, maxTokens, chunk);

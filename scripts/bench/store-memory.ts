@@ -2,33 +2,26 @@
 // into the app's store in headless Chromium, loads it from there and decodes a few tokens,
 // sampling the engine worker's memory (V8 heap and ArrayBuffer backing stores, over the
 // DevTools protocol) and the renderer's resident memory. Prints a table, writes JSON.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chromium, type CDPSession } from '@playwright/test';
 import { build, preview } from 'vite';
 import { BASE_ARGS, CHROMIUM_PATH } from '../../e2e/helpers/browser.ts';
-import { forge } from '../forge/forge.ts';
-import { defaultRepo, repoDir } from '../forge/hub-layout.ts';
 import type { SizeName } from '../forge/model-shape.ts';
 import { startHubServer } from '../hub-server.ts';
+import { BENCH_HUB, benchModel } from './bench-hub.ts';
+import { workerHeap } from './worker-heap.ts';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '0.5B' }, chunk: { type: 'string', default: '32' } } });
 const size = values.size as SizeName;
 const chunkBytes = Number(values.chunk) * 2 ** 20;
-const HUB = join(process.cwd(), '.cache', 'bench-hub');
-const repo = defaultRepo(size, 'optimum', 'instruct');
-const weights = join(repoDir(HUB, repo), 'onnx', 'model_q4.onnx');
-if (!existsSync(weights)) {
-  console.log(`forging ${repo} (q4) into ${HUB} …`);
-  forge({ size, variant: 'optimum', dtype: 'q4', kind: 'instruct', seed: 1, out: HUB });
-}
+const { repo, modelPath: weights } = benchModel(size);
 const fileBytes = statSync(weights).size;
 
 await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: 4180, strictPort: true }, logLevel: 'warn' });
 const appUrl = 'http://localhost:4180/';
-const hub = await startHubServer(HUB, 0);
+const hub = await startHubServer(BENCH_HUB, 0);
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: BASE_ARGS, headless: true });
 
 interface Sample {
@@ -46,12 +39,13 @@ try {
     if (match) phases.push({ at: performance.now(), phase: match[1]! });
   });
   await page.goto(appUrl);
-  const worker = await workerHeap(await browser.newBrowserCDPSession());
+  const worker = await workerHeap(await browser.newBrowserCDPSession(), 'engine.worker');
   const samples: Sample[] = [];
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const usage = await worker.heapUsage();
+      if (!usage) break;
       samples.push({ at: performance.now(), phase: phases.at(-1)?.phase ?? 'idle', ...usage });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -96,34 +90,6 @@ try {
   await browser.close();
   await hub.close();
   await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
-}
-
-// The engine worker's V8 heap and ArrayBuffer backing stores, through a DevTools session on
-// the worker target (Playwright opens sessions on pages only).
-async function workerHeap(cdp: CDPSession): Promise<{ heapUsage: () => Promise<{ heapUsed: number; backingStore: number }> }> {
-  let targetId: string | undefined;
-  for (let i = 0; i < 100 && !targetId; i++) {
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
-    targetId = targetInfos.find((t) => t.type === 'worker' && t.url.includes('engine.worker'))?.targetId;
-    if (!targetId) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!targetId) throw new Error('engine worker not found');
-  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: false })) as { sessionId: string };
-  let nextId = 1;
-  const waiting = new Map<number, (result: Record<string, number>) => void>();
-  cdp.on('Target.receivedMessageFromTarget', (event: { sessionId: string; message: string }) => {
-    if (event.sessionId !== sessionId) return;
-    const message = JSON.parse(event.message) as { id?: number; result?: Record<string, number> };
-    if (message.id !== undefined) waiting.get(message.id)?.(message.result ?? {});
-  });
-  return {
-    heapUsage: () =>
-      new Promise((resolve) => {
-        const id = nextId++;
-        waiting.set(id, (r) => resolve({ heapUsed: r['usedSize'] ?? 0, backingStore: r['backingStorageSize'] ?? 0 }));
-        void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
-      }),
-  };
 }
 
 /** The renderer process's peak resident memory (Linux: VmHWM), wasm heaps and all. */

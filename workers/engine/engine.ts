@@ -5,6 +5,7 @@ import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, Loa
 import { Decoder } from './decoder.ts';
 import { chooseDevice, liveGpuBuffers, type DeviceChoice } from './gpu-device.ts';
 import { KvCache } from './kv-cache.ts';
+import { prepareGraph } from './graph-rewrite/prepare.ts';
 import { createSession, readGraphContract } from './ort-session.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
@@ -91,6 +92,12 @@ export class Engine {
 
   async #load(request: LoadRequest, signal: AbortSignal): Promise<void> {
     await this.#unload();
+    if (request.ropeScaling !== undefined && request.ropeScaling !== 'yarn') {
+      throw new EngineError('invalid_request', `ropeScaling must be 'yarn' or left out (got ${String(request.ropeScaling)}).`);
+    }
+    if (request.logitsSlice !== undefined && typeof request.logitsSlice !== 'boolean') {
+      throw new EngineError('invalid_request', `logitsSlice must be true, false or left out (got ${String(request.logitsSlice)}).`);
+    }
     const started = performance.now();
     const choice = request.device === 'wasm' ? await chooseDevice('wasm') : (this.#gpuChoice ??= await chooseDevice(request.device));
     const { dtype, notes } = chooseDtype(request.dtype, choice);
@@ -113,9 +120,11 @@ export class Engine {
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
+    const graph = prepareGraph(files.model, { device: choice.device, ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
+    files.model = graph.model;
     const ortSession = await createSession(files, choice);
     files.model = new Uint8Array(0); // onnxruntime has its own copy: free the graph's bytes now
-    const contract = readGraphContract(ortSession, files.config);
+    const contract = readGraphContract(ortSession, files.config, graph.contextTokens);
     const cache = new KvCache(contract, choice.gpu);
     const decoder = new Decoder(ortSession, contract, choice.gpu?.limits.maxStorageBufferBindingSize);
     const session = new ModelSession({
@@ -136,7 +145,7 @@ export class Engine {
     const report: CapabilityReport = {
       repo: request.repo,
       device: choice.device,
-      notes: [...choice.notes, ...notes],
+      notes: [...choice.notes, ...notes, ...graph.notes],
       adapter: choice.adapter,
       shaderF16: choice.shaderF16,
       dtype,

@@ -5,7 +5,7 @@ import { ort } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
 import type { ModelFiles } from '../store/model-reader.ts';
-import { LOGITS_START, sliceLogits } from './graph-rewrite/logits-slice.ts';
+import { LOGITS_START } from './graph-rewrite/logits-slice.ts';
 
 export interface GraphContract {
   layers: number;
@@ -22,6 +22,7 @@ export interface GraphContract {
   presentNames: string[];
 }
 
+/** A session on `files.model`, rewritten beforehand (graph-rewrite/prepare.ts). */
 export async function createSession(files: ModelFiles, choice: DeviceChoice): Promise<ort.InferenceSession> {
   const layers = configNumber(files.config, 'num_hidden_layers');
   const presentNames = kvNames('present', layers);
@@ -33,21 +34,8 @@ export async function createSession(files: ModelFiles, choice: DeviceChoice): Pr
   };
   // The KV cache stays on the GPU between steps; only the logits come back to the CPU.
   if (choice.device === 'webgpu') options.preferredOutputLocation = Object.fromEntries(presentNames.map((n) => [n, 'gpu-buffer' as const]));
-  // Logits only where asked for (see graph-rewrite/logits-slice.ts); a graph the rewrite does
-  // not recognise loads as it is and computes logits everywhere, within the prefill's budget.
-  // WASM only for now: on WebGPU (SwiftShader) it made short prefills slower, and a 200-request
-  // test went from 3 to over 15 minutes; to be measured on real GPUs before it is turned on there.
-  let model = files.model;
-  if (choice.device === 'wasm') {
-    try {
-      const rewrite = sliceLogits(model);
-      if (rewrite.rewritten) model = rewrite.model;
-    } catch {
-      // not a protobuf we can walk: onnxruntime reports it below
-    }
-  }
   try {
-    return await ort.InferenceSession.create(model, options);
+    return await ort.InferenceSession.create(files.model, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/protobuf|parse|invalid model|load model/i.test(message)) {
@@ -57,7 +45,8 @@ export async function createSession(files: ModelFiles, choice: DeviceChoice): Pr
   }
 }
 
-export function readGraphContract(session: ort.InferenceSession, config: Record<string, unknown>): GraphContract {
+/** `contextTokens`: the context a rewrite gave the graph (YaRN), else config.json's. */
+export function readGraphContract(session: ort.InferenceSession, config: Record<string, unknown>, contextTokens: number | null = null): GraphContract {
   const layers = configNumber(config, 'num_hidden_layers');
   const pastNames = kvNames('past_key_values', layers);
   const presentNames = kvNames('present', layers);
@@ -80,7 +69,7 @@ export function readGraphContract(session: ort.InferenceSession, config: Record<
     hasLogitsStart: session.inputNames.includes(LOGITS_START),
     heads,
     vocab: configNumber(config, 'vocab_size'),
-    contextTokens: configNumber(config, 'max_position_embeddings'),
+    contextTokens: contextTokens ?? configNumber(config, 'max_position_embeddings'),
     pastNames,
     presentNames,
   };

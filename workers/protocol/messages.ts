@@ -42,6 +42,16 @@ export interface LoadRequest {
   device?: Device;
   /** Bytes per stored chunk for a new download (default 32 MiB); tests use small chunks. */
   chunkBytes?: number;
+  /**
+   * Opt-in: YaRN on the rotary embedding (factor 4 unless config.json's rope_scaling says
+   * otherwise), so a 32,768-token Qwen2.5 reads 131,072 (the report's contextTokens, or a note why not).
+   */
+  ropeScaling?: 'yarn';
+  /**
+   * Run the lm_head only on the positions sampled (graph-rewrite/logits-slice.ts). Default: on
+   * WASM, off on WebGPU (slower on SwiftShader, not yet measured on real GPUs); benchmarks set it.
+   */
+  logitsSlice?: boolean;
 }
 
 export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };

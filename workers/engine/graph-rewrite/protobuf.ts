@@ -63,9 +63,9 @@ export function text(bytes: Uint8Array, field: Field): string {
   return utf8.decode(bytes.subarray(field.start, field.end));
 }
 
-/** Builds a message field by field. */
+/** Builds a message field by field; payloads are kept as they are and joined once by finish(). */
 export class Writer {
-  readonly #parts: number[] = [];
+  readonly #parts: Uint8Array[] = [];
 
   varint(number: number, value: number | bigint): this {
     this.#key(number, WIRE_VARINT);
@@ -76,7 +76,7 @@ export class Writer {
   bytes(number: number, payload: Uint8Array): this {
     this.#key(number, WIRE_LEN);
     this.#varint(BigInt(payload.byteLength));
-    for (const b of payload) this.#parts.push(b);
+    this.#parts.push(payload);
     return this;
   }
 
@@ -89,7 +89,13 @@ export class Writer {
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.#parts);
+    const out = new Uint8Array(this.#parts.reduce((sum, part) => sum + part.byteLength, 0));
+    let at = 0;
+    for (const part of this.#parts) {
+      out.set(part, at);
+      at += part.byteLength;
+    }
+    return out;
   }
 
   #key(number: number, wire: number): void {
@@ -99,10 +105,12 @@ export class Writer {
   #varint(value: bigint): void {
     // Negative int64s are written as their two's complement, ten bytes.
     let v = value < 0n ? value + (1n << 64n) : value;
+    const bytes: number[] = [];
     do {
       const byte = Number(v & 0x7fn);
       v >>= 7n;
-      this.#parts.push(v > 0n ? byte | 0x80 : byte);
+      bytes.push(v > 0n ? byte | 0x80 : byte);
     } while (v > 0n);
+    this.#parts.push(Uint8Array.from(bytes));
   }
 }

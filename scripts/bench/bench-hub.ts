@@ -1,0 +1,28 @@
+// The benchmarks' forged models, kept apart from the test fixtures in .cache/bench-hub
+// (git-ignored): forged once per size, q4, the Optimum export, seed 1.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { forge } from '../forge/forge.ts';
+import { defaultRepo, repoDir } from '../forge/hub-layout.ts';
+import type { SizeName } from '../forge/model-shape.ts';
+
+export const BENCH_HUB = join(process.cwd(), '.cache', 'bench-hub');
+
+export interface BenchModel {
+  size: SizeName;
+  repo: string;
+  /** The repository's files: config.json, tokenizer.json, onnx/model_q4.onnx, ... */
+  dir: string;
+  modelPath: string;
+}
+
+export function benchModel(size: SizeName): BenchModel {
+  const repo = defaultRepo(size, 'optimum', 'instruct');
+  const dir = repoDir(BENCH_HUB, repo);
+  const modelPath = join(dir, 'onnx', 'model_q4.onnx');
+  if (!existsSync(modelPath)) {
+    console.log(`forging ${repo} (q4) into ${BENCH_HUB} …`);
+    forge({ size, variant: 'optimum', dtype: 'q4', kind: 'instruct', seed: 1, out: BENCH_HUB });
+  }
+  return { size, repo, dir, modelPath };
+}

@@ -1,0 +1,103 @@
+// `npm run bench:engine`: this engine vs transformers.js v4 (same files, browser and EP) vs
+// onnxruntime-node on the CPU (the native ceiling), on forged 0.5B-shape files and the tiny shape
+// for long contexts: prefill and decode tokens/s, time to first token per chat turn, worker memory,
+// the largest prefill with and without the logits rewrite. One process, one headless Chromium;
+// prints tables, writes bench-results/engine.json. Sizes: engine/settings.ts.
+import { cpus, loadavg } from 'node:os';
+import { chromium } from '@playwright/test';
+import { build, preview } from 'vite';
+import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../e2e/helpers/browser.ts';
+import { startHubServer } from '../hub-server.ts';
+import { BENCH_HUB, benchModel, type BenchModel } from './bench-hub.ts';
+import { openEngine, openTransformers, type BrowserSetup } from './engine/browser-runners.ts';
+import { interleave, type Contender, type Step } from './engine/interleave.ts';
+import { NodeRunner } from './engine/node-runner.ts';
+import { BenchPrompts } from './engine/prompts.ts';
+import { formatMemory, formatTable, writeResult, type BenchResult } from './engine/report.ts';
+import { SETTINGS_HELP, benchSettings } from './engine/settings.ts';
+
+const OUT = 'bench-results/engine.json';
+const DIST = '.cache/bench-dist';
+
+const settings = benchSettings();
+console.log(`engine bench: ${JSON.stringify(settings)}\n${SETTINGS_HELP}`);
+const half = benchModel('0.5B');
+const tiny = benchModel('tiny');
+const halfPrompts = new BenchPrompts(half.dir);
+const tinyPrompts = new BenchPrompts(tiny.dir);
+
+const warmUp = (p: BenchPrompts): Step => ({ run: 'warm-up', prompt: p.filler(8), maxTokens: 2, reuse: false, warmUp: true });
+const prefill = (p: BenchPrompts, tokens: number): Step => ({ run: `prefill ${tokens}`, prompt: p.filler(tokens), maxTokens: 1, reuse: false });
+const decode = (p: BenchPrompts, context: number): Step => ({ run: `decode @${context}`, prompt: p.filler(context), maxTokens: settings.decodeTokens, reuse: false });
+const chat = (p: BenchPrompts): Step[] =>
+  p.chat(settings.chatTurns, settings.chatTurnTokens).map((prompt, i) => ({ run: `chat turn ${i + 1}`, prompt, maxTokens: 1, reuse: i > 0 }));
+const largest = Math.max(...settings.prefill);
+
+const result: BenchResult = {
+  date: new Date().toISOString(),
+  conditions: { settings, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: loadavg(), node: process.version },
+  measurements: [],
+  memory: [],
+};
+
+console.log('building the app with the transformers.js bench page …');
+await build({ logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', transformers: 'scripts/bench/browser/transformers.html' } } } });
+const server = await preview({ build: { outDir: DIST }, preview: { port: 4181 }, logLevel: 'warn' });
+const hub = await startHubServer(BENCH_HUB, 0);
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...BASE_ARGS, ...(settings.webgpu ? WEBGPU_ARGS : [])], headless: true });
+try {
+  const setup: BrowserSetup = {
+    context: await browser.newContext(),
+    cdp: await browser.newBrowserCDPSession(),
+    appUrl: server.resolvedUrls!.local[0]!,
+    hubUrl: hub.url.replace(/\/$/, ''),
+  };
+  result.conditions['chromium'] = browser.version();
+  const node = (model: BenchModel): Contender => ({ engine: 'onnxruntime-node', ep: 'cpu', model: model.size, page: 'main', open: () => NodeRunner.open(model, settings.threads) });
+  const engine = (model: BenchModel, device: 'wasm' | 'webgpu', page = 'main', logitsSlice?: boolean): Contender => ({
+    engine: 'engine',
+    ep: device,
+    model: model.size,
+    page,
+    variant: logitsSlice === false ? 'no logits rewrite' : undefined,
+    open: () => openEngine(setup, { repo: model.repo, device, logitsSlice }),
+  });
+  const peer = (model: BenchModel, device: 'wasm' | 'webgpu', page = 'main'): Contender => ({
+    engine: 'transformers.js',
+    ep: device,
+    model: model.size,
+    page,
+    open: () => openTransformers(setup, { repo: model.repo, device }),
+  });
+
+  console.log('0.5B shape, WASM (onnxruntime-node on the CPU):');
+  await interleave(result, [node(half), engine(half, 'wasm'), peer(half, 'wasm')], [
+    warmUp(halfPrompts),
+    ...chat(halfPrompts),
+    ...settings.prefill.filter((n) => n !== largest).map((n) => prefill(halfPrompts, n)),
+    ...settings.decode.map((c) => decode(halfPrompts, c)),
+  ]);
+  // On fresh pages (fresh wasm memory): the largest prefill, the engine with and without the logits rewrite.
+  console.log(`0.5B shape, prefill of ${largest} tokens on fresh pages:`);
+  const page = `prefill ${largest}`;
+  await interleave(result, [node(half), engine(half, 'wasm', page, true), engine(half, 'wasm', `${page}, no logits rewrite`, false), peer(half, 'wasm', page)], [
+    warmUp(halfPrompts),
+    prefill(halfPrompts, largest),
+  ]);
+  console.log('tiny shape, long contexts:');
+  await interleave(result, [node(tiny), engine(tiny, 'wasm'), peer(tiny, 'wasm')], [warmUp(tinyPrompts), ...settings.decodeTiny.map((c) => decode(tinyPrompts, c))]);
+  if (settings.webgpu) {
+    console.log('tiny shape, WebGPU:');
+    await interleave(result, [engine(tiny, 'webgpu'), peer(tiny, 'webgpu')], [warmUp(tinyPrompts), prefill(tinyPrompts, 128), decode(tinyPrompts, 128)]);
+  }
+} finally {
+  await browser.close();
+  await hub.close();
+  await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+}
+
+result.conditions['loadAverageAtEnd'] = loadavg();
+console.log(`\n${formatTable(result)}\n\n${formatMemory(result)}`);
+writeResult(result, OUT);
+const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
+console.log(`\nwrote ${OUT}; load average at start ${load(result.conditions['loadAverageAtStart'] as number[])}, at end ${load(loadavg())} (${cpus().length} cores)`);

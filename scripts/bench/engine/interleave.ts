@@ -1,0 +1,78 @@
+// Runs the same steps on several engines, interleaved step by step (on a shared machine the
+// load changes by the minute; back-to-back runs see the same conditions). A runner that fails
+// a step is reopened for the next; figures, errors and each worker's memory are recorded.
+import { loadavg } from 'node:os';
+import type { BrowserRunner } from './browser-runners.ts';
+import type { Prompt } from './prompts.ts';
+import type { BenchResult, EngineName } from './report.ts';
+import type { Runner } from './runner.ts';
+import type { HeapUsage } from '../worker-heap.ts';
+
+export interface Step {
+  run: string;
+  prompt: Prompt;
+  maxTokens: number;
+  reuse: boolean;
+  /** Run but not recorded. */
+  warmUp?: boolean;
+}
+
+export interface Contender {
+  engine: EngineName;
+  ep: string;
+  model: string;
+  /** Names the page in the memory table. */
+  page: string;
+  /** Appended to the run names, for a configuration of the engine (e.g. without the logits rewrite). */
+  variant?: string;
+  open: () => Promise<Runner>;
+}
+
+const isBrowserRunner = (runner: Runner): runner is BrowserRunner => 'heap' in runner;
+
+export async function interleave(result: BenchResult, contenders: Contender[], steps: Step[]): Promise<void> {
+  const runners = new Map<Contender, Runner | null>();
+  const loadPeaks = new Map<Runner, HeapUsage>();
+  const open = async (c: Contender): Promise<Runner> => {
+    const runner = await c.open();
+    if (isBrowserRunner(runner)) {
+      loadPeaks.set(runner, runner.heap.peaks());
+      runner.heap.reset();
+      console.log(`  ${label(c)}: loaded in ${(runner.loadMs / 1000).toFixed(1)} s`);
+    }
+    return runner;
+  };
+  const close = async (c: Contender, runner: Runner): Promise<void> => {
+    if (isBrowserRunner(runner)) {
+      result.memory.push({ engine: c.engine, ep: c.ep, model: c.model, page: c.page, loadMs: runner.loadMs, load: loadPeaks.get(runner)!, runs: runner.heap.peaks() });
+    }
+    await runner.close();
+  };
+  try {
+    for (const step of steps) {
+      for (const c of contenders) {
+        const started = performance.now();
+        const loadAverage = loadavg()[0]!;
+        try {
+          let runner = runners.get(c) ?? null;
+          if (!runner) runners.set(c, (runner = await open(c)));
+          const figures = await runner.generate(step.prompt, step.maxTokens, step.reuse);
+          if (!step.warmUp) result.measurements.push({ engine: c.engine, ep: c.ep, model: c.model, run: runName(c, step), figures, loadAverage });
+          console.log(`  ${label(c)} ${step.run}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        } catch (error) {
+          const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+          result.measurements.push({ engine: c.engine, ep: c.ep, model: c.model, run: runName(c, step), error: message, loadAverage });
+          console.log(`  ${label(c)} ${step.run}: failed (${message})`);
+          const runner = runners.get(c);
+          runners.set(c, null);
+          if (runner) await close(c, runner);
+        }
+      }
+    }
+  } finally {
+    for (const [c, runner] of runners) if (runner) await close(c, runner);
+  }
+}
+
+const runName = (c: Contender, step: Step): string => (c.variant ? `${step.run}, ${c.variant}` : step.run);
+const label = (c: Contender): string => `${c.engine} ${c.model} ${c.ep}${c.page === 'main' ? '' : ` (${c.page})`}`;

@@ -1,0 +1,47 @@
+// The rewrites a load applies, by its options: YaRN when asked for (a note when it cannot be),
+// the logits slice on WASM by default and wherever a load turns it on or off.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { LOGITS_START } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
+import { prepareGraph, type GraphOptions } from '../../../workers/engine/graph-rewrite/prepare.ts';
+import { FIXTURES, fixtureModel } from '../../helpers/fixtures.ts';
+
+const model = fixtureModel(FIXTURES.find((f) => f.id === 'optimum-q4')!);
+const bytes = (): Uint8Array => new Uint8Array(readFileSync(join(model.onnxDir, model.fileName)));
+const config = JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+const plain: GraphOptions = { device: 'wasm', ropeScaling: undefined, logitsSlice: undefined, config };
+
+async function inputsOf(graph: Uint8Array): Promise<readonly string[]> {
+  const session = await ort.InferenceSession.create(graph, { intraOpNumThreads: 1 });
+  const names = session.inputNames;
+  await session.release();
+  return names;
+}
+
+describe('prepareGraph', () => {
+  it('YaRN and the logits slice compose on WASM, and the context becomes 131,072', async () => {
+    const prepared = prepareGraph(bytes(), { ...plain, ropeScaling: 'yarn' });
+    expect([prepared.contextTokens, prepared.notes]).toEqual([131072, []]);
+    expect(await inputsOf(prepared.model)).toContain(LOGITS_START);
+  });
+
+  it("a config that cannot take YaRN keeps its context, and the load's notes say why", () => {
+    const original = bytes();
+    const prepared = prepareGraph(original, { ...plain, device: 'webgpu', ropeScaling: 'yarn', config: { ...config, rope_scaling: { type: 'linear', factor: 2 } } });
+    expect(prepared.contextTokens).toBeNull();
+    expect(prepared.model).toBe(original);
+    expect(prepared.notes).toEqual([expect.stringMatching(/^YaRN was not applied \(config.json already scales the rotary embedding \(linear\)\)/)]);
+  });
+
+  it.each([
+    ['wasm', undefined, true],
+    ['webgpu', undefined, false],
+    ['wasm', false, false],
+    ['webgpu', true, true],
+  ] as const)('on %s with logitsSlice %s the graph has logits_start: %s', async (device, logitsSlice, sliced) => {
+    const prepared = prepareGraph(bytes(), { ...plain, device, logitsSlice });
+    expect((await inputsOf(prepared.model)).includes(LOGITS_START)).toBe(sliced);
+  });
+});

@@ -1,0 +1,159 @@
+// What the load-time rewrites share: an index of an ONNX model's nodes and tensors (byte ranges
+// into the file, nothing copied), same-length renames done in place, and additions appended as
+// one more `graph` field, which protobuf parsers merge into the first (repeated fields concatenate).
+import { fields, readVarint, text, Writer, WIRE_LEN, WIRE_VARINT, type Field } from './protobuf.ts';
+
+// ONNX field numbers (onnx.proto3).
+export const MODEL_GRAPH = 7;
+export const GRAPH_NODE = 1;
+export const GRAPH_INITIALIZER = 5;
+export const GRAPH_INPUT = 11;
+export const NODE_INPUT = 1;
+export const NODE_OUTPUT = 2;
+export const NODE_NAME = 3;
+export const NODE_OP_TYPE = 4;
+export const TENSOR_DIMS = 1;
+export const TENSOR_DATA_TYPE = 2;
+export const TENSOR_NAME = 8;
+export const TENSOR_RAW_DATA = 9;
+const NODE_ATTRIBUTE = 5;
+const NODE_DOMAIN = 7;
+const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_INT = 3;
+const ATTRIBUTE_TENSOR = 5;
+const TENSOR_FLOAT_DATA = 4;
+const TENSOR_DATA_LOCATION = 14;
+const VALUE_INFO_NAME = 1;
+
+export const DATA_TYPE = { float32: 1, int64: 7, float16: 10 } as const;
+
+export interface NodeRef {
+  opType: string;
+  domain: string;
+  /** Input and output names, as fields (byte ranges) so a rename can be done in place. */
+  inputs: Field[];
+  outputs: Field[];
+  /** Integer attributes (Cast's `to`, GroupQueryAttention's `do_rotary`). */
+  ints: Map<string, number>;
+  /** The tensor of a Constant node's `value`. */
+  value: TensorRef | null;
+}
+
+export interface TensorRef {
+  name: Field | null;
+  dims: number[];
+  dataType: number;
+  /** raw_data or packed float_data: the values, little-endian; null when stored elsewhere. */
+  data: Field | null;
+  external: boolean;
+}
+
+export interface GraphIndex {
+  nodes: NodeRef[];
+  initializers: TensorRef[];
+  /** Every name the graph uses: inputs, outputs, initializers, node outputs. */
+  names: Set<string>;
+}
+
+/** The index of every `graph` field of the model, merged as a parser merges them; null with no graph. */
+export function indexGraph(model: Uint8Array): GraphIndex | null {
+  const graphs = [...fields(model)].filter((f) => f.number === MODEL_GRAPH && f.wire === WIRE_LEN);
+  if (graphs.length === 0) return null;
+  const index: GraphIndex = { nodes: [], initializers: [], names: new Set() };
+  for (const field of graphs.flatMap((graph) => [...fields(model, graph.start, graph.end)])) {
+    if (field.number === GRAPH_NODE) {
+      const node = readNode(model, field);
+      index.nodes.push(node);
+      for (const name of [...node.inputs, ...node.outputs]) index.names.add(text(model, name));
+    } else if (field.number === GRAPH_INPUT) {
+      const name = [...fields(model, field.start, field.end)].find((f) => f.number === VALUE_INFO_NAME);
+      if (name) index.names.add(text(model, name));
+    } else if (field.number === GRAPH_INITIALIZER) {
+      const tensor = readTensor(model, field);
+      index.initializers.push(tensor);
+      if (tensor.name) index.names.add(text(model, tensor.name));
+    }
+  }
+  return index;
+}
+
+function readNode(bytes: Uint8Array, node: Field): NodeRef {
+  const info: NodeRef = { opType: '', domain: '', inputs: [], outputs: [], ints: new Map(), value: null };
+  for (const f of fields(bytes, node.start, node.end)) {
+    if (f.number === NODE_INPUT) info.inputs.push(f);
+    else if (f.number === NODE_OUTPUT) info.outputs.push(f);
+    else if (f.number === NODE_OP_TYPE) info.opType = text(bytes, f);
+    else if (f.number === NODE_DOMAIN) info.domain = text(bytes, f);
+    else if (f.number === NODE_ATTRIBUTE) {
+      let name = '';
+      let int: number | null = null;
+      let tensor: Field | null = null;
+      for (const a of fields(bytes, f.start, f.end)) {
+        if (a.number === ATTRIBUTE_NAME) name = text(bytes, a);
+        else if (a.number === ATTRIBUTE_INT && a.wire === WIRE_VARINT) int = a.value;
+        else if (a.number === ATTRIBUTE_TENSOR) tensor = a;
+      }
+      if (int !== null) info.ints.set(name, int);
+      if (tensor && name === 'value') info.value = readTensor(bytes, tensor);
+    }
+  }
+  return info;
+}
+
+function readTensor(bytes: Uint8Array, tensor: Field): TensorRef {
+  const info: TensorRef = { name: null, dims: [], dataType: 0, data: null, external: false };
+  for (const f of fields(bytes, tensor.start, tensor.end)) {
+    if (f.number === TENSOR_DIMS && f.wire === WIRE_VARINT) info.dims.push(f.value);
+    else if (f.number === TENSOR_DIMS && f.wire === WIRE_LEN) {
+      for (let at = f.start; at < f.end; ) {
+        const [dim, next] = readVarint(bytes, at);
+        info.dims.push(dim);
+        at = next;
+      }
+    } else if (f.number === TENSOR_DATA_TYPE) info.dataType = f.value;
+    else if (f.number === TENSOR_NAME) info.name = f;
+    else if (f.number === TENSOR_RAW_DATA || (f.number === TENSOR_FLOAT_DATA && f.wire === WIRE_LEN)) info.data = f;
+    else if (f.number === TENSOR_DATA_LOCATION) info.external = f.value === 1;
+  }
+  return info;
+}
+
+/** A fresh name (now taken) of the same UTF-8 length as `name`: its first characters replaced. */
+export function sameLengthName(name: string, taken: Set<string>): string | null {
+  const length = new TextEncoder().encode(name).byteLength;
+  for (let n = 0; n < 1000; n++) {
+    const candidate = `~${n}~${'_'.repeat(length)}`.slice(0, length);
+    if (candidate.length === length && !taken.has(candidate)) {
+      taken.add(candidate);
+      return candidate;
+    }
+  }
+  return null;
+}
+
+/** Overwrites a name in place with one of the same length. */
+export function rename(model: Uint8Array, field: Field, name: string): void {
+  const bytes = new TextEncoder().encode(name);
+  if (bytes.byteLength !== field.end - field.start) throw new Error('a rename in place must keep the length');
+  model.set(bytes, field.start);
+}
+
+/**
+ * The model with `addition` (a GraphProto's fields) appended as one more graph field: in place
+ * when the model's ArrayBuffer has room after it (the store leaves some), else in a grown copy.
+ */
+export function appendGraph(model: Uint8Array, addition: Writer): Uint8Array {
+  const appended = new Writer().message(MODEL_GRAPH, addition).finish();
+  const grown = model.byteOffset + model.byteLength + appended.byteLength <= model.buffer.byteLength;
+  const out = grown ? new Uint8Array(model.buffer, model.byteOffset, model.byteLength + appended.byteLength) : new Uint8Array(model.byteLength + appended.byteLength);
+  if (!grown) out.set(model);
+  out.set(appended, model.byteLength);
+  return out;
+}
+
+/** A TensorProto with its values as raw little-endian bytes. */
+export function tensorProto(name: string, dataType: number, dims: readonly number[], raw: Uint8Array): Writer {
+  const tensor = new Writer();
+  for (const dim of dims) tensor.varint(TENSOR_DIMS, dim);
+  return tensor.varint(TENSOR_DATA_TYPE, dataType).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw);
+}
