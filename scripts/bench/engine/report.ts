@@ -18,6 +18,8 @@ export interface Measurement {
   error?: string;
   /** The machine's 1-minute load average when the run started (the cores are shared). */
   loadAverage: number;
+  /** Every try, when the step was run more than once (figures is the fastest). */
+  tries?: RunFigures[];
 }
 
 export interface MemoryRecord {
@@ -38,7 +40,7 @@ export interface BenchResult {
   memory: MemoryRecord[];
 }
 
-const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : 'n/a');
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 /** The figure a row shows for one run: tok/s for prefill and decode, ms to the first token for chat turns. */
@@ -93,10 +95,13 @@ function turnRatios(rows: Map<string, Measurement[]>): string[][] {
 export function formatMemory(result: BenchResult): string {
   const lines = result.memory.map(
     (r) =>
-      `  ${`${r.engine} ${r.model} ${r.ep} (${r.page})`.padEnd(52)} load ${fixed(r.loadMs / 1000, 1).padStart(5)} s  ` +
-      `peak JS heap ${mib(r.load.heapUsed)} loading / ${mib(r.runs.heapUsed)} running; ArrayBuffers and wasm memory ${mib(r.load.backingStore)} / ${mib(r.runs.backingStore)}`,
+      `  ${`${r.engine} ${r.model} ${r.ep} (${r.page})`.padEnd(52)} ${fixed(r.loadMs / 1000, 1).padStart(5)} s  ` +
+      `${mib(r.load.heapUsed).padStart(8)} ${mib(r.runs.heapUsed).padStart(8)}  ${mib(r.load.backingStore).padStart(9)} ${mib(r.runs.backingStore).padStart(9)}`,
   );
-  return `worker memory (DevTools Runtime.getHeapUsage, sampled every 100 ms):\n${lines.join('\n')}`;
+  const header = `  ${'page'.padEnd(52)} ${'load'.padStart(7)}  ${'JS heap, load / runs'.padStart(17)}  ${'ArrayBuffers, load / runs'.padStart(19)}`;
+  // V8's count of ArrayBuffer backing stores: the model bytes while loading, logits copied out of
+  // onnxruntime, ...; DevTools does not give onnxruntime's wasm memory apart.
+  return `peak memory of each engine's worker (DevTools Runtime.getHeapUsage, every 100 ms):\n${header}\n${lines.join('\n')}`;
 }
 
 export function writeResult(result: BenchResult, path: string): void {

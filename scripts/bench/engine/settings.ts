@@ -13,6 +13,8 @@ export interface BenchSettings {
   chatTurns: number;
   /** Tokens each chat turn adds (the previous answer, the user's message, the template). */
   chatTurnTokens: number;
+  /** Tries of the largest prefill with and without the logits rewrite (the fastest of each is kept). */
+  rewriteTries: number;
   /** Also time the engine and transformers.js on WebGPU (SwiftShader here: tiny model, small sizes). */
   webgpu: boolean;
   /** onnxruntime-web's thread count in a cross-origin-isolated page (ort-env.ts), given to onnxruntime-node too. */
@@ -40,10 +42,12 @@ export function benchSettings(): BenchSettings {
     decodeTokens: count('BENCH_DECODE_TOKENS', 8),
     chatTurns: count('BENCH_CHAT_TURNS', 6),
     chatTurnTokens: count('BENCH_CHAT_TOKENS', 64),
+    rewriteTries: count('BENCH_REWRITE_TRIES', 2),
     webgpu: process.env['BENCH_WEBGPU'] === '1',
     threads: Math.min(4, availableParallelism()),
   };
 }
 
 export const SETTINGS_HELP = `environment: BENCH_PREFILL=512,4096  BENCH_DECODE=128,2048  BENCH_DECODE_TINY=8192
-  BENCH_DECODE_TOKENS=8  BENCH_CHAT_TURNS=6  BENCH_CHAT_TOKENS=64  BENCH_WEBGPU=1 (adds WebGPU rows on the tiny model)`;
+  BENCH_DECODE_TOKENS=8  BENCH_CHAT_TURNS=6  BENCH_CHAT_TOKENS=64  BENCH_REWRITE_TRIES=2
+  BENCH_WEBGPU=1 (adds WebGPU rows on the tiny model)`;
