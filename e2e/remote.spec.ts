@@ -43,6 +43,16 @@ async function closeModels(page: Page): Promise<void> {
   await page.getByTestId('models-drawer').getByRole('button', { name: /close|关闭/i }).click();
 }
 
+/** The compare view with both panes on models of `on`. */
+async function openRemoteCompare(page: Page, on: OpenAIStandin, key: string | null, models: { base: string; chat: string }): Promise<void> {
+  await page.goto('/');
+  await connect(page, on.url, key, models.chat);
+  await closeModels(page);
+  await page.goto('/#/compare');
+  await page.getByTestId('compare-base-repo').fill(models.base);
+  await page.getByTestId('compare-chat-repo').fill(models.chat);
+}
+
 async function sendNoWait(page: Page, text: string): Promise<void> {
   await page.getByTestId('prompt-input').fill(text);
   await page.getByTestId('prompt-input').press('Enter');
@@ -142,12 +152,7 @@ test('each way a server fails has its message, and a dropped stream keeps what a
 });
 
 test('the compare panel runs on two remote models, and the diff comes from the server\'s prompt logprobs', async ({ page }) => {
-  await page.goto('/');
-  await connect(page, server.url, KEY, INSTRUCT);
-  await closeModels(page);
-  await page.goto('/#/compare');
-  await page.getByTestId('compare-base-repo').fill(BASE);
-  await page.getByTestId('compare-chat-repo').fill(INSTRUCT);
+  await openRemoteCompare(page, server, KEY, { base: BASE, chat: INSTRUCT });
   await runCompare(page, { format: 'urial', maxTokens: 12 });
   const chatText = (await page.getByTestId('compare-chat-output').textContent()) ?? '';
   expect((await page.getByTestId('compare-base-output').textContent())?.length).toBeGreaterThan(0);
@@ -173,12 +178,7 @@ test('the compare panel runs on two remote models, and the diff comes from the s
 });
 
 test('a server without prompt logprobs still compares, with a note instead of the diff', async ({ page }) => {
-  await page.goto('/');
-  await connect(page, other.url, null, INSTRUCT);
-  await closeModels(page);
-  await page.goto('/#/compare');
-  await page.getByTestId('compare-base-repo').fill(INSTRUCT);
-  await page.getByTestId('compare-chat-repo').fill(INSTRUCT);
+  await openRemoteCompare(page, other, null, { base: INSTRUCT, chat: INSTRUCT });
   await page.getByTestId('compare-format').selectOption('chat');
   await page.getByTestId('compare-run').click();
   for (const pane of ['compare-base-output', 'compare-chat-output']) await expect(page.getByTestId(pane)).toHaveAttribute('data-status', 'done');
