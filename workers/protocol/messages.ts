@@ -52,6 +52,13 @@ export interface LoadRequest {
    * WASM, off on WebGPU (slower on SwiftShader, not yet measured on real GPUs); benchmarks set it.
    */
   logitsSlice?: boolean;
+  /**
+   * Context to plan for, below the model's own when memory is short (the catalog's capability
+   * check: "fits with a shorter context"); prompts beyond it get context_length_exceeded.
+   */
+  maxContextTokens?: number;
+  /** Split into this many stages (workers) even when the weights fit one; tests and benchmarks set it. */
+  stages?: number;
 }
 
 export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };
