@@ -1,0 +1,130 @@
+// The load-time split (workers/engine/split): a forged model cut into stages, with its embedding
+// table and lm_head split by rows, gives the whole model's logits and greedy tokens when the
+// stages run one after another on onnxruntime-node, each keeping its own layers' KV cache.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { splitModel } from '../../../workers/engine/split/split-model.ts';
+import type { StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
+import { FIXTURES, fixtureModel, tolerance, type FixtureModel } from '../../helpers/fixtures.ts';
+import { argmax, ModelRunner, PROMPT_IDS, relativeError } from '../../helpers/model-runner.ts';
+
+const MIB = 2 ** 20;
+const LAYERS = 4;
+
+/** The stages as sessions, each with the KV of its layers, fed in order. */
+class StagedRunner {
+  readonly #stages: { graph: StageGraph; session: ort.InferenceSession; past: Record<string, ort.Tensor> }[];
+  #length = 0;
+
+  private constructor(stages: StagedRunner['#stages']) {
+    this.#stages = stages;
+  }
+
+  static async open(fixture: FixtureModel, graphs: StageGraph[]): Promise<StagedRunner> {
+    const stored = new Map(readdirSync(fixture.onnxDir).map((f) => [f, join(fixture.onnxDir, f)]));
+    const stages = [];
+    for (const graph of graphs) {
+      // Each stage file is made of ranges of the stored external data files.
+      const externalData = graph.files.map((file) => ({
+        path: file.path,
+        data: Buffer.concat(file.parts.map((p) => readFileSync(stored.get(p.location)!).subarray(p.offset, p.offset + p.length))),
+      }));
+      const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, externalData });
+      stages.push({ graph, session, past: {} as Record<string, ort.Tensor> });
+    }
+    return new StagedRunner(stages);
+  }
+
+  async forward(ids: number[]): Promise<Float32Array> {
+    const total = this.#length + ids.length;
+    const named: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(this.#length + i))), [1, ids.length]),
+    };
+    for (const stage of this.#stages) {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const name of stage.graph.inputs) {
+        if (name.startsWith('past_key_values.')) feeds[name] = stage.past[name] ?? emptyKv(stage.session, name);
+        else feeds[name] = named[name]!;
+      }
+      const out = await stage.session.run(feeds);
+      for (const [name, tensor] of Object.entries(out)) {
+        if (name.startsWith('present.')) stage.past[name.replace('present.', 'past_key_values.')] = tensor;
+        else named[name] = tensor;
+      }
+    }
+    this.#length = total;
+    return named['logits']!.data as Float32Array;
+  }
+}
+
+function emptyKv(session: ort.InferenceSession, name: string): ort.Tensor {
+  const meta = session.inputMetadata.find((m) => m.name === name)!;
+  if (!meta.isTensor) throw new Error(name);
+  const type = meta.type as 'float32' | 'float16';
+  return new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, meta.shape[1] as number, 0, meta.shape[3] as number]);
+}
+
+async function compare(fixture: FixtureModel, graphs: StageGraph[]): Promise<void> {
+  const whole = await ModelRunner.open('node', fixture.onnxDir, fixture.fileName);
+  const staged = await StagedRunner.open(fixture, graphs);
+  let reference = await whole.forward(PROMPT_IDS);
+  let logits = await staged.forward(PROMPT_IDS);
+  for (let step = 0; step < 4; step++) {
+    expect(relativeError(logits, reference.logits)).toBeLessThan(tolerance(fixture.spec));
+    const vocab = reference.vocab;
+    const next = argmax(reference.logits.subarray(reference.logits.length - vocab));
+    expect(argmax(logits.subarray(logits.length - vocab))).toBe(next);
+    reference = await whole.forward([next], reference.cache);
+    logits = await staged.forward([next]);
+  }
+  await whole.release();
+}
+
+const spec = (id: string) => fixtureModel(FIXTURES.find((f) => f.id === id)!);
+const bytesOf = (f: FixtureModel) => new Uint8Array(readFileSync(join(f.onnxDir, f.fileName)));
+
+describe('split into stages', () => {
+  it('leaves a model that fits alone', () => {
+    expect(splitModel(bytesOf(spec('optimum-q4')), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30 })).toBeNull();
+  });
+
+  for (const id of ['optimum-q4', 'gqa-q4', 'optimum-q4f16', 'optimum-q4-external']) {
+    it(`${id}: three stages give the whole model's logits and tokens`, async () => {
+      const fixture = spec(id);
+      const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30, stages: 3 })!;
+      expect(graphs).toHaveLength(3);
+      expect(graphs.map((g) => g.layers).flat()).toEqual([0, graphs[0]!.layers[1], graphs[1]!.layers[0], graphs[1]!.layers[1], graphs[2]!.layers[0], LAYERS]);
+      expect(graphs[0]!.inputs).toContain('input_ids');
+      expect(graphs.at(-1)!.outputs).toContain('logits');
+      // Every layer's KV lives in exactly one stage.
+      for (let layer = 0; layer < LAYERS; layer++) {
+        expect(graphs.filter((g) => g.outputs.includes(`present.${layer}.key`))).toHaveLength(1);
+      }
+      await compare(fixture, graphs);
+    });
+  }
+
+  it('splits an embedding table and lm_head larger than a piece by rows, with the same results', async () => {
+    const fixture = spec('optimum-q4-external');
+    const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 8 * MIB })!;
+    expect(graphs).toHaveLength(1);
+    expect(graphs[0]!.splitTensors).toEqual(expect.arrayContaining(['model.embed_tokens.weight', 'lm_head.MatMul.weight_Q4']));
+    for (const file of graphs[0]!.files) expect(file.parts.reduce((s, p) => s + p.length, 0)).toBeLessThanOrEqual(8 * MIB);
+    await compare(fixture, graphs);
+  });
+
+  it('splits by a weight budget into the fewest stages', () => {
+    const fixture = spec('optimum-q4');
+    // The 78 MB embedding table is one stage's alone; the 4 layers and the lm_head (12 MB) fit 16 MB.
+    const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 16 * MIB, pieceBytes: 2 ** 30 })!;
+    expect(graphs.length).toBeGreaterThan(1);
+    for (const g of graphs.slice(1)) expect(g.weightBytes).toBeLessThanOrEqual(16 * MIB);
+    for (let i = 1; i < graphs.length; i++) expect(graphs[i]!.layers[0]).toBe(graphs[i - 1]!.layers[1]);
+    expect(graphs.at(-1)!.layers[1]).toBe(LAYERS);
+    console.log(`[figures] tiny q4 split by a 16 MiB budget: ${graphs.map((g) => `layers ${g.layers.join('-')} ${(g.weightBytes / MIB).toFixed(1)} MiB`).join(', ')}`);
+  });
+});

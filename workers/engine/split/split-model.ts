@@ -1,0 +1,25 @@
+// Splits a decoder graph into stages when it must be: weights above what one stage may hold, a
+// tensor above the largest piece, or a stage count asked for. Null when one session will do.
+import { readOnnxModel } from './onnx-model.ts';
+import { planSplit } from './split-plan.ts';
+import { writeStageGraphs, type StageGraph } from './stage-graphs.ts';
+
+export interface SplitOptions {
+  layers: number;
+  /** Weights one stage may hold. */
+  stageBytes: number;
+  /** The largest tensor or external-data file a stage may be given. */
+  pieceBytes: number;
+  /** Split into this many stages even when the weights fit one. */
+  stages?: number;
+}
+
+export function splitModel(bytes: Uint8Array, options: SplitOptions): StageGraph[] | null {
+  const model = readOnnxModel(bytes);
+  const tensors = [...model.initializers.values()];
+  const weights = tensors.reduce((sum, t) => sum + t.bytes, 0);
+  const oversized = tensors.some((t) => t.bytes > options.pieceBytes);
+  if ((options.stages ?? 1) <= 1 && weights <= options.stageBytes && !oversized) return null;
+  const plan = planSplit(model, options);
+  return writeStageGraphs(model, plan, options.pieceBytes, options.layers);
+}

@@ -1,0 +1,107 @@
+// Which nodes of a decoder graph go into which stage: consecutive decoder layers grouped so each
+// stage's weights stay within a budget (or into a given number of stages, balanced). Nodes of no
+// layer that read only graph inputs (embedding, rotary tables, attention-mask arithmetic) go into
+// every stage that needs them; the others (final norm, lm_head) into the stage of their latest input.
+import type { OnnxModel, OnnxNode } from './onnx-model.ts';
+
+/** -1: read only graph inputs and initializers, so copied into each stage that uses it. */
+export const SHARED = -1;
+
+export interface SplitPlan {
+  stages: number;
+  /** The stage of each node (SHARED for the shared ones), by index into model.nodes. */
+  nodeStage: number[];
+  /** The first layer of each stage. */
+  firstLayers: number[];
+}
+
+export interface PlanOptions {
+  layers: number;
+  /** Weights one stage may hold; a single layer above it gets a stage of its own. */
+  stageBytes: number;
+  /** Exactly this many stages (at most one per layer), balanced by weight, instead of the budget. */
+  stages?: number;
+}
+
+export function planSplit(model: OnnxModel, options: PlanOptions): SplitPlan {
+  const { layers } = options;
+  const producers = producerIndex(model.nodes);
+  const layerOf = nodeLayers(model, producers, layers);
+  const unitBytes = new Array<number>(layers).fill(0);
+  const counted = new Set<string>();
+  model.nodes.forEach((node, i) => {
+    const layer = layerOf[i]!;
+    const unit = layer === SHARED ? 0 : layer;
+    for (const input of node.inputs) {
+      const tensor = model.initializers.get(input);
+      if (tensor && !counted.has(input)) {
+        counted.add(input);
+        unitBytes[unit] += tensor.bytes;
+      }
+    }
+  });
+  const firstLayers = options.stages ? balanced(unitBytes, Math.min(options.stages, layers)) : greedy(unitBytes, options.stageBytes);
+  const stageOfLayer = (layer: number): number => firstLayers.findLastIndex((first) => first <= layer);
+  return { stages: firstLayers.length, nodeStage: layerOf.map((l) => (l === SHARED ? SHARED : stageOfLayer(l))), firstLayers };
+}
+
+export function producerIndex(nodes: readonly OnnxNode[]): Map<string, OnnxNode> {
+  const producers = new Map<string, OnnxNode>();
+  for (const node of nodes) for (const output of node.outputs) if (output) producers.set(output, node);
+  return producers;
+}
+
+/**
+ * Each node's layer: the one in its name, else the latest layer among its inputs' producers
+ * (the final norm and lm_head land in the last layer), else SHARED. Node order is not trusted
+ * (a rewrite appends nodes), so the inputs are followed instead.
+ */
+function nodeLayers(model: OnnxModel, producers: Map<string, OnnxNode>, layers: number): number[] {
+  const index = new Map(model.nodes.map((node, i) => [node, i]));
+  const memo = new Array<number | undefined>(model.nodes.length);
+  const visit = (node: OnnxNode, path: Set<OnnxNode>): number => {
+    const i = index.get(node)!;
+    const known = memo[i];
+    if (known !== undefined) return known;
+    if (path.has(node)) throw new Error(`the graph has a cycle at ${node.name}`);
+    path.add(node);
+    let layer = node.layer !== null && node.layer < layers ? node.layer : SHARED;
+    for (const input of node.inputs) {
+      const producer = producers.get(input);
+      if (producer) layer = Math.max(layer, visit(producer, path));
+    }
+    path.delete(node);
+    memo[i] = layer;
+    return layer;
+  };
+  return model.nodes.map((node) => visit(node, new Set()));
+}
+
+/** First layers of the fewest stages whose weights stay within `budget` each. */
+function greedy(bytes: readonly number[], budget: number): number[] {
+  const firsts = [0];
+  let sum = 0;
+  bytes.forEach((b, layer) => {
+    if (layer > 0 && sum + b > budget) {
+      firsts.push(layer);
+      sum = 0;
+    }
+    sum += b;
+  });
+  return firsts;
+}
+
+/** First layers of `count` stages with the largest stage as small as it can be. */
+function balanced(bytes: readonly number[], count: number): number[] {
+  let low = Math.max(...bytes);
+  let high = bytes.reduce((a, b) => a + b, 0);
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (greedy(bytes, mid).length <= count) high = mid;
+    else low = mid + 1;
+  }
+  const firsts = greedy(bytes, low);
+  // Fewer groups than asked (a few heavy layers): split the largest groups further.
+  for (let layer = 1; firsts.length < count && layer < bytes.length; layer++) if (!firsts.includes(layer)) firsts.push(layer);
+  return firsts.sort((a, b) => a - b);
+}
