@@ -1,9 +1,9 @@
 // Runs the model over new tokens after the cached ones (batch 1): builds the feeds the graph's
-// contract asks for, commits present.* to the cache, and returns the logits of the last
+// contract asks for, runs the pipeline (which keeps the KV), and returns the logits of the last
 // positions. Prefill goes in chunks whose largest intermediate stays within a budget.
 import { ort } from './ort-env.ts';
-import type { KvCache } from './kv-cache.ts';
 import type { GraphContract } from './ort-session.ts';
+import type { Pipeline } from './pipeline.ts';
 
 /** A graph computing logits for every position: one chunk's logits stay under this. */
 const LOGITS_BUDGET_BYTES = 64 * 2 ** 20;
@@ -12,13 +12,11 @@ const ATTENTION_BUDGET_BYTES = 256 * 2 ** 20;
 const MAX_CHUNK_TOKENS = 512;
 
 export class Decoder {
-  readonly #session: ort.InferenceSession;
   readonly #contract: GraphContract;
   readonly #attentionBudget: number;
 
   /** `bufferLimit`: the adapter's largest storage binding, which one intermediate must fit. */
-  constructor(session: ort.InferenceSession, contract: GraphContract, bufferLimit = Infinity) {
-    this.#session = session;
+  constructor(contract: GraphContract, bufferLimit = Infinity) {
     this.#contract = contract;
     this.#attentionBudget = Math.min(ATTENTION_BUDGET_BYTES, bufferLimit / 2);
   }
@@ -35,7 +33,7 @@ export class Decoder {
   }
 
   /** Feeds `ids` in chunks; returns the last position's logits (teacher forcing: teacher-forcing.ts). */
-  async prefill(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
+  async prefill(ids: readonly number[], cache: Pipeline): Promise<Float32Array> {
     let logits: Float32Array | null = null;
     for (let start = 0; start < ids.length; ) {
       const end = Math.min(ids.length, start + this.chunkTokens(cache.tokens.length));
@@ -47,11 +45,10 @@ export class Decoder {
   }
 
   /** Feeds `ids` after the cached tokens; returns the logits of the last `keep` of them (keep x vocab). */
-  async step(ids: readonly number[], cache: KvCache, keep = 1): Promise<Float32Array> {
+  async step(ids: readonly number[], cache: Pipeline, keep = 1): Promise<Float32Array> {
     const past = cache.tokens.length;
     const total = past + ids.length;
     const feeds: Record<string, ort.Tensor> = {
-      ...cache.pastFeeds(),
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
     };
@@ -60,13 +57,11 @@ export class Decoder {
     }
     const rows = Math.min(keep, ids.length);
     if (this.#contract.hasLogitsStart) feeds['logits_start'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(-rows)), [1]);
-    const outputs = await this.#session.run(feeds);
-    const logitsTensor = outputs['logits']!;
+    const logitsTensor = await cache.run(feeds, ids);
     const vocab = logitsTensor.dims[2]!;
     const all = (await logitsTensor.getData()) as Float32Array;
     const last = all.length === rows * vocab ? all : all.slice(all.length - rows * vocab);
     logitsTensor.dispose();
-    cache.commit(ids, outputs);
     return last;
   }
 }

@@ -4,20 +4,20 @@ import { EngineError, toErrorShape } from '../protocol/errors.ts';
 import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
 import { Decoder } from './decoder.ts';
 import { chooseDevice, liveGpuBuffers, type DeviceChoice } from './gpu-device.ts';
-import { KvCache } from './kv-cache.ts';
 import { prepareGraph } from './graph-rewrite/prepare.ts';
-import { createSession, readGraphContract } from './ort-session.ts';
+import { configNumber, readGraphContract } from './ort-session.ts';
+import type { Pipeline } from './pipeline.ts';
+import { createPipeline } from './split/load-stages.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
 import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
 import { ModelSession } from './session.ts';
-import type { ort } from './ort-env.ts';
 
 interface Loaded {
   session: ModelSession;
-  ortSession: ort.InferenceSession;
+  pipeline: Pipeline;
   choice: DeviceChoice;
   report: CapabilityReport;
 }
@@ -98,6 +98,10 @@ export class Engine {
     if (request.logitsSlice !== undefined && typeof request.logitsSlice !== 'boolean') {
       throw new EngineError('invalid_request', `logitsSlice must be true, false or left out (got ${String(request.logitsSlice)}).`);
     }
+    for (const key of ['maxContextTokens', 'stages'] as const) {
+      const value = request[key];
+      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) throw new EngineError('invalid_request', `${key} must be a whole number of at least 1 (got ${String(value)}).`);
+    }
     const started = performance.now();
     const choice = request.device === 'wasm' ? await chooseDevice('wasm') : (this.#gpuChoice ??= await chooseDevice(request.device));
     const { dtype, notes } = chooseDtype(request.dtype, choice);
@@ -121,12 +125,20 @@ export class Engine {
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
     const graph = prepareGraph(files.model, { device: choice.device, ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
-    files.model = graph.model;
-    const ortSession = await createSession(files, choice);
-    files.model = new Uint8Array(0); // onnxruntime has its own copy: free the graph's bytes now
-    const contract = readGraphContract(ortSession, files.config, graph.contextTokens);
-    const cache = new KvCache(contract, choice.gpu);
-    const decoder = new Decoder(ortSession, contract, choice.gpu?.limits.maxStorageBufferBindingSize);
+    files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
+    const layers = configNumber(files.config, 'num_hidden_layers');
+    const shape = { kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / configNumber(files.config, 'num_attention_heads') };
+    const { pipeline: cache, stages } = await createPipeline({
+      model: graph.model,
+      files,
+      choice,
+      layers,
+      shape,
+      stages: request.stages,
+      onStage: (index, count) => this.#emit({ kind: 'progress', id, phase: 'compile', stage: index + 1, stages: count }),
+    });
+    const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
+    const decoder = new Decoder(contract, choice.gpu?.limits.maxStorageBufferBindingSize);
     const session = new ModelSession({
       decoder,
       cache,
@@ -159,8 +171,10 @@ export class Engine {
       defaults: session.defaults,
       downloadedBytes,
       repairedChunks,
+      stages,
     };
-    this.#loaded = { session, ortSession, choice, report };
+    if (stages.length > 1) report.notes.push(`The model runs as ${stages.length} stages (layers ${stages.map((s) => `${s.layers[0]}–${s.layers[1] - 1}`).join(', ')}), so no part needs more memory than one ${choice.device === 'wasm' ? 'WASM heap' : 'GPU buffer and load step'} has.`);
+    this.#loaded = { session, pipeline: cache, choice, report };
     this.#emit({ kind: 'loaded', id: request.id, report });
   }
 
@@ -187,7 +201,7 @@ export class Engine {
     this.#loaded = null;
     if (!loaded) return;
     loaded.session.dispose();
-    await loaded.ortSession.release();
+    await loaded.pipeline.release();
   }
 }
 

@@ -9,13 +9,16 @@ type Tensor = ort.Tensor;
 /** GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST (TypeScript's DOM lib declares the type, not the constant). */
 const KV_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
 
+/** What the cache needs of a graph: its KV names (all layers, or one stage's) and their type and shape. */
+export type KvLayout = Pick<GraphContract, 'kvType' | 'kvHeads' | 'headDim' | 'pastNames' | 'presentNames'>;
+
 export class KvCache {
-  readonly #contract: GraphContract;
+  readonly #contract: KvLayout;
   readonly #gpu: GPUDevice | null;
   #tokens: number[] = [];
   #tensors: Record<string, Tensor> | null = null;
 
-  constructor(contract: GraphContract, gpu: GPUDevice | null) {
+  constructor(contract: KvLayout, gpu: GPUDevice | null) {
     this.#contract = contract;
     this.#gpu = gpu;
   }

@@ -4,8 +4,9 @@
 import { ort } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
-import type { ModelFiles } from '../store/model-reader.ts';
 import { LOGITS_START } from './graph-rewrite/logits-slice.ts';
+import type { SessionInfo } from './pipeline.ts';
+import { readOnnxModel } from './split/onnx-model.ts';
 
 export interface GraphContract {
   layers: number;
@@ -22,31 +23,37 @@ export interface GraphContract {
   presentNames: string[];
 }
 
-/** A session on `files.model`, rewritten beforehand (graph-rewrite/prepare.ts). */
-export async function createSession(files: ModelFiles, choice: DeviceChoice): Promise<ort.InferenceSession> {
-  const layers = configNumber(files.config, 'num_hidden_layers');
-  const presentNames = kvNames('present', layers);
+/** A graph to create a session on: the whole model (rewritten, graph-rewrite/prepare.ts) or one stage of it (split/). */
+export interface SessionGraph {
+  fileName: string;
+  model: Uint8Array;
+  externalData: { path: string; data: Blob }[];
+}
+
+/** A session on `graph`; on WebGPU every output but the logits stays on the GPU (KV, hidden states between stages). */
+export async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     // Our device, so the KV cache's own buffers (cropping) live on the device onnxruntime uses.
     executionProviders: [choice.gpu ? { name: 'webgpu', device: choice.gpu } : choice.device],
     graphOptimizationLevel: 'all',
-    externalData: files.externalData,
+    externalData: graph.externalData,
   };
-  // The KV cache stays on the GPU between steps; only the logits come back to the CPU.
-  if (choice.device === 'webgpu') options.preferredOutputLocation = Object.fromEntries(presentNames.map((n) => [n, 'gpu-buffer' as const]));
   try {
-    return await ort.InferenceSession.create(files.model, options);
+    if (choice.device !== 'webgpu') return await ort.InferenceSession.create(graph.model, options);
+    const names = [...readOnnxModel(graph.model).outputs.keys()];
+    options.preferredOutputLocation = Object.fromEntries(names.filter((n) => n !== 'logits').map((n) => [n, 'gpu-buffer' as const]));
+    return await ort.InferenceSession.create(graph.model, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/protobuf|parse|invalid model|load model/i.test(message)) {
-      throw new EngineError('model_files_invalid', `${files.fileName} is not a valid ONNX model (damaged or incomplete download). Delete it and download again.`, { cause: message });
+      throw new EngineError('model_files_invalid', `${graph.fileName} is not a valid ONNX model (damaged or incomplete download). Delete it and download again.`, { cause: message });
     }
     throw error;
   }
 }
 
-/** `contextTokens`: the context a rewrite gave the graph (YaRN), else config.json's. */
-export function readGraphContract(session: ort.InferenceSession, config: Record<string, unknown>, contextTokens: number | null = null): GraphContract {
+/** `contextTokens`: the context a rewrite gave the graph (YaRN), else config.json's; `maxContext` caps it (memory). */
+export function readGraphContract(session: SessionInfo, config: Record<string, unknown>, contextTokens: number | null = null, maxContext = Infinity): GraphContract {
   const layers = configNumber(config, 'num_hidden_layers');
   const pastNames = kvNames('past_key_values', layers);
   const presentNames = kvNames('present', layers);
@@ -69,7 +76,7 @@ export function readGraphContract(session: ort.InferenceSession, config: Record<
     hasLogitsStart: session.inputNames.includes(LOGITS_START),
     heads,
     vocab: configNumber(config, 'vocab_size'),
-    contextTokens: contextTokens ?? configNumber(config, 'max_position_embeddings'),
+    contextTokens: Math.min(maxContext, contextTokens ?? configNumber(config, 'max_position_embeddings')),
     pastNames,
     presentNames,
   };
@@ -79,7 +86,7 @@ function kvNames(prefix: string, layers: number): string[] {
   return Array.from({ length: layers }, (_, i) => [`${prefix}.${i}.key`, `${prefix}.${i}.value`]).flat();
 }
 
-function configNumber(config: Record<string, unknown>, key: string): number {
+export function configNumber(config: Record<string, unknown>, key: string): number {
   const value = config[key];
   if (typeof value !== 'number' || !(value > 0)) {
     throw new EngineError('model_files_invalid', `config.json has no valid ${key}: the repository is not a Qwen2-architecture model.`, { key });

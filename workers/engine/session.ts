@@ -11,9 +11,9 @@ import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
 import { TextStreamer } from '../generation/text-streamer.ts';
 import { createGrammarConstraint, SchemaError, validateResponseFormat, type GrammarConstraint, type TokenVocabulary } from '../grammar/index.ts';
 import type { Decoder } from './decoder.ts';
-import type { KvCache } from './kv-cache.ts';
 import { reusablePrefix } from './prefix-match.ts';
 import type { GraphContract } from './ort-session.ts';
+import type { Pipeline } from './pipeline.ts';
 import type { PromptEncoder } from './prompt-encoder.ts';
 import { scoreAnswer, type ForcedModel } from './teacher-forcing.ts';
 
@@ -21,7 +21,8 @@ const DEFAULT_MAX_TOKENS = 512;
 
 export interface SessionParts {
   decoder: Decoder;
-  cache: KvCache;
+  /** The model's stages and their KV caches. */
+  cache: Pipeline;
   encoder: PromptEncoder;
   contract: GraphContract;
   generationConfig: Record<string, unknown>;

@@ -132,6 +132,16 @@ export interface CapabilityReport {
   downloadedBytes: number;
   /** Stored chunks that failed their checksum and were downloaded again. */
   repairedChunks: number;
+  /** The stages the model runs as (one unless it was split at load: split/), each its layers and weights. */
+  stages: StageReport[];
+}
+
+export interface StageReport {
+  /** Decoder layers [first, end). */
+  layers: [number, number];
+  weightBytes: number;
+  /** In its own worker (a WASM heap of its own), or in the engine's. */
+  worker: boolean;
 }
 
 export interface GenerationStats {
@@ -160,7 +170,9 @@ export type LoadPhase = 'download' | 'verify' | 'compile' | 'warmup';
 export type ProgressEvent = { kind: 'progress'; id: string } & (
   | ({ phase: 'download' } & DownloadProgress)
   | { phase: 'verify'; bytesDone: number; bytesTotal: number }
-  | { phase: 'compile' | 'warmup' }
+  /** `stage` of `stages` when the model is created in parts (split at load). */
+  | { phase: 'compile'; stage?: number; stages?: number }
+  | { phase: 'warmup' }
 );
 
 export interface LoadedEvent {

@@ -86,6 +86,7 @@ export const en = {
   'progress.eta': '{time} left',
   'progress.verify': 'Checking the stored model · {percent}%',
   'progress.compile': 'Preparing the model for this device…',
+  'progress.compileStage': 'Preparing the model for this device (part {stage} of {stages})…',
   'progress.warmup': 'Warming up (compiling GPU programs)…',
   'progress.starting': 'Starting…',
   'progress.label': 'Download progress',

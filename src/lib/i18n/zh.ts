@@ -87,6 +87,7 @@ export const zh: Messages = {
   'progress.eta': '剩余 {time}',
   'progress.verify': '正在校验已存储的模型 · {percent}%',
   'progress.compile': '正在为本设备准备模型…',
+  'progress.compileStage': '正在为本设备准备模型(第 {stage} 部分,共 {stages} 部分)…',
   'progress.warmup': '正在预热（编译 GPU 程序）…',
   'progress.starting': '正在开始…',
   'progress.label': '下载进度',

@@ -16,7 +16,7 @@ export function describeProgress(p: ProgressEvent, t: Translate): string {
     case 'verify':
       return t('progress.verify', { percent: percent(p.bytesDone, p.bytesTotal) });
     case 'compile':
-      return t('progress.compile');
+      return p.stage && p.stages ? t('progress.compileStage', { stage: p.stage, stages: p.stages }) : t('progress.compile');
     case 'warmup':
       return t('progress.warmup');
     default: {

@@ -14,17 +14,23 @@ const MIB = 2 ** 20;
 const LAYERS = 4;
 
 /** The stages as sessions, each with the KV of its layers, fed in order. */
+interface RunningStage {
+  graph: StageGraph;
+  session: ort.InferenceSession;
+  past: Record<string, ort.Tensor>;
+}
+
 class StagedRunner {
-  readonly #stages: { graph: StageGraph; session: ort.InferenceSession; past: Record<string, ort.Tensor> }[];
+  readonly #stages: RunningStage[];
   #length = 0;
 
-  private constructor(stages: StagedRunner['#stages']) {
+  private constructor(stages: RunningStage[]) {
     this.#stages = stages;
   }
 
   static async open(fixture: FixtureModel, graphs: StageGraph[]): Promise<StagedRunner> {
     const stored = new Map(readdirSync(fixture.onnxDir).map((f) => [f, join(fixture.onnxDir, f)]));
-    const stages = [];
+    const stages: RunningStage[] = [];
     for (const graph of graphs) {
       // Each stage file is made of ranges of the stored external data files.
       const externalData = graph.files.map((file) => ({
@@ -32,7 +38,7 @@ class StagedRunner {
         data: Buffer.concat(file.parts.map((p) => readFileSync(stored.get(p.location)!).subarray(p.offset, p.offset + p.length))),
       }));
       const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, externalData });
-      stages.push({ graph, session, past: {} as Record<string, ort.Tensor> });
+      stages.push({ graph, session, past: {} });
     }
     return new StagedRunner(stages);
   }

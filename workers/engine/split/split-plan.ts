@@ -36,12 +36,12 @@ export function planSplit(model: OnnxModel, options: PlanOptions): SplitPlan {
       const tensor = model.initializers.get(input);
       if (tensor && !counted.has(input)) {
         counted.add(input);
-        unitBytes[unit] += tensor.bytes;
+        unitBytes[unit] = unitBytes[unit]! + tensor.bytes;
       }
     }
   });
   const firstLayers = options.stages ? balanced(unitBytes, Math.min(options.stages, layers)) : greedy(unitBytes, options.stageBytes);
-  const stageOfLayer = (layer: number): number => firstLayers.findLastIndex((first) => first <= layer);
+  const stageOfLayer = (layer: number): number => firstLayers.filter((first) => first <= layer).length - 1;
   return { stages: firstLayers.length, nodeStage: layerOf.map((l) => (l === SHARED ? SHARED : stageOfLayer(l))), firstLayers };
 }
 

@@ -1,0 +1,60 @@
+// A model split at load into stages (workers/engine/split): on WASM each stage after the first
+// runs in a worker of its own (its own onnxruntime heap), on WebGPU all stages share the
+// engine's device. The greedy tokens equal onnxruntime-node's on the whole file, across turns
+// that reuse and crop every stage's KV cache, and an unload leaves no tensor behind.
+import { expect, test, type Page } from '@playwright/test';
+import type { EngineClient } from '../src/lib/services/engine-client.ts';
+import type { CapabilityReport, LoadRequest } from '../workers/protocol/messages.ts';
+import { HUB_SOURCE, TINY_INSTRUCT, appUrl } from './helpers/hub.ts';
+import { generate } from './helpers/engine-page.ts';
+import { referenceGreedy, type ChatTurn } from './helpers/reference.ts';
+
+const EXTERNAL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-ExternalData';
+const GREEDY = { temperature: 0, repetition_penalty: 1 };
+type PageGlobal = { qwenLocal: { engine: EngineClient } };
+
+async function load(page: Page, options: Omit<LoadRequest, 'kind' | 'id' | 'source'>): Promise<CapabilityReport> {
+  await page.goto(appUrl(options.repo, options.device ?? 'wasm'));
+  return page.evaluate(async (options) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load(options), { ...options, source: HUB_SOURCE });
+}
+
+async function liveTensors(page: Page): Promise<number> {
+  return page.evaluate(async () => (await (globalThis as unknown as PageGlobal).qwenLocal.engine.stats()).liveTensors);
+}
+
+test('WASM: three stages, two in workers of their own, give onnxruntime-node\'s greedy tokens over turns', async ({ page }) => {
+  test.setTimeout(300_000);
+  const report = await load(page, { repo: EXTERNAL, device: 'wasm', stages: 3 });
+  expect(report.stages.map((s) => s.worker)).toEqual([false, true, true]);
+  expect(report.stages.map((s) => s.layers)).toEqual([report.stages[0]!.layers, [report.stages[0]!.layers[1], report.stages[1]!.layers[1]], [report.stages[1]!.layers[1], 4]]);
+  expect(report.notes.join(' ')).toMatch(/3 stages/);
+  const first: ChatTurn[] = [{ role: 'user', content: 'Name three rivers in China.' }];
+  const one = await generate(page, { input: { mode: 'chat', messages: first }, maxTokens: 12, sampling: GREEDY });
+  expect(one.tokenIds).toEqual(await referenceGreedy(EXTERNAL, 'model_q4.onnx', { messages: first }, one.tokenIds.length));
+  // The next turn reuses the cached prefix (cropped back to where the answer's text re-tokenizes).
+  const second: ChatTurn[] = [...first, { role: 'assistant', content: one.text }, { role: 'user', content: '再说一遍。' }];
+  const two = await generate(page, { input: { mode: 'chat', messages: second }, maxTokens: 8, sampling: GREEDY });
+  expect(two.stats.reusedTokens).toBeGreaterThan(0);
+  expect(two.tokenIds).toEqual(await referenceGreedy(EXTERNAL, 'model_q4.onnx', { messages: second }, two.tokenIds.length));
+  // A different first turn crops every stage's cache back to the shared system prompt.
+  const other: ChatTurn[] = [{ role: 'user', content: 'Count to five.' }];
+  const three = await generate(page, { input: { mode: 'chat', messages: other }, maxTokens: 8, sampling: GREEDY });
+  expect(three.stats.reusedTokens).toBeLessThan(two.stats.reusedTokens);
+  expect(three.tokenIds).toEqual(await referenceGreedy(EXTERNAL, 'model_q4.onnx', { messages: other }, three.tokenIds.length));
+  // 4 layers × key and value, spread over the three stages.
+  expect(await liveTensors(page)).toBe(8);
+  console.log(`[figures] split WASM tiny: stages ${JSON.stringify(report.stages)}, decode ${one.stats.decodeTokensPerSecond.toFixed(1)} tok/s`);
+  await page.evaluate(async () => (globalThis as unknown as PageGlobal).qwenLocal.engine.unload());
+  expect(await liveTensors(page)).toBe(0);
+});
+
+test('WebGPU: two stages on one device give onnxruntime-node\'s greedy tokens', async ({ page }) => {
+  test.setTimeout(300_000);
+  const report = await load(page, { repo: TINY_INSTRUCT, device: 'webgpu', stages: 2 });
+  test.skip(report.device !== 'webgpu', 'no WebGPU adapter');
+  expect(report.stages.map((s) => s.worker)).toEqual([false, false]);
+  const messages: ChatTurn[] = [{ role: 'user', content: 'Hi' }];
+  const result = await generate(page, { input: { mode: 'chat', messages }, maxTokens: 3, sampling: GREEDY });
+  expect(result.tokenIds).toEqual(await referenceGreedy(TINY_INSTRUCT, 'model_q4.onnx', { messages }, result.tokenIds.length));
+  expect(await liveTensors(page)).toBe(8);
+});

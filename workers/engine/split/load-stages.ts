@@ -1,0 +1,64 @@
+// Creates the model's pipeline: one session when it fits, else the stages of a load-time split
+// (split-model.ts), created one after another so no creation step holds more than one stage's
+// weights. On WebGPU every stage runs in this worker (one device: hidden states and KV stay on
+// the GPU, and weights go to the GPU, not the heap); on WASM each stage after the first gets a
+// worker of its own, with its own 4 GiB heap. A stage's external data is a Blob of slices of
+// the stored files, read by onnxruntime only while that stage is created.
+import { EngineError } from '../../protocol/errors.ts';
+import type { StageReport } from '../../protocol/messages.ts';
+import type { ModelFiles } from '../../store/model-reader.ts';
+import type { DeviceChoice } from '../gpu-device.ts';
+import { Pipeline, type Stage } from '../pipeline.ts';
+import { SessionStage, type KvShape } from '../stage-session.ts';
+import { MAX_PIECE_BYTES, STAGE_WEIGHT_BYTES } from './limits.ts';
+import { splitModel } from './split-model.ts';
+import { WorkerStage } from './worker-stage.ts';
+
+export interface StagesOptions {
+  /** The model's graph after the load-time rewrites. */
+  model: Uint8Array;
+  files: ModelFiles;
+  choice: DeviceChoice;
+  layers: number;
+  shape: KvShape;
+  /** Split into this many stages even when one would do. */
+  stages?: number;
+  onStage?: (index: number, count: number) => void;
+}
+
+export async function createPipeline(options: StagesOptions): Promise<{ pipeline: Pipeline; stages: StageReport[] }> {
+  const { model, files, choice, layers, shape } = options;
+  const limits = choice.gpu?.limits;
+  const pieceBytes = Math.min(MAX_PIECE_BYTES, limits?.maxBufferSize ?? Infinity, limits?.maxStorageBufferBindingSize ?? Infinity);
+  const graphs = splitModel(model, { layers, stageBytes: STAGE_WEIGHT_BYTES, pieceBytes, stages: options.stages });
+  if (!graphs) {
+    const stage = await SessionStage.create({ fileName: files.fileName, model, externalData: files.externalData }, choice, shape);
+    const weightBytes = model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
+    return { pipeline: new Pipeline([stage]), stages: [{ layers: [0, layers], weightBytes, worker: false }] };
+  }
+  const stored = new Map(files.externalData.map((f) => [f.path, f.data]));
+  const created: Stage[] = [];
+  try {
+    for (const [index, graph] of graphs.entries()) {
+      options.onStage?.(index, graphs.length);
+      const externalData = graph.files.map((file) => ({
+        path: file.path,
+        data: new Blob(
+          file.parts.map((part) => {
+            const blob = stored.get(part.location);
+            if (!blob) throw new EngineError('model_files_invalid', `${files.fileName} refers to the external data file ${part.location}, which is not stored with it. Delete the model and download it again.`);
+            return blob.slice(part.offset, part.offset + part.length);
+          }),
+        ),
+      }));
+      const stageGraph = { fileName: `${files.fileName} (stage ${index + 1} of ${graphs.length})`, model: graph.model, externalData };
+      const inWorker = choice.device === 'wasm' && index > 0;
+      created.push(inWorker ? await WorkerStage.create(stageGraph, shape, `qwen-stage-${index}`) : await SessionStage.create(stageGraph, choice, shape));
+    }
+  } catch (error) {
+    await Promise.all(created.map((s) => s.release()));
+    throw error;
+  }
+  const stages = graphs.map((g, i) => ({ layers: g.layers, weightBytes: g.weightBytes, worker: choice.device === 'wasm' && i > 0 }));
+  return { pipeline: new Pipeline(created), stages };
+}

@@ -1,0 +1,75 @@
+// One onnxruntime session as a pipeline stage (pipeline.ts): the whole model, or a group of its
+// layers after a split. It keeps the KV cache of the layers it holds (kv-cache.ts), read from
+// its own inputs, so a stage knows nothing of the others.
+import { ort } from './ort-env.ts';
+import type { DeviceChoice } from './gpu-device.ts';
+import { KvCache, type KvLayout } from './kv-cache.ts';
+import { createSession, type SessionGraph } from './ort-session.ts';
+import type { SessionInfo, Stage } from './pipeline.ts';
+
+const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+
+/** KV heads and head size from config.json, for graphs whose metadata leaves them symbolic. */
+export interface KvShape {
+  kvHeads: number;
+  headDim: number;
+}
+
+export class SessionStage implements Stage {
+  readonly #session: ort.InferenceSession;
+  readonly #cache: KvCache;
+
+  private constructor(session: ort.InferenceSession, cache: KvCache) {
+    this.#session = session;
+    this.#cache = cache;
+  }
+
+  static async create(graph: SessionGraph, choice: DeviceChoice, shape: KvShape): Promise<SessionStage> {
+    const session = await createSession(graph, choice);
+    return new SessionStage(session, new KvCache(kvLayout(session, shape), choice.gpu));
+  }
+
+  get info(): SessionInfo {
+    return { inputNames: this.#session.inputNames, outputNames: this.#session.outputNames, inputMetadata: this.#session.inputMetadata };
+  }
+
+  get liveTensors(): number {
+    return this.#cache.liveTensors;
+  }
+
+  async run(inputs: Readonly<Record<string, ort.Tensor>>, fed: readonly number[]): Promise<Record<string, ort.Tensor>> {
+    const feeds = this.#cache.pastFeeds();
+    for (const name of this.#session.inputNames) {
+      if (PAST.test(name)) continue;
+      const tensor = inputs[name];
+      if (!tensor) throw new Error(`no value for the stage input ${name}`);
+      feeds[name] = tensor;
+    }
+    const outputs = await this.#session.run(feeds);
+    this.#cache.commit(fed, outputs);
+    return Object.fromEntries(Object.entries(outputs).filter(([name]) => !name.startsWith('present.')));
+  }
+
+  crop(length: number): void {
+    this.#cache.crop(length);
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  async release(): Promise<void> {
+    this.#cache.clear();
+    await this.#session.release();
+  }
+}
+
+/** The KV inputs this session reads, paired with its present.* outputs, and their type and shape. */
+function kvLayout(session: ort.InferenceSession, shape: KvShape): KvLayout {
+  const pastNames = session.inputNames.filter((n) => PAST.test(n));
+  const presentNames = pastNames.map((n) => n.replace('past_key_values.', 'present.'));
+  const first = session.inputMetadata.find((m) => m.name === pastNames[0]);
+  const kvType = first?.isTensor && first.type === 'float16' ? 'float16' : 'float32';
+  const dim = (i: number, fallback: number): number => (first?.isTensor && typeof first.shape[i] === 'number' ? (first.shape[i] as number) : fallback);
+  return { pastNames, presentNames, kvType, kvHeads: dim(1, shape.kvHeads), headDim: dim(3, shape.headDim) };
+}
