@@ -1,7 +1,7 @@
 // Entry point: global styles, the Service Worker and the /v1 API host, then the app in #app.
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { recommendedRepo } from './lib/catalog/models.ts';
+import { recommendedRepo } from './lib/catalog/capability.ts';
 import { EMBED_MODE, EMBED_ORIGINS } from './lib/config/embed.ts';
 import { startApiHost } from './lib/state/api-host.ts';
 import { engine } from './lib/state/engine.svelte.ts';
@@ -14,7 +14,7 @@ if (!target) throw new Error('index.html has no #app element');
 
 // Embedded there is no model picker: load the chosen model (downloading it the first time).
 // Before the API host starts, so an embedding page's first request waits for this load.
-if (EMBED_MODE) engine.autoload((caps) => modelChoice.request(modelChoice.repo || recommendedRepo(caps)));
+if (EMBED_MODE) engine.autoload((caps) => modelChoice.request(modelChoice.repo || recommendedRepo(modelChoice.deviceProfile(caps)), caps));
 startApiHost(EMBED_ORIGINS);
 pwa.start();
 mount(App, { target });

@@ -1,50 +1,56 @@
-// The catalog's costs and the fit check against what WebGPU reports.
+// The catalog's facts: confirmed sizes, the architecture the capability check reads, and the
+// 3B/7B size estimates against the formula that reproduces the confirmed sizes.
 import { describe, expect, it } from 'vitest';
-import { CATALOG, catalogEntry, dtypeFor, fitFor, isRepoId, memoryBytes, recommendedRepo } from '../../src/lib/catalog/models.ts';
-import type { GpuCapabilities } from '../../src/lib/utils/gpu-capabilities.ts';
+import { CATALOG, catalogEntry, isRepoId, type CatalogDtype, type QwenArchitecture } from '../../src/lib/catalog/models.ts';
 
-const GIB = 2 ** 30;
-const gpu = (maxBuffer: number, shaderF16 = true): GpuCapabilities => ({
-  webgpu: true,
-  crossOriginIsolated: true,
-  adapter: { vendor: 'v', architecture: 'a', description: '', shaderF16, maxBufferSizeBytes: maxBuffer, maxStorageBufferBindingSizeBytes: maxBuffer },
-});
-const cpu: GpuCapabilities = { webgpu: false, reason: 'no-adapter', crossOriginIsolated: true };
+/**
+ * The onnx-community q4/q4f16 layout: the embedding at fp32/fp16, every other matrix as
+ * MatMulNBits (4 bits a weight and one fp32/fp16 scale per 32), rotary cos/sin caches of
+ * 2 × 32,768 × headDim floats, and the lm_head as MatMulNBits when the export stores it.
+ */
+function estimatedBytes(a: QwenArchitecture, dtype: CatalogDtype, lmHead: boolean): number {
+  const floatBytes = dtype === 'q4' ? 4 : 2;
+  const kvDim = a.kvHeads * a.headDim;
+  const linear = a.layers * (a.hiddenSize * (2 * a.hiddenSize + 2 * kvDim) + 3 * a.hiddenSize * a.intermediateSize);
+  const embedding = a.vocab * a.hiddenSize;
+  const rotary = 2 * a.maxPositionEmbeddings * a.headDim * floatBytes;
+  return embedding * floatBytes + (linear + (lmHead ? embedding : 0)) * (0.5 + floatBytes / 32) + rotary;
+}
+
+const within = (actual: number, expected: number, fraction: number): boolean => Math.abs(actual - expected) <= expected * fraction;
 
 describe('catalog', () => {
-  it('holds the confirmed sizes and marks 3B/7B as not loadable yet', () => {
+  it('holds the confirmed sizes, and every build is loadable', () => {
     const small = catalogEntry('onnx-community/Qwen2.5-0.5B-Instruct')!;
     expect(small.downloadBytes).toEqual({ q4f16: 483e6, q4: 786e6 });
     expect(catalogEntry('onnx-community/Qwen2.5-1.5B-Instruct')!.downloadBytes).toEqual({ q4f16: 1.22e9, q4: 1.79e9 });
-    expect(CATALOG.filter((m) => !m.loadable).map((m) => m.size)).toEqual(['3B', '7B']);
+    expect(CATALOG.filter((m) => !m.loadable)).toEqual([]);
+    expect(CATALOG.map((m) => m.size)).toEqual(['0.5B', '0.5B', '0.5B', '0.5B', '1.5B', '3B', '7B']);
     expect(new Set(CATALOG.map((m) => m.repo)).size).toBe(CATALOG.length);
   });
 
-  it('counts weights and an 8K-token fp16 KV cache', () => {
-    const small = catalogEntry('onnx-community/Qwen2.5-0.5B-Instruct')!;
-    expect(memoryBytes(small, 'q4f16')).toBe(483e6 + 12 * 1024 * 8192);
+  it('carries each size’s architecture from its config.json', () => {
+    const arch = (repo: string): QwenArchitecture => catalogEntry(`onnx-community/${repo}`)!.architecture;
+    expect(arch('Qwen2.5-0.5B-Instruct')).toEqual({ hiddenSize: 896, intermediateSize: 4864, layers: 24, kvHeads: 2, headDim: 64, vocab: 151_936, tiedEmbeddings: true, maxPositionEmbeddings: 32_768 });
+    expect(arch('Qwen2.5-1.5B-Instruct')).toMatchObject({ hiddenSize: 1536, intermediateSize: 8960, layers: 28, kvHeads: 2, headDim: 128, tiedEmbeddings: true });
+    expect(arch('Qwen2.5-3B-Instruct')).toMatchObject({ hiddenSize: 2048, intermediateSize: 11_008, layers: 36, kvHeads: 2, headDim: 128, tiedEmbeddings: true });
+    expect(arch('Qwen2.5-7B-Instruct')).toEqual({ hiddenSize: 3584, intermediateSize: 18_944, layers: 28, kvHeads: 4, headDim: 128, vocab: 152_064, tiedEmbeddings: false, maxPositionEmbeddings: 32_768 });
+    expect(new Set(CATALOG.map((m) => m.architecture.maxPositionEmbeddings))).toEqual(new Set([32_768]));
   });
 
-  it('picks q4f16 only with shader-f16', () => {
-    expect(dtypeFor(gpu(4 * GIB))).toBe('q4f16');
-    expect(dtypeFor(gpu(4 * GIB, false))).toBe('q4');
-    expect(dtypeFor(cpu)).toBe('q4');
-    expect(dtypeFor(null)).toBe('q4');
-  });
-
-  it('says when a model will not fit, and recommends the largest that does', () => {
-    const big = catalogEntry('onnx-community/Qwen2.5-1.5B-Instruct')!;
-    // A phone-class GPU: 256 MiB buffers are too small even for the 0.5B embedding at fp16.
-    expect(fitFor(big, gpu(256 * 2 ** 20))).toEqual({ fits: false, reason: 'buffer' });
-    // 460 MiB buffers hold the 1.5B embedding, but without shader-f16 (the larger q4 build)
-    // 4 × 460 MiB is less than it needs.
-    expect(fitFor(big, gpu(460 * 2 ** 20, false))).toEqual({ fits: false, reason: 'memory' });
-    expect(fitFor(big, gpu(460 * 2 ** 20, true))).toEqual({ fits: true });
-    expect(fitFor(big, gpu(2 * GIB))).toEqual({ fits: true });
-    expect(recommendedRepo(gpu(2 * GIB))).toBe('onnx-community/Qwen2.5-1.5B-Instruct');
-    expect(recommendedRepo(gpu(400 * 2 ** 20))).toBe('onnx-community/Qwen2.5-0.5B-Instruct');
-    expect(recommendedRepo(cpu)).toBe('onnx-community/Qwen2.5-0.5B-Instruct');
-    expect(fitFor(big, cpu)).toEqual({ fits: true });
+  it('estimates 3B and 7B with the formula that reproduces the confirmed 0.5B and 1.5B sizes', () => {
+    for (const repo of ['onnx-community/Qwen2.5-0.5B-Instruct', 'onnx-community/Qwen2.5-1.5B-Instruct']) {
+      const model = catalogEntry(repo)!;
+      expect(model.approximate).toBe(false);
+      for (const dtype of ['q4', 'q4f16'] as const) expect(within(estimatedBytes(model.architecture, dtype, false), model.downloadBytes[dtype], 0.003), `${repo} ${dtype}`).toBe(true);
+    }
+    // Counting the lm_head: newer exports store it (Qwen2.5-Coder-3B-Instruct q4: 1.1 GB + 2.09 GB), the untied 7B must.
+    for (const repo of ['onnx-community/Qwen2.5-3B-Instruct', 'onnx-community/Qwen2.5-7B-Instruct']) {
+      const model = catalogEntry(repo)!;
+      expect(model.approximate).toBe(true);
+      for (const dtype of ['q4', 'q4f16'] as const) expect(within(model.downloadBytes[dtype], estimatedBytes(model.architecture, dtype, true), 0.003), `${repo} ${dtype}`).toBe(true);
+    }
+    expect(within(estimatedBytes(catalogEntry('onnx-community/Qwen2.5-3B-Instruct')!.architecture, 'q4', true), 1.1e9 + 2.09e9, 0.01)).toBe(true);
   });
 
   it('accepts owner/name repository ids only', () => {

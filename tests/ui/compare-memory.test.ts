@@ -1,15 +1,18 @@
 // When the compare view runs both models at once and when one after the other.
 import { describe, expect, it } from 'vitest';
+import { memoryBudgetBytes, type CapabilityDevice } from '../../src/lib/catalog/capability.ts';
 import { comparePairs } from '../../src/lib/catalog/models.ts';
-import { catalogModelBytes, compareSchedule, memoryBudget, memoryOverride } from '../../src/lib/utils/compare-memory.ts';
-import type { GpuCapabilities } from '../../src/lib/utils/gpu-capabilities.ts';
+import { catalogModelBytes, compareSchedule, memoryOverride } from '../../src/lib/utils/compare-memory.ts';
 
 const GIB = 2 ** 30;
-const gpu = (maxBufferSizeBytes: number): GpuCapabilities => ({
+const gpu = (maxBufferSizeBytes: number): CapabilityDevice => ({
   webgpu: true,
-  adapter: { vendor: 'v', architecture: 'a', description: '', shaderF16: true, maxBufferSizeBytes, maxStorageBufferBindingSizeBytes: maxBufferSizeBytes },
-  crossOriginIsolated: true,
+  shaderF16: true,
+  maxBufferSizeBytes,
+  maxStorageBufferBindingSizeBytes: maxBufferSizeBytes,
+  deviceMemoryBytes: 8 * GIB,
 });
+const wasm = (deviceMemoryGiB: number): CapabilityDevice => ({ webgpu: false, deviceMemoryBytes: deviceMemoryGiB * GIB });
 
 describe('compareSchedule', () => {
   it('runs both at once when their sizes fit the budget, one after the other when they do not', () => {
@@ -22,9 +25,8 @@ describe('compareSchedule', () => {
     });
   });
 
-  it('counts unknown sizes and an unknown budget as fitting', () => {
+  it('counts unknown sizes as fitting', () => {
     expect(compareSchedule({ modelBytes: [null, null], budgetBytes: 1, override: null })).toEqual({ mode: 'parallel' });
-    expect(compareSchedule({ modelBytes: [9 * GIB, 9 * GIB], budgetBytes: null, override: null })).toEqual({ mode: 'parallel' });
   });
 
   it('obeys the override either way', () => {
@@ -42,21 +44,20 @@ describe('memoryOverride', () => {
   });
 });
 
-describe('memoryBudget and model sizes', () => {
-  it('is four largest buffers on WebGPU, half the device memory on the CPU, unknown otherwise', () => {
-    expect(memoryBudget(gpu(1 * GIB), true, 8)).toBe(4 * GIB);
-    expect(memoryBudget(gpu(1 * GIB), false, 8)).toBe(4 * GIB);
-    expect(memoryBudget(null, true, 4)).toBe(2 * GIB);
-    expect(memoryBudget(null, false, undefined)).toBeNull();
-  });
-
-  it('sizes the catalog pair, and a 4 GiB budget holds the two 0.5B models at q4 but not at a 256 MiB adapter', () => {
+describe('budget and model sizes', () => {
+  it('takes the capability check’s budget and its count of weights and KV cache', () => {
     const pair = comparePairs()[0]!;
     expect(pair).toEqual({ base: 'onnx-community/Qwen2.5-Coder-0.5B', chat: 'onnx-community/Qwen2.5-Coder-0.5B-Instruct' });
-    const bytes = [catalogModelBytes(pair.base, 'q4'), catalogModelBytes(pair.chat, 'q4')];
-    expect(bytes.every((b) => b !== null && b > 786e6)).toBe(true);
-    expect(compareSchedule({ modelBytes: bytes, budgetBytes: memoryBudget(null, false, 8), override: null }).mode).toBe('parallel');
-    expect(compareSchedule({ modelBytes: bytes, budgetBytes: memoryBudget(gpu(256 * 2 ** 20), true, 8), override: null }).mode).toBe('sequential');
-    expect(catalogModelBytes('qwen-local-forge/Qwen2.5-Tiny', 'q4')).toBeNull();
+    // 786e6 of q4 weights and three copies of an 8,192-token float32 KV cache (24 KiB a token) on WASM.
+    expect(catalogModelBytes(pair.base, wasm(8))).toBe(786e6 + 3 * 24 * 1024 * 8192);
+    expect(catalogModelBytes('qwen-local-forge/Qwen2.5-Tiny', wasm(8))).toBeNull();
+  });
+
+  it('holds the two 0.5B models at once with 8 GiB on WASM or a 1 GiB adapter, not at a 256 MiB one', () => {
+    const bytes = (device: CapabilityDevice) => [catalogModelBytes(comparePairs()[0]!.base, device), catalogModelBytes(comparePairs()[0]!.chat, device)];
+    const schedule = (device: CapabilityDevice) => compareSchedule({ modelBytes: bytes(device), budgetBytes: memoryBudgetBytes(device), override: null }).mode;
+    expect(schedule(wasm(8))).toBe('parallel');
+    expect(schedule(gpu(GIB))).toBe('parallel');
+    expect(schedule(gpu(256 * 2 ** 20))).toBe('sequential');
   });
 });

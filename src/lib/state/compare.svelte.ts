@@ -3,11 +3,12 @@
 // do not fit in memory; then the chat answer is scored by both models (teacher forcing) for
 // the alignment diff. Vocabulary: pane = one model's side; run = one question to both.
 import type { SamplingOptions } from '../../../workers/protocol/messages.ts';
-import { comparePairs, dtypeFor } from '../catalog/models.ts';
+import { memoryBudgetBytes } from '../catalog/capability.ts';
+import { comparePairs } from '../catalog/models.ts';
 import { t } from '../i18n/i18n.svelte.ts';
 import type { GenerateResult, ScoreResult } from '../services/engine-client.ts';
 import { alignmentDiff, type AlignmentDiff } from '../utils/alignment-diff.ts';
-import { catalogModelBytes, compareSchedule, memoryBudget, memoryOverride, type CompareSchedule } from '../utils/compare-memory.ts';
+import { catalogModelBytes, compareSchedule, memoryOverride, type CompareSchedule } from '../utils/compare-memory.ts';
 import { basePrompt, chatPrompt, type PanePrompt, type PromptFormat } from '../utils/compare-prompts.ts';
 import { diffExport, type DiffContext, type DiffExportFile } from '../utils/diff-export.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';
@@ -103,11 +104,10 @@ class CompareState {
   async #schedule(): Promise<CompareSchedule> {
     // A server holds both models; memory here is not the question.
     if (backend.kind === 'remote') return { mode: 'parallel' };
-    const caps = await engine.detection.catch(() => null);
-    const dtype = dtypeFor(caps);
+    const device = modelChoice.deviceProfile(await engine.detection.catch(() => null));
     return compareSchedule({
-      modelBytes: [this.base.repo, this.chat.repo].map((repo) => catalogModelBytes(repo, dtype)),
-      budgetBytes: memoryBudget(caps, modelChoice.device !== 'wasm', (navigator as Navigator & { deviceMemory?: number }).deviceMemory),
+      modelBytes: [this.base.repo, this.chat.repo].map((repo) => catalogModelBytes(repo, device)),
+      budgetBytes: memoryBudgetBytes(device),
       override: memoryOverride(location.search),
     });
   }
@@ -182,7 +182,7 @@ class CompareState {
       this.#drop('chat');
       this.#enginesFor = backend.kind;
     }
-    return (this.#engines[side] ??= backend.kind === 'remote' ? new RemotePaneEngine(() => backend.remoteConfig) : new LocalPaneEngine((repo) => ({ ...modelChoice.request(repo), repo })));
+    return (this.#engines[side] ??= backend.kind === 'remote' ? new RemotePaneEngine(() => backend.remoteConfig) : new LocalPaneEngine((repo) => modelChoice.request(repo, engine.capabilities)));
   }
 
   #drop(side: Side): void {

@@ -1,9 +1,12 @@
 // Which model to load, from where and on what: the picker's choice and the custom repositories
 // (kept in localStorage), the download source setting, and the URL's overrides (?hub= ?model=
-// ?dtype= ?device= ?chunkMiB=, for tests and self-hosting), which win for the visit.
+// ?dtype= ?device= ?chunkMiB=, for tests and self-hosting), which win for the visit. The load
+// request carries the capability check's shorter context when the model needs one.
 import type { Device, LoadRequest } from '../../../workers/protocol/messages.ts';
 import type { ModelSource } from '../../../workers/store/sources.ts';
+import { checkCapability, deviceProfile, maxContextTokensFor, type CapabilityDevice } from '../catalog/capability.ts';
 import { catalogEntry } from '../catalog/models.ts';
+import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
 import { loadSourceSetting, saveSourceSetting } from '../services/source-setting.ts';
 import { modelSelection } from '../utils/model-selection.ts';
 
@@ -37,10 +40,17 @@ class ModelChoice {
     if (fromUrl) this.addCustom(fromUrl, false);
   }
 
-  /** The load request for the current choice (`fallback` when nothing was chosen yet). */
-  request(fallback: string): Omit<LoadRequest, 'kind' | 'id'> {
+  /** The load request for `repo`, with the context the capability check allows a catalog model. */
+  request(repo: string, caps: GpuCapabilities | null): Omit<LoadRequest, 'kind' | 'id'> {
     const { source, dtype, chunkBytes } = this.url;
-    return { source, repo: this.repo || fallback, dtype, device: this.device === 'auto' ? undefined : this.device, chunkBytes };
+    const entry = catalogEntry(repo);
+    const maxContextTokens = entry && maxContextTokensFor(checkCapability(entry, this.deviceProfile(caps)));
+    return { source, repo, dtype, device: this.device === 'auto' ? undefined : this.device, chunkBytes, maxContextTokens };
+  }
+
+  /** What the capability check assumes: the adapter unless WASM was chosen, and the memory the browser reports. */
+  deviceProfile(caps: GpuCapabilities | null): CapabilityDevice {
+    return deviceProfile(caps, this.device !== 'wasm', (navigator as Navigator & { deviceMemory?: number }).deviceMemory);
   }
 
   choose(repo: string): void {
