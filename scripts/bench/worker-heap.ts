@@ -28,6 +28,11 @@ export async function workerHeap(cdp: CDPSession, urlPart: string, except = new 
     if (!targetId) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (!targetId) throw new Error(`no worker ${urlPart} found`);
+  return attachWorker(cdp, targetId);
+}
+
+/** Heap readings of the worker target `targetId`. */
+export async function attachWorker(cdp: CDPSession, targetId: string): Promise<WorkerHeap> {
   const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: false })) as { sessionId: string };
   let nextId = 1;
   const waiting = new Map<number, (result: Record<string, number>) => void>();

@@ -14,18 +14,21 @@ const MAX_CHUNK_TOKENS = 512;
 export class Decoder {
   readonly #contract: GraphContract;
   readonly #attentionBudget: number;
+  readonly #logitsBudget: number;
 
   /** `bufferLimit`: the adapter's largest storage binding, which one intermediate must fit. */
   constructor(contract: GraphContract, bufferLimit = Infinity) {
     this.#contract = contract;
+    // Half the limit: onnxruntime rounds a buffer up to its size bucket.
     this.#attentionBudget = Math.min(ATTENTION_BUDGET_BYTES, bufferLimit / 2);
+    this.#logitsBudget = Math.min(LOGITS_BUDGET_BYTES, bufferLimit / 2);
   }
 
   /** Tokens in the next prefill chunk after `past` cached ones; `allRows`: each returns its logits (teacher forcing). */
   chunkTokens(past: number, allRows = false): number {
     const { heads, vocab, hasLogitsStart } = this.#contract;
     let chunk = MAX_CHUNK_TOKENS;
-    if (allRows || !hasLogitsStart) chunk = Math.min(chunk, Math.floor(LOGITS_BUDGET_BYTES / (vocab * 4)));
+    if (allRows || !hasLogitsStart) chunk = Math.min(chunk, Math.max(1, Math.floor(this.#logitsBudget / (vocab * 4))));
     // chunk * (past + chunk) * heads * 4 <= budget, solved for chunk.
     const a = heads * 4;
     const byAttention = Math.floor((-a * past + Math.sqrt(a * a * past * past + 4 * a * this.#attentionBudget)) / (2 * a));

@@ -3,7 +3,7 @@
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
 import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
 import { Decoder } from './decoder.ts';
-import { chooseDevice, liveGpuBuffers, type DeviceChoice } from './gpu-device.ts';
+import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { prepareGraph } from './graph-rewrite/prepare.ts';
 import { configNumber, readGraphContract } from './ort-session.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -51,7 +51,8 @@ export class Engine {
             loaded: this.#loaded !== null,
             cachedTokens: this.#loaded?.session.cachedTokens ?? 0,
             liveTensors: this.#loaded?.session.liveTensors ?? 0,
-            liveGpuBuffers: liveGpuBuffers(this.#gpuChoice?.gpu ?? null),
+            liveGpuBuffers: gpuBufferCensus(this.#gpuChoice?.gpu ?? null)?.count ?? null,
+            largestGpuBufferBytes: gpuBufferCensus(this.#gpuChoice?.gpu ?? null)?.largest ?? null,
             requestsServed: this.#served,
           },
         });
@@ -98,7 +99,7 @@ export class Engine {
     if (request.logitsSlice !== undefined && typeof request.logitsSlice !== 'boolean') {
       throw new EngineError('invalid_request', `logitsSlice must be true, false or left out (got ${String(request.logitsSlice)}).`);
     }
-    for (const key of ['maxContextTokens', 'stages'] as const) {
+    for (const key of ['maxContextTokens', 'stages', 'bufferLimitBytes'] as const) {
       const value = request[key];
       if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) throw new EngineError('invalid_request', `${key} must be a whole number of at least 1 (got ${String(value)}).`);
     }
@@ -135,10 +136,11 @@ export class Engine {
       layers,
       shape,
       stages: request.stages,
+      bufferLimit: request.bufferLimitBytes,
       onStage: (index, count) => this.#emit({ kind: 'progress', id, phase: 'compile', stage: index + 1, stages: count }),
     });
     const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
-    const decoder = new Decoder(contract, choice.gpu?.limits.maxStorageBufferBindingSize);
+    const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
     const session = new ModelSession({
       decoder,
       cache,

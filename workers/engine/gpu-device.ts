@@ -47,16 +47,23 @@ function subgroupsUsable(info: GPUAdapterInfo): boolean {
   return min === undefined || min >= MIN_SUBGROUP_SIZE;
 }
 
-const liveBuffers = new WeakMap<GPUDevice, { count: number }>();
+interface BufferCensus {
+  count: number;
+  /** The largest buffer created so far, in bytes. */
+  largest: number;
+}
 
-/** Wraps createBuffer/destroy so the engine can report live GPU buffers (leak checks). */
+const censuses = new WeakMap<GPUDevice, BufferCensus>();
+
+/** Wraps createBuffer/destroy so the engine can report live GPU buffers (leak checks) and the largest one. */
 function countBuffers(gpu: GPUDevice): void {
-  const census = { count: 0 };
-  liveBuffers.set(gpu, census);
+  const census = { count: 0, largest: 0 };
+  censuses.set(gpu, census);
   const create = gpu.createBuffer.bind(gpu);
   gpu.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
     const buffer = create(descriptor);
     census.count++;
+    census.largest = Math.max(census.largest, descriptor.size);
     const destroy = buffer.destroy.bind(buffer);
     let destroyed = false;
     buffer.destroy = (): void => {
@@ -68,6 +75,6 @@ function countBuffers(gpu: GPUDevice): void {
   };
 }
 
-export function liveGpuBuffers(gpu: GPUDevice | null): number | null {
-  return gpu ? (liveBuffers.get(gpu)?.count ?? null) : null;
+export function gpuBufferCensus(gpu: GPUDevice | null): BufferCensus | null {
+  return gpu ? (censuses.get(gpu) ?? null) : null;
 }

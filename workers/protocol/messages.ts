@@ -59,6 +59,11 @@ export interface LoadRequest {
   maxContextTokens?: number;
   /** Split into this many stages (workers) even when the weights fit one; tests and benchmarks set it. */
   stages?: number;
+  /**
+   * Plan for GPU buffers of at most this many bytes, below the adapter's own limit, as on a smaller
+   * GPU: tensors above it are split. Tests set it to show the split on an adapter with large limits.
+   */
+  bufferLimitBytes?: number;
 }
 
 export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };
@@ -161,6 +166,8 @@ export interface EngineStats {
   /** Tensors the engine holds (KV cache), and GPU buffers alive on the device it created. */
   liveTensors: number;
   liveGpuBuffers: number | null;
+  /** The largest GPU buffer created on that device so far (null on WASM). */
+  largestGpuBufferBytes: number | null;
   requestsServed: number;
 }
 

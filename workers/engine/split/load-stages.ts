@@ -23,13 +23,15 @@ export interface StagesOptions {
   shape: KvShape;
   /** Split into this many stages even when one would do. */
   stages?: number;
+  /** A GPU buffer limit below the adapter's (LoadRequest.bufferLimitBytes). */
+  bufferLimit?: number;
   onStage?: (index: number, count: number) => void;
 }
 
 export async function createPipeline(options: StagesOptions): Promise<{ pipeline: Pipeline; stages: StageReport[] }> {
   const { model, files, choice, layers, shape } = options;
   const limits = choice.gpu?.limits;
-  const pieceBytes = Math.min(MAX_PIECE_BYTES, limits?.maxBufferSize ?? Infinity, limits?.maxStorageBufferBindingSize ?? Infinity);
+  const pieceBytes = Math.min(MAX_PIECE_BYTES, options.bufferLimit ?? Infinity, limits?.maxBufferSize ?? Infinity, limits?.maxStorageBufferBindingSize ?? Infinity);
   const graphs = splitModel(model, { layers, stageBytes: STAGE_WEIGHT_BYTES, pieceBytes, stages: options.stages });
   if (!graphs) {
     const stage = await SessionStage.create({ fileName: files.fileName, model, externalData: files.externalData }, choice, shape);
