@@ -58,6 +58,8 @@ function checkedBytes(t: LazyInitializer): Uint8Array {
   return bytes;
 }
 
+const WRITE_BYTES = 2 ** 30;
+
 class ExternalData {
   readonly files: string[] = [];
   readonly #opts: WriteOptions & { externalChunkBytes: number };
@@ -72,7 +74,8 @@ class ExternalData {
     if (t.byteLength < EXTERNAL_THRESHOLD_BYTES) return inlineTensor(t);
     if (this.#fd < 0 || (this.#offset > 0 && this.#offset + t.byteLength > this.#opts.externalChunkBytes)) this.#next();
     const bytes = checkedBytes(t);
-    writeSync(this.#fd, bytes);
+    // One write takes at most 2 GiB - 1 bytes (the 7B embedding table is 2.18 GB).
+    for (let at = 0; at < bytes.byteLength; at += WRITE_BYTES) writeSync(this.#fd, bytes.subarray(at, at + WRITE_BYTES));
     const offset = this.#offset;
     this.#offset += bytes.byteLength;
     return {
