@@ -16,18 +16,26 @@ export const TENSOR_DIMS = 1;
 export const TENSOR_DATA_TYPE = 2;
 export const TENSOR_NAME = 8;
 export const TENSOR_RAW_DATA = 9;
-const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
-const ATTRIBUTE_NAME = 1;
-const ATTRIBUTE_INT = 3;
+export const GRAPH_OUTPUT = 12;
+export const GRAPH_VALUE_INFO = 13;
+export const NODE_ATTRIBUTE = 5;
+export const NODE_DOMAIN = 7;
+export const ATTRIBUTE_NAME = 1;
+export const ATTRIBUTE_INT = 3;
 const ATTRIBUTE_TENSOR = 5;
+export const ATTRIBUTE_TYPE = 20;
+export const ATTRIBUTE_TYPE_INT = 2;
 const TENSOR_FLOAT_DATA = 4;
-const TENSOR_DATA_LOCATION = 14;
+export const TENSOR_EXTERNAL_DATA = 13;
+export const TENSOR_DATA_LOCATION = 14;
 const VALUE_INFO_NAME = 1;
 
 export const DATA_TYPE = { float32: 1, int64: 7, float16: 10 } as const;
 
 export interface NodeRef {
+  /** The NodeProto's bytes. */
+  field: Field;
+  name: string;
   opType: string;
   domain: string;
   /** Input and output names, as fields (byte ranges) so a rename can be done in place. */
@@ -40,12 +48,16 @@ export interface NodeRef {
 }
 
 export interface TensorRef {
+  /** The TensorProto's bytes. */
+  field: Field;
   name: Field | null;
   dims: number[];
   dataType: number;
   /** raw_data or packed float_data: the values, little-endian; null when stored elsewhere. */
   data: Field | null;
   external: boolean;
+  /** external_data entries (location, offset, length). */
+  externalData: Map<string, string>;
 }
 
 export interface GraphIndex {
@@ -77,10 +89,11 @@ export function indexGraph(model: Uint8Array): GraphIndex | null {
   return index;
 }
 
-function readNode(bytes: Uint8Array, node: Field): NodeRef {
-  const info: NodeRef = { opType: '', domain: '', inputs: [], outputs: [], ints: new Map(), value: null };
+export function readNode(bytes: Uint8Array, node: Field): NodeRef {
+  const info: NodeRef = { field: node, name: '', opType: '', domain: '', inputs: [], outputs: [], ints: new Map(), value: null };
   for (const f of fields(bytes, node.start, node.end)) {
-    if (f.number === NODE_INPUT) info.inputs.push(f);
+    if (f.number === NODE_NAME) info.name = text(bytes, f);
+    else if (f.number === NODE_INPUT) info.inputs.push(f);
     else if (f.number === NODE_OUTPUT) info.outputs.push(f);
     else if (f.number === NODE_OP_TYPE) info.opType = text(bytes, f);
     else if (f.number === NODE_DOMAIN) info.domain = text(bytes, f);
@@ -100,8 +113,8 @@ function readNode(bytes: Uint8Array, node: Field): NodeRef {
   return info;
 }
 
-function readTensor(bytes: Uint8Array, tensor: Field): TensorRef {
-  const info: TensorRef = { name: null, dims: [], dataType: 0, data: null, external: false };
+export function readTensor(bytes: Uint8Array, tensor: Field): TensorRef {
+  const info: TensorRef = { field: tensor, name: null, dims: [], dataType: 0, data: null, external: false, externalData: new Map() };
   for (const f of fields(bytes, tensor.start, tensor.end)) {
     if (f.number === TENSOR_DIMS && f.wire === WIRE_VARINT) info.dims.push(f.value);
     else if (f.number === TENSOR_DIMS && f.wire === WIRE_LEN) {
@@ -114,6 +127,12 @@ function readTensor(bytes: Uint8Array, tensor: Field): TensorRef {
     else if (f.number === TENSOR_NAME) info.name = f;
     else if (f.number === TENSOR_RAW_DATA || (f.number === TENSOR_FLOAT_DATA && f.wire === WIRE_LEN)) info.data = f;
     else if (f.number === TENSOR_DATA_LOCATION) info.external = f.value === 1;
+    else if (f.number === TENSOR_EXTERNAL_DATA) {
+      const entry = [...fields(bytes, f.start, f.end)];
+      const key = entry.find((e) => e.number === 1);
+      const value = entry.find((e) => e.number === 2);
+      if (key) info.externalData.set(text(bytes, key), value ? text(bytes, value) : '');
+    }
   }
   return info;
 }

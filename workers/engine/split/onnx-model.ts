@@ -1,17 +1,10 @@
 // An ONNX model read for splitting: its nodes, initializers and graph I/O as byte ranges into
 // the file (nothing decoded or copied), with what a split must know of each: the decoder layer
 // a node belongs to, where an initializer's bytes are, and the element type of any tensor.
-import { fields, readVarint, text, WIRE_LEN, WIRE_VARINT, type Field } from '../graph-rewrite/protobuf.ts';
-import { GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, MODEL_GRAPH, NODE_INPUT, NODE_NAME, NODE_OP_TYPE, NODE_OUTPUT, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME, TENSOR_RAW_DATA } from '../graph-rewrite/graph-edit.ts';
+import { fields, text, WIRE_LEN, WIRE_VARINT, type Field } from '../graph-rewrite/protobuf.ts';
+import { GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, GRAPH_VALUE_INFO, MODEL_GRAPH, readNode, readTensor } from '../graph-rewrite/graph-edit.ts';
 
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
-const TENSOR_EXTERNAL_DATA = 13;
 const MODEL_OPSET_IMPORT = 8;
-const ATTRIBUTE_NAME = 1;
-const ATTRIBUTE_INT = 3;
 
 /** ONNX TensorProto.DataType values this file names. */
 export const ELEM = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
@@ -83,9 +76,9 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModel {
       continue;
     }
     for (const f of fields(bytes, top.start, top.end)) {
-      if (f.number === GRAPH_NODE) model.nodes.push(readNode(bytes, f));
+      if (f.number === GRAPH_NODE) model.nodes.push(onnxNode(bytes, f));
       else if (f.number === GRAPH_INITIALIZER) {
-        const tensor = readTensor(bytes, f);
+        const tensor = onnxTensor(bytes, f);
         model.initializers.set(tensor.name, tensor);
         model.declaredTypes.set(tensor.name, tensor.dataType);
       } else if (f.number === GRAPH_INPUT || f.number === GRAPH_OUTPUT || f.number === GRAPH_VALUE_INFO) {
@@ -109,60 +102,24 @@ function readOpset(bytes: Uint8Array, field: Field, model: OnnxModel): void {
   if (domain === '' || domain === 'ai.onnx') model.opset = version;
 }
 
-function readNode(bytes: Uint8Array, field: Field): OnnxNode {
-  const node: OnnxNode = { field, name: '', opType: '', domain: '', inputs: [], outputs: [], ints: new Map(), layer: null };
-  for (const f of fields(bytes, field.start, field.end)) {
-    if (f.number === NODE_INPUT) node.inputs.push(text(bytes, f));
-    else if (f.number === NODE_OUTPUT) node.outputs.push(text(bytes, f));
-    else if (f.number === NODE_NAME) node.name = text(bytes, f);
-    else if (f.number === NODE_OP_TYPE) node.opType = text(bytes, f);
-    else if (f.number === NODE_DOMAIN) node.domain = text(bytes, f);
-    else if (f.number === NODE_ATTRIBUTE) {
-      let name = '';
-      let int: number | null = null;
-      for (const a of fields(bytes, f.start, f.end)) {
-        if (a.number === ATTRIBUTE_NAME) name = text(bytes, a);
-        else if (a.number === ATTRIBUTE_INT && a.wire === WIRE_VARINT) int = a.value;
-      }
-      if (int !== null) node.ints.set(name, int);
-    }
-  }
+function onnxNode(bytes: Uint8Array, field: Field): OnnxNode {
+  const { name, opType, domain, inputs, outputs, ints } = readNode(bytes, field);
   // Optimum and the onnxruntime-genai builder both name a layer's nodes /model/layers.N/...
-  const layer = /(?:^|\/)layers\.(\d+)\//.exec(node.name);
-  node.layer = layer ? Number(layer[1]) : null;
-  return node;
+  const layer = /(?:^|\/)layers\.(\d+)\//.exec(name);
+  const names = (list: Field[]) => list.map((f) => text(bytes, f));
+  return { field, name, opType, domain, inputs: names(inputs), outputs: names(outputs), ints, layer: layer ? Number(layer[1]) : null };
 }
 
-function readTensor(bytes: Uint8Array, field: Field): OnnxTensor {
-  const tensor: OnnxTensor = { field, name: '', dims: [], dataType: 0, bytes: 0, raw: null, external: null };
-  const entries = new Map<string, string>();
-  for (const f of fields(bytes, field.start, field.end)) {
-    if (f.number === TENSOR_DIMS && f.wire === WIRE_VARINT) tensor.dims.push(f.value);
-    else if (f.number === TENSOR_DIMS && f.wire === WIRE_LEN) {
-      for (let at = f.start; at < f.end; ) {
-        const [dim, next] = readVarint(bytes, at);
-        tensor.dims.push(dim);
-        at = next;
-      }
-    } else if (f.number === TENSOR_DATA_TYPE) tensor.dataType = f.value;
-    else if (f.number === TENSOR_NAME) tensor.name = text(bytes, f);
-    else if (f.number === TENSOR_RAW_DATA) tensor.raw = f;
-    else if (f.number === TENSOR_EXTERNAL_DATA) {
-      let key = '';
-      let value = '';
-      for (const e of fields(bytes, f.start, f.end)) {
-        if (e.number === 1) key = text(bytes, e);
-        else if (e.number === 2) value = text(bytes, e);
-      }
-      entries.set(key, value);
-    }
-  }
-  const count = tensor.dims.reduce((a, b) => a * b, 1);
-  tensor.bytes = tensor.raw ? tensor.raw.end - tensor.raw.start : count * (ELEM_BYTES[tensor.dataType] ?? 4);
-  const location = entries.get('location');
+function onnxTensor(bytes: Uint8Array, field: Field): OnnxTensor {
+  const ref = readTensor(bytes, field);
+  const count = ref.dims.reduce((a, b) => a * b, 1);
+  const inline = ref.data && !ref.external ? ref.data : null;
+  const tensor: OnnxTensor = { field, name: ref.name ? text(bytes, ref.name) : '', dims: ref.dims, dataType: ref.dataType, bytes: 0, raw: inline, external: null };
+  tensor.bytes = inline ? inline.end - inline.start : count * (ELEM_BYTES[ref.dataType] ?? 4);
+  const location = ref.externalData.get('location');
   if (location !== undefined) {
-    const length = entries.has('length') ? Number(entries.get('length')) : tensor.bytes;
-    tensor.external = { location, offset: Number(entries.get('offset') ?? 0), length };
+    const length = ref.externalData.has('length') ? Number(ref.externalData.get('length')) : tensor.bytes;
+    tensor.external = { location, offset: Number(ref.externalData.get('offset') ?? 0), length };
     tensor.bytes = length;
   }
   return tensor;

@@ -4,18 +4,33 @@
 // repacked into files of at most `pieceBytes` (made of slices of the stored files, nothing read
 // here); a tensor above it (an embedding table, an untied lm_head) is split by rows, with its
 // Gather or MatMulNBits rewritten over the pieces, which gives the same values.
-import { Writer, WIRE_LEN, WIRE_VARINT, type Field } from '../graph-rewrite/protobuf.ts';
-import { GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, MODEL_GRAPH, NODE_INPUT, NODE_NAME, NODE_OP_TYPE, NODE_OUTPUT, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME, TENSOR_RAW_DATA } from '../graph-rewrite/graph-edit.ts';
-import { fields, text } from '../graph-rewrite/protobuf.ts';
+import { fields, text, Writer, WIRE_LEN, WIRE_VARINT, type Field } from '../graph-rewrite/protobuf.ts';
+import {
+  ATTRIBUTE_INT,
+  ATTRIBUTE_NAME,
+  ATTRIBUTE_TYPE,
+  ATTRIBUTE_TYPE_INT,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  MODEL_GRAPH,
+  NODE_ATTRIBUTE,
+  NODE_DOMAIN,
+  NODE_INPUT,
+  NODE_NAME,
+  NODE_OP_TYPE,
+  NODE_OUTPUT,
+  TENSOR_DATA_LOCATION,
+  TENSOR_DATA_TYPE,
+  TENSOR_DIMS,
+  TENSOR_EXTERNAL_DATA,
+  TENSOR_NAME,
+  TENSOR_RAW_DATA,
+} from '../graph-rewrite/graph-edit.ts';
 import { ELEM, elementType, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-model.ts';
 import { producerIndex, SHARED, type SplitPlan } from './split-plan.ts';
 
-const GRAPH_OUTPUT = 12;
-const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
-const TENSOR_EXTERNAL_DATA = 13;
-const TENSOR_DATA_LOCATION = 14;
-const ATTRIBUTE_TYPE_INT = 2;
 
 /** A byte range of one of the model's external data files. */
 export interface FilePart {
@@ -249,8 +264,8 @@ class StageWriter {
       const output = `${base}/part_${i}`;
       n.string(NODE_OUTPUT, output).string(NODE_NAME, `${base}/matmul_${i}`).string(NODE_OP_TYPE, node.opType).string(NODE_DOMAIN, node.domain);
       for (const attribute of this.#attributes(node)) {
-        const isN = [...fields(this.#model.bytes, attribute.start, attribute.end)].some((f) => f.number === 1 && text(this.#model.bytes, f) === 'N');
-        if (isN) n.message(NODE_ATTRIBUTE, new Writer().string(1, 'N').varint(3, range.count).varint(20, ATTRIBUTE_TYPE_INT));
+        const isN = [...fields(this.#model.bytes, attribute.start, attribute.end)].some((f) => f.number === ATTRIBUTE_NAME && text(this.#model.bytes, f) === 'N');
+        if (isN) n.message(NODE_ATTRIBUTE, intAttribute('N', range.count));
         else n.bytes(NODE_ATTRIBUTE, this.#model.bytes.subarray(attribute.start, attribute.end));
       }
       this.#graph.message(GRAPH_NODE, n);
@@ -259,13 +274,17 @@ class StageWriter {
     const concat = new Writer();
     for (const p of parts) concat.string(NODE_INPUT, p);
     concat.string(NODE_OUTPUT, node.outputs[0]!).string(NODE_NAME, `${base}/concat`).string(NODE_OP_TYPE, 'Concat');
-    concat.message(NODE_ATTRIBUTE, new Writer().string(1, 'axis').varint(3, -1).varint(20, ATTRIBUTE_TYPE_INT));
+    concat.message(NODE_ATTRIBUTE, intAttribute('axis', -1));
     this.#graph.message(GRAPH_NODE, concat);
   }
 
   #attributes(node: OnnxNode): Field[] {
     return [...fields(this.#model.bytes, node.field.start, node.field.end)].filter((f) => f.number === NODE_ATTRIBUTE);
   }
+}
+
+function intAttribute(name: string, value: number): Writer {
+  return new Writer().string(ATTRIBUTE_NAME, name).varint(ATTRIBUTE_INT, value).varint(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_INT);
 }
 
 function copyField(out: Writer, bytes: Uint8Array, field: Field): void {
