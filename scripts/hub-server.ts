@@ -4,7 +4,7 @@
 // real networks have: a connection dropped at byte N, 5xx or 416 answers, Range ignored,
 // wrong bytes, a slow link; and read a log of what was served.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer, type ServerResponse, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
@@ -202,6 +202,15 @@ function isWeightFile(path: string): boolean {
 }
 
 function sha256File(path: string): string {
-  // Synchronous and cached per file version: the fixtures are tens of MB and the server is for tests.
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  // Synchronous and cached per file version: the server is for tests. Read in pieces: a file may
+  // pass Node's 2 GiB read limit (the 7B embedding's external data).
+  const hash = createHash('sha256');
+  const piece = Buffer.alloc(64 * 2 ** 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let read = readSync(fd, piece); read > 0; read = readSync(fd, piece)) hash.update(piece.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
