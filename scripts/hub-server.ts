@@ -4,7 +4,7 @@
 // real networks have: a connection dropped at byte N, 5xx or 416 answers, Range ignored,
 // wrong bytes, a slow link; and read a log of what was served.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { createServer, type ServerResponse, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
