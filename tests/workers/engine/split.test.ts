@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { splitModel } from '../../../workers/engine/split/split-model.ts';
-import type { StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
+import { GRAPH_BYTES, type StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
 import { FIXTURES, fixtureModel, tolerance, type FixtureModel } from '../../helpers/fixtures.ts';
 import { argmax, ModelRunner, PROMPT_IDS, relativeError } from '../../helpers/model-runner.ts';
 
@@ -29,13 +29,14 @@ class StagedRunner {
   }
 
   static async open(fixture: FixtureModel, graphs: StageGraph[]): Promise<StagedRunner> {
-    const stored = new Map(readdirSync(fixture.onnxDir).map((f) => [f, join(fixture.onnxDir, f)]));
+    const stored = new Map(readdirSync(fixture.onnxDir).map((f) => [f, readFileSync(join(fixture.onnxDir, f))]));
+    stored.set(GRAPH_BYTES, stored.get(fixture.fileName)!);
     const stages: RunningStage[] = [];
     for (const graph of graphs) {
       // Each stage file is made of ranges of the stored external data files.
       const externalData = graph.files.map((file) => ({
         path: file.path,
-        data: Buffer.concat(file.parts.map((p) => readFileSync(stored.get(p.location)!).subarray(p.offset, p.offset + p.length))),
+        data: Buffer.concat(file.parts.map((p) => stored.get(p.location)!.subarray(p.offset, p.offset + p.length))),
       }));
       const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, externalData });
       stages.push({ graph, session, past: {} });

@@ -19,3 +19,10 @@ export const STAGE_WEIGHT_BYTES = 2.25 * GIB;
  * split by rows into pieces below it.
  */
 export const MAX_PIECE_BYTES = 1 * GIB;
+
+/**
+ * Weights inside the graph file above which it is rewritten with them outside, as external data:
+ * creating a session from a graph file holds its bytes about three times in the heap (the 1.5B
+ * q4 file, 1.79 GB, ran out of the 4 GiB WASM heap so), external data once.
+ */
+export const INLINE_WEIGHT_BYTES = 512 * 2 ** 20;

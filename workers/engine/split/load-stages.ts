@@ -12,6 +12,7 @@ import { Pipeline, type Stage } from '../pipeline.ts';
 import { SessionStage, type KvShape } from '../stage-session.ts';
 import { MAX_PIECE_BYTES, STAGE_WEIGHT_BYTES } from './limits.ts';
 import { splitModel } from './split-model.ts';
+import { GRAPH_BYTES } from './stage-graphs.ts';
 import { WorkerStage } from './worker-stage.ts';
 
 export interface StagesOptions {
@@ -47,6 +48,7 @@ export async function createPipeline(options: StagesOptions): Promise<{ pipeline
         path: file.path,
         data: new Blob(
           file.parts.map((part) => {
+            if (part.location === GRAPH_BYTES) return model.subarray(part.offset, part.offset + part.length) as Uint8Array<ArrayBuffer>;
             const blob = stored.get(part.location);
             if (!blob) throw new EngineError('model_files_invalid', `${files.fileName} refers to the external data file ${part.location}, which is not stored with it. Delete the model and download it again.`);
             return blob.slice(part.offset, part.offset + part.length);

@@ -1,5 +1,8 @@
 // Splits a decoder graph into stages when it must be: weights above what one stage may hold, a
-// tensor above the largest piece, or a stage count asked for. Null when one session will do.
+// tensor above the largest piece, or a stage count asked for; and rewrites a graph file holding
+// more weights than INLINE_WEIGHT_BYTES as one stage with them outside (onnxruntime holds a
+// graph's own bytes several times over while it creates a session). Null when one session will do.
+import { INLINE_WEIGHT_BYTES } from './limits.ts';
 import { readOnnxModel } from './onnx-model.ts';
 import { planSplit } from './split-plan.ts';
 import { writeStageGraphs, type StageGraph } from './stage-graphs.ts';
@@ -19,7 +22,8 @@ export function splitModel(bytes: Uint8Array, options: SplitOptions): StageGraph
   const tensors = [...model.initializers.values()];
   const weights = tensors.reduce((sum, t) => sum + t.bytes, 0);
   const oversized = tensors.some((t) => t.bytes > options.pieceBytes);
-  if ((options.stages ?? 1) <= 1 && weights <= options.stageBytes && !oversized) return null;
+  const inline = tensors.reduce((sum, t) => sum + (t.external ? 0 : t.bytes), 0);
+  if ((options.stages ?? 1) <= 1 && weights <= options.stageBytes && !oversized && inline <= INLINE_WEIGHT_BYTES) return null;
   const plan = planSplit(model, options);
   return writeStageGraphs(model, plan, options.pieceBytes, options.layers);
 }

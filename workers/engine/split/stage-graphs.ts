@@ -32,7 +32,12 @@ import { ELEM, elementType, type OnnxModel, type OnnxNode, type OnnxTensor } fro
 import { producerIndex, SHARED, type SplitPlan } from './split-plan.ts';
 
 
-/** A byte range of one of the model's external data files. */
+/** A FilePart's location when its bytes are in the graph file itself (raw_data). */
+export const GRAPH_BYTES = ':graph';
+/** Inline tensors from this size on move to a stage file; smaller ones stay in the graph. */
+const EXTERNAL_FROM_BYTES = 64 * 1024;
+
+/** A byte range of one of the model's external data files, or of the graph file (GRAPH_BYTES). */
 export interface FilePart {
   location: string;
   offset: number;
@@ -156,25 +161,26 @@ class StageWriter {
     if (!tensor || this.#written.has(name)) return;
     this.#written.add(name);
     this.#weightBytes += tensor.bytes;
-    if (tensor.external) this.#tensor({ name, dims: tensor.dims, start: 0, length: tensor.bytes }, tensor);
+    if (tensor.external || (tensor.raw && tensor.bytes >= EXTERNAL_FROM_BYTES)) this.#tensor({ name, dims: tensor.dims, start: 0, length: tensor.bytes }, tensor);
     else this.#graph.bytes(GRAPH_INITIALIZER, this.#model.bytes.subarray(tensor.field.start, tensor.field.end));
   }
 
-  /** A TensorProto for `piece` of `tensor`: raw bytes when the tensor is inline, else a range of a stage file. */
+  /**
+   * A TensorProto for `piece` of `tensor`, its values in a stage file. Values inside the graph file
+   * move out too: onnxruntime holds a graph's bytes several times over while it creates a session
+   * (the buffer, the parsed protobuf, the tensors), external data once.
+   */
   #tensor(piece: Piece, tensor: OnnxTensor): void {
     const proto = new Writer();
     for (const dim of piece.dims) proto.varint(TENSOR_DIMS, dim);
     proto.varint(TENSOR_DATA_TYPE, tensor.dataType).string(TENSOR_NAME, piece.name);
-    if (tensor.raw) {
-      proto.bytes(TENSOR_RAW_DATA, this.#model.bytes.subarray(tensor.raw.start + piece.start, tensor.raw.start + piece.start + piece.length));
-    } else {
-      const { path, offset } = this.#place({ location: tensor.external!.location, offset: tensor.external!.offset + piece.start, length: piece.length });
-      const entry = (key: string, value: string): Writer => new Writer().string(1, key).string(2, value);
-      proto.message(TENSOR_EXTERNAL_DATA, entry('location', path));
-      proto.message(TENSOR_EXTERNAL_DATA, entry('offset', String(offset)));
-      proto.message(TENSOR_EXTERNAL_DATA, entry('length', String(piece.length)));
-      proto.varint(TENSOR_DATA_LOCATION, 1);
-    }
+    const source = tensor.external ?? { location: GRAPH_BYTES, offset: tensor.raw!.start };
+    const { path, offset } = this.#place({ location: source.location, offset: source.offset + piece.start, length: piece.length });
+    const entry = (key: string, value: string): Writer => new Writer().string(1, key).string(2, value);
+    proto.message(TENSOR_EXTERNAL_DATA, entry('location', path));
+    proto.message(TENSOR_EXTERNAL_DATA, entry('offset', String(offset)));
+    proto.message(TENSOR_EXTERNAL_DATA, entry('length', String(piece.length)));
+    proto.varint(TENSOR_DATA_LOCATION, 1);
     this.#graph.message(GRAPH_INITIALIZER, proto);
   }
 
