@@ -26,6 +26,7 @@ test('WASM: three stages, two in workers of their own, give onnxruntime-node\'s 
   test.setTimeout(300_000);
   const report = await load(page, { repo: EXTERNAL, device: 'wasm', stages: 3 });
   expect(report.stages.map((s) => s.worker)).toEqual([false, true, true]);
+  expect(report.stages[0]!.layers[0]).toBe(0);
   expect(report.stages.map((s) => s.layers)).toEqual([report.stages[0]!.layers, [report.stages[0]!.layers[1], report.stages[1]!.layers[1]], [report.stages[1]!.layers[1], 4]]);
   expect(report.notes.join(' ')).toMatch(/3 stages/);
   const first: ChatTurn[] = [{ role: 'user', content: 'Name three rivers in China.' }];
@@ -52,7 +53,7 @@ test('WebGPU: two stages on one device, tensors above a 16 MiB buffer limit spli
   test.setTimeout(300_000);
   const limit = 16 * 2 ** 20;
   const report = await load(page, { repo: TINY_INSTRUCT, device: 'webgpu', stages: 2, bufferLimitBytes: limit });
-  test.skip(report.device !== 'webgpu', 'no WebGPU adapter');
+  expect(report.device).toBe('webgpu');
   expect(report.stages.map((s) => s.worker)).toEqual([false, false]);
   const messages: ChatTurn[] = [{ role: 'user', content: 'Hi' }];
   const result = await generate(page, { input: { mode: 'chat', messages }, maxTokens: 3, sampling: GREEDY });

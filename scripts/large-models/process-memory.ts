@@ -11,8 +11,6 @@ export interface MemoryPeaks {
   /** The largest single worker's JS heap, and its wasm/ArrayBuffer backing stores. */
   workerHeapBytes: number;
   workerBackingBytes: number;
-  /** Every worker's JS heap plus backing stores, summed at one sample. */
-  allWorkersBytes: number;
   workers: number;
 }
 
@@ -32,7 +30,7 @@ function chromiumRss(): number {
 }
 
 export function sampleMemory(cdp: CDPSession, intervalMs = 500): { stop: () => Promise<MemoryPeaks> } {
-  const peaks: MemoryPeaks = { rssBytes: 0, workerHeapBytes: 0, workerBackingBytes: 0, allWorkersBytes: 0, workers: 0 };
+  const peaks: MemoryPeaks = { rssBytes: 0, workerHeapBytes: 0, workerBackingBytes: 0, workers: 0 };
   const attached = new Map<string, WorkerHeap | null>();
   let running = true;
   const loop = (async () => {
@@ -43,15 +41,12 @@ export function sampleMemory(cdp: CDPSession, intervalMs = 500): { stop: () => P
         attached.set(t.targetId, null);
         attached.set(t.targetId, await attachWorker(cdp, t.targetId).catch(() => null));
       }
-      let sum = 0;
       for (const heap of attached.values()) {
         const usage = heap ? await heap.heapUsage() : null;
         if (!usage) continue;
         peaks.workerHeapBytes = Math.max(peaks.workerHeapBytes, usage.heapUsed);
         peaks.workerBackingBytes = Math.max(peaks.workerBackingBytes, usage.backingStore);
-        sum += usage.heapUsed + usage.backingStore;
       }
-      peaks.allWorkersBytes = Math.max(peaks.allWorkersBytes, sum);
       peaks.workers = Math.max(peaks.workers, attached.size);
       peaks.rssBytes = Math.max(peaks.rssBytes, chromiumRss());
       await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -150,7 +150,7 @@ try {
     console.log(`  stages: ${stagesText(run.report)}`);
     console.log(`  load ${(run.report.loadMs / 1000).toFixed(0)} s (download, check, create), warm-up ${(run.report.warmupMs / 1000).toFixed(0)} s; prefill ${s.prefillTokens} tokens at ${s.prefillTokensPerSecond.toFixed(2)} tok/s, decode ${s.decodeTokensPerSecond.toFixed(3)} tok/s`);
     console.log(
-      `  peak memory: Chromium RSS ${gb(run.memory.rssBytes)}; largest worker JS heap ${gb(run.memory.workerHeapBytes)}, largest worker wasm/ArrayBuffer memory ${gb(run.memory.workerBackingBytes)}; all ${run.memory.workers} workers ${gb(run.memory.allWorkersBytes)}`,
+      `  peak memory: Chromium RSS ${gb(run.memory.rssBytes)}; largest worker JS heap ${gb(run.memory.workerHeapBytes)}, largest worker wasm/ArrayBuffer memory ${gb(run.memory.workerBackingBytes)} (${run.memory.workers} workers, onnxruntime's threads among them)`,
     );
     (results['models'] as unknown[]).push({ size: model.size, repo: model.repo, equal, browserIds: run.ids, nodeIds: ref.ids, promptTokens: ref.prompt.length, report: run.report, stats: s, memory: run.memory, nodeMs: ref.ms });
   }

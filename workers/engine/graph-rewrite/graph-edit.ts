@@ -30,7 +30,8 @@ export const TENSOR_EXTERNAL_DATA = 13;
 export const TENSOR_DATA_LOCATION = 14;
 const VALUE_INFO_NAME = 1;
 
-export const DATA_TYPE = { float32: 1, int64: 7, float16: 10 } as const;
+/** ONNX TensorProto.DataType values the rewrites name. */
+export const DATA_TYPE = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
 
 export interface NodeRef {
   /** The NodeProto's bytes. */

@@ -2,12 +2,10 @@
 // the file (nothing decoded or copied), with what a split must know of each: the decoder layer
 // a node belongs to, where an initializer's bytes are, and the element type of any tensor.
 import { fields, text, WIRE_LEN, WIRE_VARINT, type Field } from '../graph-rewrite/protobuf.ts';
-import { GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, GRAPH_VALUE_INFO, MODEL_GRAPH, readNode, readTensor } from '../graph-rewrite/graph-edit.ts';
+import { DATA_TYPE, GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, GRAPH_VALUE_INFO, MODEL_GRAPH, readNode, readTensor } from '../graph-rewrite/graph-edit.ts';
 
 const MODEL_OPSET_IMPORT = 8;
 
-/** ONNX TensorProto.DataType values this file names. */
-export const ELEM = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
 const ELEM_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
 
 export interface OnnxNode {
@@ -141,22 +139,22 @@ function readValueInfo(bytes: Uint8Array, field: Field): { name: string; elemTyp
 
 /** Ops whose output element type is fixed, whatever their inputs. */
 const FIXED_OUTPUT: Record<string, number> = {
-  Shape: ELEM.int64,
-  Size: ELEM.int64,
-  NonZero: ELEM.int64,
-  ArgMax: ELEM.int64,
-  ArgMin: ELEM.int64,
-  Equal: ELEM.bool,
-  Less: ELEM.bool,
-  LessOrEqual: ELEM.bool,
-  Greater: ELEM.bool,
-  GreaterOrEqual: ELEM.bool,
-  Not: ELEM.bool,
-  And: ELEM.bool,
-  Or: ELEM.bool,
-  Xor: ELEM.bool,
-  IsNaN: ELEM.bool,
-  IsInf: ELEM.bool,
+  Shape: DATA_TYPE.int64,
+  Size: DATA_TYPE.int64,
+  NonZero: DATA_TYPE.int64,
+  ArgMax: DATA_TYPE.int64,
+  ArgMin: DATA_TYPE.int64,
+  Equal: DATA_TYPE.bool,
+  Less: DATA_TYPE.bool,
+  LessOrEqual: DATA_TYPE.bool,
+  Greater: DATA_TYPE.bool,
+  GreaterOrEqual: DATA_TYPE.bool,
+  Not: DATA_TYPE.bool,
+  And: DATA_TYPE.bool,
+  Or: DATA_TYPE.bool,
+  Xor: DATA_TYPE.bool,
+  IsNaN: DATA_TYPE.bool,
+  IsInf: DATA_TYPE.bool,
 };
 
 /**

@@ -101,7 +101,7 @@ function balanced(bytes: readonly number[], count: number): number[] {
     else low = mid + 1;
   }
   const firsts = greedy(bytes, low);
-  // Fewer groups than asked (a few heavy layers): split the largest groups further.
+  // Fewer groups than asked (one layer outweighs the rest): add boundaries at the first free layers.
   for (let layer = 1; firsts.length < count && layer < bytes.length; layer++) if (!firsts.includes(layer)) firsts.push(layer);
   return firsts.sort((a, b) => a - b);
 }

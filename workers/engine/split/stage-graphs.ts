@@ -10,6 +10,7 @@ import {
   ATTRIBUTE_NAME,
   ATTRIBUTE_TYPE,
   ATTRIBUTE_TYPE_INT,
+  DATA_TYPE,
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
   GRAPH_NODE,
@@ -26,9 +27,9 @@ import {
   TENSOR_DIMS,
   TENSOR_EXTERNAL_DATA,
   TENSOR_NAME,
-  TENSOR_RAW_DATA,
+  tensorProto,
 } from '../graph-rewrite/graph-edit.ts';
-import { ELEM, elementType, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-model.ts';
+import { elementType, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-model.ts';
 import { producerIndex, SHARED, type SplitPlan } from './split-plan.ts';
 
 
@@ -223,9 +224,7 @@ class StageWriter {
     const int64 = (name: string, value: number, dims: number[] = []): string => {
       const raw = new Uint8Array(8);
       new DataView(raw.buffer).setBigInt64(0, BigInt(value), true);
-      const proto = new Writer();
-      for (const d of dims) proto.varint(TENSOR_DIMS, d);
-      this.#graph.message(GRAPH_INITIALIZER, proto.varint(TENSOR_DATA_TYPE, ELEM.int64).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw));
+      this.#graph.message(GRAPH_INITIALIZER, tensorProto(name, DATA_TYPE.int64, dims, raw));
       return name;
     };
     const op = (opType: string, name: string, inputs: string[], output: string): string => {

@@ -27,7 +27,7 @@ if (!scope.name.startsWith('em-pthread')) {
       case 'create': {
         stage = await SessionStage.create(request, await chooseDevice('wasm'), request.shape);
         const { inputNames, outputNames, inputMetadata } = stage.info;
-        post({ kind: 'created', info: { inputNames: [...inputNames], outputNames: [...outputNames], inputMetadata: structuredClone([...inputMetadata]) } });
+        post({ kind: 'created', info: { inputNames: [...inputNames], outputNames: [...outputNames], inputMetadata: [...inputMetadata] } });
         return;
       }
       case 'run': {
