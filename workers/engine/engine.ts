@@ -8,6 +8,7 @@ import { prepareGraph } from './graph-rewrite/prepare.ts';
 import { configNumber, readGraphContract } from './ort-session.ts';
 import type { Pipeline } from './pipeline.ts';
 import { createPipeline } from './split/load-stages.ts';
+import { UNKNOWN_DEVICE_MEMORY_BYTES, unpackAllowance } from './split/limits.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
@@ -103,6 +104,9 @@ export class Engine {
       const value = request[key];
       if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) throw new EngineError('invalid_request', `${key} must be a whole number of at least 1 (got ${String(value)}).`);
     }
+    if (request.unpackBytes !== undefined && !(Number.isSafeInteger(request.unpackBytes) && request.unpackBytes >= 0)) {
+      throw new EngineError('invalid_request', `unpackBytes must be a whole number of at least 0 (got ${String(request.unpackBytes)}).`);
+    }
     const started = performance.now();
     const choice = request.device === 'wasm' ? await chooseDevice('wasm') : (this.#gpuChoice ??= await chooseDevice(request.device));
     const { dtype, notes } = chooseDtype(request.dtype, choice);
@@ -126,9 +130,15 @@ export class Engine {
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
     const graph = prepareGraph(files.model, { device: choice.device, ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
+    const weightBytes = files.model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
     files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
     const layers = configNumber(files.config, 'num_hidden_layers');
     const shape = { kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / configNumber(files.config, 'num_attention_heads') };
+    const contextTokens = Math.min(request.maxContextTokens ?? Infinity, graph.contextTokens ?? configNumber(files.config, 'max_position_embeddings'));
+    const unpackBytes =
+      choice.device !== 'wasm'
+        ? 0
+        : (request.unpackBytes ?? unpackAllowance({ deviceMemoryBytes: deviceMemoryBytes(), weightBytes, kvBytesPerToken: layers * 2 * shape.kvHeads * shape.headDim * 4, contextTokens }));
     const { pipeline: cache, stages } = await createPipeline({
       model: graph.model,
       files,
@@ -137,6 +147,7 @@ export class Engine {
       shape,
       stages: request.stages,
       bufferLimit: request.bufferLimitBytes,
+      unpackBytes,
       onStage: (index, count) => this.#emit({ kind: 'progress', id, phase: 'compile', stage: index + 1, stages: count }),
     });
     const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
@@ -208,6 +219,12 @@ export class Engine {
 }
 
 /** q4f16 only where the adapter has shader-f16; q4 otherwise. */
+/** navigator.deviceMemory (Chromium's, in GiB, at most 8), where the browser says. */
+function deviceMemoryBytes(): number {
+  const gib = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  return gib ? gib * 2 ** 30 : UNKNOWN_DEVICE_MEMORY_BYTES;
+}
+
 function chooseDtype(requested: ModelDtype | undefined, choice: DeviceChoice): { dtype: ModelDtype; notes: string[] } {
   if (requested === 'q4f16' && choice.device === 'webgpu' && !choice.shaderF16) {
     return { dtype: 'q4', notes: ['This GPU has no shader-f16, so the q4 build (fp32 compute) is used instead of q4f16.'] };

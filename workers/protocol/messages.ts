@@ -64,6 +64,12 @@ export interface LoadRequest {
    * GPU: tensors above it are split. Tests set it to show the split on an adapter with large limits.
    */
   bufferLimitBytes?: number;
+  /**
+   * WASM: memory that unpacking 4-bit weights to float32 may add (onnxruntime-web's WASM
+   * MatMulNBits unpacks its whole weight on every call). Default: what half the system memory
+   * leaves after the weights and the KV caches of the planned context; 0 turns it off.
+   */
+  unpackBytes?: number;
 }
 
 export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };
@@ -145,6 +151,8 @@ export interface StageReport {
   /** Decoder layers [first, end). */
   layers: [number, number];
   weightBytes: number;
+  /** Of weightBytes, float32 values unpacked from 4-bit weights at load. */
+  unpackedBytes: number;
   /** In its own worker (a WASM heap of its own), or in the engine's. */
   worker: boolean;
 }

@@ -2,7 +2,7 @@
 // device, with what context, dtype and number of stages, or why not. Pure. The facts come from
 // the catalog (models.ts) and the engine's split limits; the picker shows the verdict and
 // model-choice passes a shorter context on to the load request.
-import { STAGE_WEIGHT_BYTES, WASM_HEAP_BYTES } from '../../../workers/engine/split/limits.ts';
+import { PAGE_SHARE_OF_MEMORY, STAGE_WEIGHT_BYTES, UNKNOWN_DEVICE_MEMORY_BYTES, WASM_HEAP_BYTES, WASM_KV_COPIES } from '../../../workers/engine/split/limits.ts';
 import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
 import { CATALOG, type CatalogDtype, type CatalogModel } from './models.ts';
 
@@ -12,13 +12,6 @@ const GIB = 2 ** 30;
 export const MIN_CONTEXT_TOKENS = 2048;
 /** A shorter context is offered in whole steps. */
 const CONTEXT_STEP_TOKENS = 1024;
-
-/**
- * System memory where the browser does not say: navigator.deviceMemory is Chromium's (which
- * reports at most 8 GiB); Firefox and Safari, on phones too, leave it out. A guess too low costs
- * a warning the user may pass; too high, a download of gigabytes that then fails to load.
- */
-export const UNKNOWN_DEVICE_MEMORY_BYTES = 4 * GIB;
 
 /**
  * WebGPU does not reveal how much memory the GPU has. Chrome sizes maxBufferSize from it (a
@@ -32,16 +25,13 @@ const GPU_BUDGET_BUFFERS = 4;
  * memory of its own may be underestimated.
  */
 const GPU_SHARE_OF_MEMORY = 0.75;
-/** What a page may take of system memory (the browser and the OS need the rest). */
-const PAGE_SHARE_OF_MEMORY = 0.5;
 
 /**
  * KV caches alive at once. A step feeds the cache as past_key_values and gets present.* one token
- * longer before the old one goes (workers/engine/kv-cache.ts): two on the GPU. On WASM both also
- * sit in the onnxruntime heap (inputs are copied in, outputs out) while the cache stays in JS
- * memory: three in system memory.
+ * longer before the old one goes (workers/engine/kv-cache.ts): two on the GPU, and in the WASM
+ * heap; on WASM the cache also stays in JS memory (WASM_KV_COPIES in system memory).
  */
-const KV_COPIES = { gpu: 2, wasmHeap: 2, wasmMemory: 3 } as const;
+const KV_COPIES = { gpu: 2, wasmHeap: 2, wasmMemory: WASM_KV_COPIES } as const;
 
 export interface WebGpuLimits {
   webgpu: true;

@@ -1,12 +1,16 @@
 // The load-time split (workers/engine/split): a forged model cut into stages, with its embedding
-// table and lm_head split by rows, gives the whole model's logits and greedy tokens when the
-// stages run one after another on onnxruntime-node, each keeping its own layers' KV cache.
+// table and lm_head split by rows, or its 4-bit weights unpacked to float32, gives the whole
+// model's logits and greedy tokens when the stages run one after another on onnxruntime-node,
+// each keeping its own layers' KV cache.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { splitModel } from '../../../workers/engine/split/split-model.ts';
 import { GRAPH_BYTES, type StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
+import { materializeParts, unpackTransposed } from '../../../workers/engine/split/unpack-weights.ts';
+import { Random } from '../../../scripts/forge/random.ts';
+import { dequantizeTransposed } from '../../../scripts/forge/weights.ts';
 import { FIXTURES, fixtureModel, tolerance, type FixtureModel } from '../../helpers/fixtures.ts';
 import { argmax, ModelRunner, PROMPT_IDS, relativeError } from '../../helpers/model-runner.ts';
 
@@ -34,10 +38,12 @@ class StagedRunner {
     const stages: RunningStage[] = [];
     for (const graph of graphs) {
       // Each stage file is made of ranges of the stored external data files.
-      const externalData = graph.files.map((file) => ({
-        path: file.path,
-        data: Buffer.concat(file.parts.map((p) => stored.get(p.location)!.subarray(p.offset, p.offset + p.length))),
-      }));
+      const slice = (p: { location: string; offset: number; length: number }) => stored.get(p.location)!.subarray(p.offset, p.offset + p.length);
+      const externalData = [];
+      for (const file of graph.files) {
+        const parts = await materializeParts(file.parts, slice, async (p) => slice(p));
+        externalData.push({ path: file.path, data: Buffer.concat(parts.map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength))) });
+      }
       const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, externalData });
       stages.push({ graph, session, past: {} });
     }
@@ -96,13 +102,13 @@ const bytesOf = (f: FixtureModel) => new Uint8Array(readFileSync(join(f.onnxDir,
 
 describe('split into stages', () => {
   it('leaves a model that fits alone', () => {
-    expect(splitModel(bytesOf(spec('optimum-q4')), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30 })).toBeNull();
+    expect(splitModel(bytesOf(spec('optimum-q4')), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30, unpackBytes: 0 })).toBeNull();
   });
 
   for (const id of ['optimum-q4', 'gqa-q4', 'optimum-q4f16', 'optimum-q4-external']) {
     it(`${id}: three stages give the whole model's logits and tokens`, async () => {
       const fixture = spec(id);
-      const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30, stages: 3 })!;
+      const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30, stages: 3, unpackBytes: 0 })!;
       expect(graphs).toHaveLength(3);
       // Consecutive layer ranges from 0 to the last layer, none empty.
       expect(graphs[0]!.layers[0]).toBe(0);
@@ -121,7 +127,7 @@ describe('split into stages', () => {
 
   it('splits an embedding table and lm_head larger than a piece by rows, with the same results', async () => {
     const fixture = spec('optimum-q4-external');
-    const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 8 * MIB })!;
+    const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 8 * MIB, unpackBytes: 0 })!;
     expect(graphs).toHaveLength(1);
     expect(graphs[0]!.splitTensors).toEqual(expect.arrayContaining(['model.embed_tokens.weight', 'lm_head.MatMul.weight_Q4']));
     for (const file of graphs[0]!.files) expect(file.parts.reduce((s, p) => s + p.length, 0)).toBeLessThanOrEqual(8 * MIB);
@@ -131,11 +137,60 @@ describe('split into stages', () => {
   it('splits by a weight budget into the fewest stages', () => {
     const fixture = spec('optimum-q4');
     // The 78 MB embedding table is one stage's alone; the 4 layers and the lm_head (12 MB) fit 16 MB.
-    const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 16 * MIB, pieceBytes: 2 ** 30 })!;
+    const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: 16 * MIB, pieceBytes: 2 ** 30, unpackBytes: 0 })!;
     expect(graphs.length).toBeGreaterThan(1);
     for (const g of graphs.slice(1)) expect(g.weightBytes).toBeLessThanOrEqual(16 * MIB);
     for (let i = 1; i < graphs.length; i++) expect(graphs[i]!.layers[0]).toBe(graphs[i - 1]!.layers[1]);
     expect(graphs.at(-1)!.layers[1]).toBe(LAYERS);
     console.log(`[figures] tiny q4 split by a 16 MiB budget: ${graphs.map((g) => `layers ${g.layers.join('-')} ${(g.weightBytes / MIB).toFixed(1)} MiB`).join(', ')}`);
+  });
+});
+
+describe('4-bit weights unpacked to float32', () => {
+  const GIB = 2 ** 30;
+  const matMulNBits = (g: StageGraph) => new TextDecoder('latin1').decode(g.model).split('MatMulNBits').length - 1;
+
+  it('unpacks to the values the forge quantized, transposed to MatMul layout', () => {
+    // 40 rows: not a multiple of the 16 unpacked at once.
+    const random = new Random(7, 'unpack');
+    const m = {
+      rows: 40,
+      cols: 96,
+      packed: Uint8Array.from({ length: (40 * 96) / 2 }, () => Math.floor(random.uniform() * 256)),
+      scales: Float32Array.from({ length: (40 * 96) / 32 }, () => random.normal() * 0.01),
+    };
+    expect(unpackTransposed(m.packed, m.scales, { k: 96, n: 40, blockSize: 32 })).toEqual(dequantizeTransposed(m));
+  });
+
+  for (const id of ['optimum-q4', 'gqa-q4', 'optimum-q4-external']) {
+    it(`${id}: every MatMulNBits unpacked gives the whole model's logits and tokens`, async () => {
+      const fixture = spec(id);
+      const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: GIB, pieceBytes: GIB, unpackBytes: GIB })!;
+      expect(graphs).toHaveLength(1);
+      expect(matMulNBits(graphs[0]!)).toBe(0);
+      // 4 layers of q, k, v, o, gate, up, down and the lm_head.
+      expect(graphs[0]!.unpackedBytes).toBeGreaterThan(0);
+      await compare(fixture, graphs);
+    });
+  }
+
+  it('unpacks within the allowance, the lm_head first, and across stages', async () => {
+    const fixture = spec('optimum-q4');
+    const all = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: GIB, pieceBytes: GIB, unpackBytes: GIB })!;
+    const lmHead = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: GIB, pieceBytes: GIB, unpackBytes: 64 * MIB })!;
+    const whole = all[0]!.unpackedBytes;
+    const some = lmHead[0]!.unpackedBytes;
+    expect(some).toBeGreaterThan(0);
+    expect(some).toBeLessThan(whole);
+    expect(matMulNBits(lmHead[0]!)).toBeGreaterThan(0);
+    expect(new TextDecoder('latin1').decode(lmHead[0]!.model)).toContain('lm_head.MatMul.weight_Q4/qwen_local_float32');
+    const staged = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: GIB, pieceBytes: GIB, unpackBytes: GIB, stages: 3 })!;
+    expect(staged.reduce((sum, g) => sum + g.unpackedBytes, 0)).toBe(whole);
+    await compare(fixture, staged);
+    console.log(`[figures] tiny q4 unpacked: ${(whole / MIB).toFixed(1)} MiB float32 in all; a 64 MiB allowance unpacks ${(some / MIB).toFixed(1)} MiB`);
+  });
+
+  it('leaves q4f16 (float16 scales and activations) as it is', () => {
+    expect(splitModel(bytesOf(spec('optimum-q4f16')), { layers: LAYERS, stageBytes: GIB, pieceBytes: GIB, unpackBytes: GIB })).toBeNull();
   });
 });

@@ -26,3 +26,30 @@ export const MAX_PIECE_BYTES = 1 * GIB;
  * q4 file, 1.79 GB, ran out of the 4 GiB WASM heap so), external data once.
  */
 export const INLINE_WEIGHT_BYTES = 512 * 2 ** 20;
+
+/** What a page may take of system memory (the browser and the OS need the rest). */
+export const PAGE_SHARE_OF_MEMORY = 0.5;
+
+/**
+ * System memory where the browser does not say: navigator.deviceMemory is Chromium's (which
+ * reports at most 8 GiB); Firefox and Safari, on phones too, leave it out. A guess too low costs
+ * a warning the user may pass; too high, a download of gigabytes that then fails to load.
+ */
+export const UNKNOWN_DEVICE_MEMORY_BYTES = 4 * GIB;
+
+/**
+ * KV caches alive at once on WASM, in system memory: a step feeds the cache as past_key_values
+ * and gets present.* one token longer before the old one goes (kv-cache.ts), and both also sit in
+ * the onnxruntime heap (inputs are copied in, outputs out) while the cache stays in JS memory.
+ */
+export const WASM_KV_COPIES = 3;
+
+/**
+ * On WASM, the memory unpacking 4-bit weights may add (split/unpack-weights.ts): what the page's
+ * share leaves once the stored weights and the KV caches of the whole context have theirs, the
+ * same sum the catalog's capability check makes, so a model it says fits still does.
+ */
+export function unpackAllowance(memory: { deviceMemoryBytes: number; weightBytes: number; kvBytesPerToken: number; contextTokens: number }): number {
+  const { deviceMemoryBytes, weightBytes, kvBytesPerToken, contextTokens } = memory;
+  return Math.max(0, PAGE_SHARE_OF_MEMORY * deviceMemoryBytes - weightBytes - WASM_KV_COPIES * kvBytesPerToken * contextTokens);
+}

@@ -12,7 +12,8 @@ import { Pipeline, type Stage } from '../pipeline.ts';
 import { SessionStage, type KvShape } from '../stage-session.ts';
 import { MAX_PIECE_BYTES, STAGE_WEIGHT_BYTES } from './limits.ts';
 import { splitModel } from './split-model.ts';
-import { GRAPH_BYTES } from './stage-graphs.ts';
+import { GRAPH_BYTES, type StoredPart } from './stage-graphs.ts';
+import { materializeParts } from './unpack-weights.ts';
 import { WorkerStage } from './worker-stage.ts';
 
 export interface StagesOptions {
@@ -26,6 +27,8 @@ export interface StagesOptions {
   stages?: number;
   /** A GPU buffer limit below the adapter's (LoadRequest.bufferLimitBytes). */
   bufferLimit?: number;
+  /** Memory that unpacking 4-bit weights to float32 may add (unpack-weights.ts); 0 on WebGPU. */
+  unpackBytes: number;
   onStage?: (index: number, count: number) => void;
 }
 
@@ -33,28 +36,29 @@ export async function createPipeline(options: StagesOptions): Promise<{ pipeline
   const { model, files, choice, layers, shape } = options;
   const limits = choice.gpu?.limits;
   const pieceBytes = Math.min(MAX_PIECE_BYTES, options.bufferLimit ?? Infinity, limits?.maxBufferSize ?? Infinity, limits?.maxStorageBufferBindingSize ?? Infinity);
-  const graphs = splitModel(model, { layers, stageBytes: STAGE_WEIGHT_BYTES, pieceBytes, stages: options.stages });
+  const graphs = splitModel(model, { layers, stageBytes: STAGE_WEIGHT_BYTES, pieceBytes, stages: options.stages, unpackBytes: options.unpackBytes });
   if (!graphs) {
     const stage = await SessionStage.create({ fileName: files.fileName, model, externalData: files.externalData }, choice, shape);
     const weightBytes = model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
-    return { pipeline: new Pipeline([stage]), stages: [{ layers: [0, layers], weightBytes, worker: false }] };
+    return { pipeline: new Pipeline([stage]), stages: [{ layers: [0, layers], weightBytes, unpackedBytes: 0, worker: false }] };
   }
   const stored = new Map(files.externalData.map((f) => [f.path, f.data]));
   const created: Stage[] = [];
   try {
     for (const [index, graph] of graphs.entries()) {
       options.onStage?.(index, graphs.length);
-      const externalData = graph.files.map((file) => ({
-        path: file.path,
-        data: new Blob(
-          file.parts.map((part) => {
-            if (part.location === GRAPH_BYTES) return model.subarray(part.offset, part.offset + part.length) as Uint8Array<ArrayBuffer>;
-            const blob = stored.get(part.location);
-            if (!blob) throw new EngineError('model_files_invalid', `${files.fileName} refers to the external data file ${part.location}, which is not stored with it. Delete the model and download it again.`);
-            return blob.slice(part.offset, part.offset + part.length);
-          }),
-        ),
-      }));
+      const slice = (part: StoredPart): Blob | Uint8Array<ArrayBuffer> => {
+        if (part.location === GRAPH_BYTES) return model.subarray(part.offset, part.offset + part.length) as Uint8Array<ArrayBuffer>;
+        const blob = stored.get(part.location);
+        if (!blob) throw new EngineError('model_files_invalid', `${files.fileName} refers to the external data file ${part.location}, which is not stored with it. Delete the model and download it again.`);
+        return blob.slice(part.offset, part.offset + part.length);
+      };
+      const read = async (part: StoredPart): Promise<Uint8Array> => {
+        const bytes = slice(part);
+        return bytes instanceof Blob ? new Uint8Array(await bytes.arrayBuffer()) : bytes;
+      };
+      const externalData = [];
+      for (const file of graph.files) externalData.push({ path: file.path, data: new Blob(await materializeParts(file.parts, slice, read)) });
       const stageGraph = { fileName: `${files.fileName} (stage ${index + 1} of ${graphs.length})`, model: graph.model, externalData };
       const inWorker = choice.device === 'wasm' && index > 0;
       created.push(inWorker ? await WorkerStage.create(stageGraph, shape, `qwen-stage-${index}`) : await SessionStage.create(stageGraph, choice, shape));
@@ -63,6 +67,6 @@ export async function createPipeline(options: StagesOptions): Promise<{ pipeline
     await Promise.all(created.map((s) => s.release()));
     throw error;
   }
-  const stages = graphs.map((g, i) => ({ layers: g.layers, weightBytes: g.weightBytes, worker: choice.device === 'wasm' && i > 0 }));
+  const stages = graphs.map((g, i) => ({ layers: g.layers, weightBytes: g.weightBytes, unpackedBytes: g.unpackedBytes, worker: choice.device === 'wasm' && i > 0 }));
   return { pipeline: new Pipeline(created), stages };
 }

@@ -1,11 +1,13 @@
 // Splits a decoder graph into stages when it must be: weights above what one stage may hold, a
 // tensor above the largest piece, or a stage count asked for; and rewrites a graph file holding
 // more weights than INLINE_WEIGHT_BYTES as one stage with them outside (onnxruntime holds a
-// graph's own bytes several times over while it creates a session). Null when one session will do.
+// graph's own bytes several times over while it creates a session); and unpacks 4-bit weights to
+// float32 within a memory allowance (unpack-weights.ts). Null when the graph can load as it is.
 import { INLINE_WEIGHT_BYTES } from './limits.ts';
 import { readOnnxModel } from './onnx-model.ts';
 import { planSplit } from './split-plan.ts';
 import { writeStageGraphs, type StageGraph } from './stage-graphs.ts';
+import { planUnpack } from './unpack-weights.ts';
 
 export interface SplitOptions {
   layers: number;
@@ -15,6 +17,8 @@ export interface SplitOptions {
   pieceBytes: number;
   /** Split into this many stages even when the weights fit one. */
   stages?: number;
+  /** Memory that unpacking 4-bit weights to float32 may add (0: none, as on WebGPU). */
+  unpackBytes: number;
 }
 
 export function splitModel(bytes: Uint8Array, options: SplitOptions): StageGraph[] | null {
@@ -23,7 +27,8 @@ export function splitModel(bytes: Uint8Array, options: SplitOptions): StageGraph
   const weights = tensors.reduce((sum, t) => sum + t.bytes, 0);
   const oversized = tensors.some((t) => t.bytes > options.pieceBytes);
   const inline = tensors.reduce((sum, t) => sum + (t.external ? 0 : t.bytes), 0);
-  if ((options.stages ?? 1) <= 1 && weights <= options.stageBytes && !oversized && inline <= INLINE_WEIGHT_BYTES) return null;
-  const plan = planSplit(model, options);
-  return writeStageGraphs(model, plan, options.pieceBytes, options.layers);
+  const unpack = planUnpack(model, options.unpackBytes, options.pieceBytes);
+  if ((options.stages ?? 1) <= 1 && weights <= options.stageBytes && !oversized && inline <= INLINE_WEIGHT_BYTES && unpack.size === 0) return null;
+  const plan = planSplit(model, { ...options, unpack });
+  return writeStageGraphs(model, plan, options.pieceBytes, options.layers, unpack);
 }

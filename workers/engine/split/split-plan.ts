@@ -3,6 +3,7 @@
 // layer that read only graph inputs (embedding, rotary tables, attention-mask arithmetic) go into
 // every stage that needs them; the others (final norm, lm_head) into the stage of their latest input.
 import type { OnnxModel, OnnxNode } from './onnx-model.ts';
+import type { UnpackPlan } from './unpack-weights.ts';
 
 /** -1: read only graph inputs and initializers, so copied into each stage that uses it. */
 export const SHARED = -1;
@@ -21,6 +22,8 @@ export interface PlanOptions {
   stageBytes: number;
   /** Exactly this many stages (at most one per layer), balanced by weight, instead of the budget. */
   stages?: number;
+  /** MatMulNBits whose weights are unpacked to float32: counted at that size. */
+  unpack: UnpackPlan;
 }
 
 export function planSplit(model: OnnxModel, options: PlanOptions): SplitPlan {
@@ -32,6 +35,12 @@ export function planSplit(model: OnnxModel, options: PlanOptions): SplitPlan {
   model.nodes.forEach((node, i) => {
     const layer = layerOf[i]!;
     const unit = layer === SHARED ? 0 : layer;
+    const unpacked = options.unpack.get(node.name);
+    if (unpacked) {
+      counted.add(unpacked.weight.name).add(unpacked.scales.name);
+      unitBytes[unit] = unitBytes[unit]! + unpacked.k * unpacked.n * 4;
+      return;
+    }
     for (const input of node.inputs) {
       const tensor = model.initializers.get(input);
       if (tensor && !counted.has(input)) {

@@ -3,7 +3,8 @@
 // touches plus the tensors cut between stages (hidden states). Weights in external data are
 // repacked into files of at most `pieceBytes` (made of slices of the stored files, nothing read
 // here); a tensor above it (an embedding table, an untied lm_head) is split by rows, with its
-// Gather or MatMulNBits rewritten over the pieces, which gives the same values.
+// Gather or MatMulNBits rewritten over the pieces, which gives the same values. A MatMulNBits in
+// the unpack plan (unpack-weights.ts) becomes a MatMul over float32 values made at load.
 import { fields, text, Writer, WIRE_LEN, WIRE_VARINT, type Field } from '../graph-rewrite/protobuf.ts';
 import {
   ATTRIBUTE_INT,
@@ -31,6 +32,7 @@ import {
 } from '../graph-rewrite/graph-edit.ts';
 import { elementType, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-model.ts';
 import { producerIndex, SHARED, type SplitPlan } from './split-plan.ts';
+import type { UnpackPlan } from './unpack-weights.ts';
 
 
 /** A FilePart's location when its bytes are in the graph file itself (raw_data). */
@@ -39,11 +41,19 @@ export const GRAPH_BYTES = ':graph';
 const EXTERNAL_FROM_BYTES = 64 * 1024;
 
 /** A byte range of one of the model's external data files, or of the graph file (GRAPH_BYTES). */
-export interface FilePart {
+export interface StoredPart {
   location: string;
   offset: number;
   length: number;
 }
+
+/** float32 values unpacked at load from a MatMulNBits weight and its scales (unpackTransposed). */
+export interface UnpackedPart {
+  unpack: { weight: StoredPart; scales: StoredPart; k: number; n: number; blockSize: number };
+  length: number;
+}
+
+export type FilePart = StoredPart | UnpackedPart;
 
 /** An external data file of a stage: the parts it is made of, in order. */
 export interface StageFile {
@@ -59,18 +69,20 @@ export interface StageGraph {
   layers: [number, number];
   files: StageFile[];
   weightBytes: number;
+  /** Of weightBytes, float32 values unpacked from 4-bit weights. */
+  unpackedBytes: number;
   /** Tensors split by rows to stay within the piece size. */
   splitTensors: string[];
 }
 
-export function writeStageGraphs(model: OnnxModel, plan: SplitPlan, pieceBytes: number, layers: number): StageGraph[] {
+export function writeStageGraphs(model: OnnxModel, plan: SplitPlan, pieceBytes: number, layers: number, unpack: UnpackPlan): StageGraph[] {
   const producers = producerIndex(model.nodes);
   const stageOf = new Map(model.nodes.map((node, i) => [node, plan.nodeStage[i]!]));
   const members = Array.from({ length: plan.stages }, (_, s) => stageNodes(model, producers, stageOf, s));
   // Tensors each stage reads, to tell which of its products others need.
   const consumers = members.map((nodes) => new Set(nodes.flatMap((n) => n.inputs)));
   return members.map((nodes, s) => {
-    const writer = new StageWriter(model, pieceBytes, s);
+    const writer = new StageWriter(model, pieceBytes, s, unpack);
     const produced = new Set(nodes.flatMap((n) => n.outputs));
     for (const node of nodes) writer.node(node);
     const inputs = [...new Set(nodes.flatMap((n) => n.inputs))].filter((name) => name && !produced.has(name) && !model.initializers.has(name));
@@ -112,22 +124,26 @@ class StageWriter {
   readonly #model: OnnxModel;
   readonly #pieceBytes: number;
   readonly #stage: number;
+  readonly #unpack: UnpackPlan;
   readonly #graph = new Writer();
   readonly #written = new Set<string>();
   readonly #files: StageFile[] = [];
   #fileBytes = Infinity;
   #weightBytes = 0;
+  #unpackedBytes = 0;
   readonly #splitTensors: string[] = [];
 
-  constructor(model: OnnxModel, pieceBytes: number, stage: number) {
+  constructor(model: OnnxModel, pieceBytes: number, stage: number, unpack: UnpackPlan) {
     this.#model = model;
     this.#pieceBytes = pieceBytes;
     this.#stage = stage;
+    this.#unpack = unpack;
     this.#graph.string(2, `${model.graphName}_stage${stage}`);
   }
 
   node(node: OnnxNode): void {
     const bytes = this.#model.bytes;
+    if (this.#unpack.has(node.name)) return this.#unpacked(node);
     const oversized = (name: string | undefined): OnnxTensor | null => {
       const tensor = name === undefined ? undefined : this.#model.initializers.get(name);
       return tensor && tensor.bytes > this.#pieceBytes ? tensor : null;
@@ -150,11 +166,11 @@ class StageWriter {
     this.#graph.message(number, new Writer().string(1, name).message(2, type));
   }
 
-  finish(): { model: Uint8Array; files: StageFile[]; weightBytes: number; splitTensors: string[] } {
+  finish(): { model: Uint8Array; files: StageFile[]; weightBytes: number; unpackedBytes: number; splitTensors: string[] } {
     const out = new Writer();
     for (const f of this.#model.modelFields) copyField(out, this.#model.bytes, f);
     out.message(MODEL_GRAPH, this.#graph);
-    return { model: out.finish(), files: this.#files, weightBytes: this.#weightBytes, splitTensors: this.#splitTensors };
+    return { model: out.finish(), files: this.#files, weightBytes: this.#weightBytes, unpackedBytes: this.#unpackedBytes, splitTensors: this.#splitTensors };
   }
 
   #initializer(name: string): void {
@@ -172,21 +188,25 @@ class StageWriter {
    * (the buffer, the parsed protobuf, the tensors), external data once.
    */
   #tensor(piece: Piece, tensor: OnnxTensor): void {
+    const source = stored(tensor);
+    this.#externalTensor(piece.name, piece.dims, tensor.dataType, { location: source.location, offset: source.offset + piece.start, length: piece.length });
+  }
+
+  #externalTensor(name: string, dims: number[], dataType: number, part: FilePart): void {
     const proto = new Writer();
-    for (const dim of piece.dims) proto.varint(TENSOR_DIMS, dim);
-    proto.varint(TENSOR_DATA_TYPE, tensor.dataType).string(TENSOR_NAME, piece.name);
-    const source = tensor.external ?? { location: GRAPH_BYTES, offset: tensor.raw!.start };
-    const { path, offset } = this.#place({ location: source.location, offset: source.offset + piece.start, length: piece.length });
+    for (const dim of dims) proto.varint(TENSOR_DIMS, dim);
+    proto.varint(TENSOR_DATA_TYPE, dataType).string(TENSOR_NAME, name);
+    const { path, offset } = this.#place(part);
     const entry = (key: string, value: string): Writer => new Writer().string(1, key).string(2, value);
     proto.message(TENSOR_EXTERNAL_DATA, entry('location', path));
     proto.message(TENSOR_EXTERNAL_DATA, entry('offset', String(offset)));
-    proto.message(TENSOR_EXTERNAL_DATA, entry('length', String(piece.length)));
+    proto.message(TENSOR_EXTERNAL_DATA, entry('length', String(part.length)));
     proto.varint(TENSOR_DATA_LOCATION, 1);
     this.#graph.message(GRAPH_INITIALIZER, proto);
   }
 
   /** Appends `part` to the stage's current file, or starts a new one when it would pass the piece size. */
-  #place(part: { location: string; offset: number; length: number }): { path: string; offset: number } {
+  #place(part: FilePart): { path: string; offset: number } {
     if (this.#fileBytes + part.length > this.#pieceBytes || this.#files.length === 0) {
       this.#files.push({ path: `stage${this.#stage}_${this.#files.length}.data`, parts: [] });
       this.#fileBytes = 0;
@@ -283,9 +303,29 @@ class StageWriter {
     this.#graph.message(GRAPH_NODE, concat);
   }
 
+  // MatMulNBits(x, B, scales) → MatMul(x, values [K, N]), the values unpacked while the stage loads.
+  #unpacked(node: OnnxNode): void {
+    const { weight, scales, k, n, blockSize } = this.#unpack.get(node.name)!;
+    const name = `${weight.name}/qwen_local_float32`;
+    if (!this.#written.has(name)) {
+      this.#written.add(name);
+      this.#weightBytes += k * n * 4;
+      this.#unpackedBytes += k * n * 4;
+      const unpack = { weight: stored(weight), scales: stored(scales), k, n, blockSize };
+      this.#externalTensor(name, [k, n], DATA_TYPE.float32, { unpack, length: k * n * 4 });
+    }
+    const matmul = new Writer().string(NODE_INPUT, node.inputs[0]!).string(NODE_INPUT, name);
+    this.#graph.message(GRAPH_NODE, matmul.string(NODE_OUTPUT, node.outputs[0]!).string(NODE_NAME, node.name).string(NODE_OP_TYPE, 'MatMul'));
+  }
+
   #attributes(node: OnnxNode): Field[] {
     return [...fields(this.#model.bytes, node.field.start, node.field.end)].filter((f) => f.number === NODE_ATTRIBUTE);
   }
+}
+
+/** Where a tensor's values are stored: its external data, or its raw_data in the graph file. */
+function stored(tensor: OnnxTensor): StoredPart {
+  return tensor.external ?? { location: GRAPH_BYTES, offset: tensor.raw!.start, length: tensor.bytes };
 }
 
 function intAttribute(name: string, value: number): Writer {
