@@ -29,6 +29,8 @@ test('WASM: three stages, two in workers of their own, give onnxruntime-node\'s 
   expect(report.stages[0]!.layers[0]).toBe(0);
   expect(report.stages.map((s) => s.layers)).toEqual([report.stages[0]!.layers, [report.stages[0]!.layers[1], report.stages[1]!.layers[1]], [report.stages[1]!.layers[1], 4]]);
   expect(report.notes.join(' ')).toMatch(/3 stages/);
+  // The 4-bit weights were unpacked to float32 (the default on WASM when memory allows) in every stage.
+  for (const stage of report.stages) expect(stage.unpackedBytes).toBeGreaterThan(0);
   const first: ChatTurn[] = [{ role: 'user', content: 'Name three rivers in China.' }];
   const one = await generate(page, { input: { mode: 'chat', messages: first }, maxTokens: 12, sampling: GREEDY });
   expect(one.tokenIds).toEqual(await referenceGreedy(EXTERNAL, 'model_q4.onnx', { messages: first }, one.tokenIds.length));
@@ -55,6 +57,8 @@ test('WebGPU: two stages on one device, tensors above a 16 MiB buffer limit spli
   const report = await load(page, { repo: TINY_INSTRUCT, device: 'webgpu', stages: 2, bufferLimitBytes: limit });
   expect(report.device).toBe('webgpu');
   expect(report.stages.map((s) => s.worker)).toEqual([false, false]);
+  // WebGPU runs MatMulNBits as it is: nothing unpacked.
+  for (const stage of report.stages) expect(stage.unpackedBytes).toBe(0);
   const messages: ChatTurn[] = [{ role: 'user', content: 'Hi' }];
   const result = await generate(page, { input: { mode: 'chat', messages }, maxTokens: 3, sampling: GREEDY });
   expect(result.tokenIds).toEqual(await referenceGreedy(TINY_INSTRUCT, 'model_q4.onnx', { messages }, result.tokenIds.length));

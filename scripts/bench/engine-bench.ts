@@ -54,13 +54,13 @@ try {
   };
   result.conditions['chromium'] = browser.version();
   const node = (model: BenchModel): Contender => ({ engine: 'onnxruntime-node', ep: 'cpu', model: model.size, page: 'main', open: () => NodeRunner.open(model, settings.threads) });
-  const engine = (model: BenchModel, device: 'wasm' | 'webgpu', page = 'main', logitsSlice?: boolean): Contender => ({
+  const engine = (model: BenchModel, device: 'wasm' | 'webgpu', page = 'main', options: { logitsSlice?: boolean; unpackBytes?: number; variant?: string } = {}): Contender => ({
     engine: 'engine',
     ep: device,
     model: model.size,
     page,
-    variant: logitsSlice === false ? 'no logits rewrite' : undefined,
-    open: () => openEngine(setup, { repo: model.repo, device, logitsSlice }),
+    variant: options.variant,
+    open: () => openEngine(setup, { repo: model.repo, device, logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes }),
   });
   const peer = (model: BenchModel, device: 'wasm' | 'webgpu', page = 'main'): Contender => ({
     engine: 'transformers.js',
@@ -82,10 +82,15 @@ try {
   console.log(`0.5B shape, prefill of ${largest} tokens on fresh pages:`);
   const page = `prefill ${largest}`;
   await interleave(result, [node(half), peer(half, 'wasm', page)], [warmUp(halfPrompts), prefill(halfPrompts, largest)]);
-  await interleave(result, [engine(half, 'wasm', page, true), engine(half, 'wasm', `${page}, no logits rewrite`, false)], [
+  await interleave(result, [engine(half, 'wasm', page, { logitsSlice: true }), engine(half, 'wasm', `${page}, no logits rewrite`, { logitsSlice: false, variant: 'no logits rewrite' })], [
     warmUp(halfPrompts),
     { ...prefill(halfPrompts, largest), tries: settings.rewriteTries },
   ]);
+  // Unpacked 4-bit weights (split/unpack-weights.ts): none, the default allowance (what the page's
+  // memory share leaves after the weights and a full 32K context's KV), and every weight.
+  console.log('0.5B shape, decode with 4-bit weights unpacked to float32 or not, on fresh pages:');
+  const unpacking = (unpackBytes: number, variant: string): Contender => engine(half, 'wasm', `decode, ${variant}`, { unpackBytes, variant });
+  await interleave(result, [unpacking(0, 'nothing unpacked'), unpacking(2 ** 40, 'every weight unpacked')], [warmUp(halfPrompts), decode(halfPrompts, settings.decode[0]!)]);
   console.log('tiny shape, long contexts:');
   await interleave(result, [node(tiny), engine(tiny, 'wasm'), peer(tiny, 'wasm')], [warmUp(tinyPrompts), ...settings.decodeTiny.map((c) => decode(tinyPrompts, c))]);
   if (settings.webgpu) {

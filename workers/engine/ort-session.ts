@@ -27,7 +27,8 @@ export interface GraphContract {
 export interface SessionGraph {
   fileName: string;
   model: Uint8Array;
-  externalData: { path: string; data: Blob }[];
+  /** Blobs of stored slices, or bytes made at load (unpacked weights). */
+  externalData: { path: string; data: Blob | Uint8Array<ArrayBuffer> }[];
 }
 
 /** A session on `graph`; on WebGPU every output but the logits stays on the GPU (KV, hidden states between stages). */

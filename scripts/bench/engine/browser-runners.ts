@@ -22,6 +22,8 @@ export interface LoadOptions {
   device: 'wasm' | 'webgpu';
   /** Engine only: the logits rewrite on or off (default: the engine's). */
   logitsSlice?: boolean;
+  /** Engine only: the memory unpacking 4-bit weights may add on WASM (default: the engine's allowance). */
+  unpackBytes?: number;
 }
 
 export interface BrowserRunner extends Runner {
@@ -42,7 +44,7 @@ export async function openEngine(setup: BrowserSetup, options: LoadOptions): Pro
   const { page, heap } = await openPage(setup, '/', 'engine.worker');
   const source = customSource(setup.hubUrl);
   const report = await page.evaluate(
-    ({ source, options }) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load({ source, repo: options.repo, device: options.device, dtype: 'q4', logitsSlice: options.logitsSlice }),
+    ({ source, options }) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load({ source, repo: options.repo, device: options.device, dtype: 'q4', logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes }),
     { source, options },
   );
   if (report.device !== options.device) throw new Error(`the engine runs on ${report.device}, not ${options.device}: ${report.notes.join(' ')}`);

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { splitModel } from '../../../workers/engine/split/split-model.ts';
 import { GRAPH_BYTES, type StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
-import { materializeParts, unpackTransposed } from '../../../workers/engine/split/unpack-weights.ts';
+import { stageFileBytes, unpackTransposed } from '../../../workers/engine/split/unpack-weights.ts';
 import { Random } from '../../../scripts/forge/random.ts';
 import { dequantizeTransposed } from '../../../scripts/forge/weights.ts';
 import { FIXTURES, fixtureModel, tolerance, type FixtureModel } from '../../helpers/fixtures.ts';
@@ -41,8 +41,7 @@ class StagedRunner {
       const slice = (p: { location: string; offset: number; length: number }) => stored.get(p.location)!.subarray(p.offset, p.offset + p.length);
       const externalData = [];
       for (const file of graph.files) {
-        const parts = await materializeParts(file.parts, slice, async (p) => slice(p));
-        externalData.push({ path: file.path, data: Buffer.concat(parts.map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength))) });
+        externalData.push({ path: file.path, data: await stageFileBytes(file.parts, async (p) => slice(p)) });
       }
       const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, externalData });
       stages.push({ graph, session, past: {} });

@@ -13,7 +13,7 @@ import { SessionStage, type KvShape } from '../stage-session.ts';
 import { MAX_PIECE_BYTES, STAGE_WEIGHT_BYTES } from './limits.ts';
 import { splitModel } from './split-model.ts';
 import { GRAPH_BYTES, type StoredPart } from './stage-graphs.ts';
-import { materializeParts } from './unpack-weights.ts';
+import { stageFileBytes } from './unpack-weights.ts';
 import { WorkerStage } from './worker-stage.ts';
 
 export interface StagesOptions {
@@ -58,7 +58,11 @@ export async function createPipeline(options: StagesOptions): Promise<{ pipeline
         return bytes instanceof Blob ? new Uint8Array(await bytes.arrayBuffer()) : bytes;
       };
       const externalData = [];
-      for (const file of graph.files) externalData.push({ path: file.path, data: new Blob(await materializeParts(file.parts, slice, read)) });
+      for (const file of graph.files) {
+        const storedParts = file.parts.filter((part): part is StoredPart => !('unpack' in part));
+        const unpacks = storedParts.length < file.parts.length;
+        externalData.push({ path: file.path, data: unpacks ? await stageFileBytes(file.parts, read) : new Blob(storedParts.map(slice)) });
+      }
       const stageGraph = { fileName: `${files.fileName} (stage ${index + 1} of ${graphs.length})`, model: graph.model, externalData };
       const inWorker = choice.device === 'wasm' && index > 0;
       created.push(inWorker ? await WorkerStage.create(stageGraph, shape, `qwen-stage-${index}`) : await SessionStage.create(stageGraph, choice, shape));

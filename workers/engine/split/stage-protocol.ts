@@ -2,6 +2,7 @@
 // once, then runs with the tensors cut between stages (hidden states: small) as plain arrays.
 // The stage's KV cache never leaves its worker.
 import type { EngineErrorShape } from '../../protocol/errors.ts';
+import type { SessionGraph } from '../ort-session.ts';
 import type { SessionInfo } from '../pipeline.ts';
 import type { KvShape } from '../stage-session.ts';
 
@@ -12,7 +13,7 @@ export interface WireTensor {
 }
 
 export type StageRequest =
-  | { kind: 'create'; fileName: string; model: Uint8Array; externalData: { path: string; data: Blob }[]; shape: KvShape }
+  | { kind: 'create'; fileName: string; model: Uint8Array; externalData: SessionGraph['externalData']; shape: KvShape }
   | { kind: 'run'; id: number; inputs: Record<string, WireTensor>; fed: number[] }
   | { kind: 'crop'; length: number }
   | { kind: 'clear' };

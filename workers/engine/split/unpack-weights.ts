@@ -94,21 +94,22 @@ export function unpackTransposed(packed: Uint8Array, scales: Float32Array, sourc
 const ROWS_AT_ONCE = 16;
 
 /**
- * A stage file's parts as `stored` gives them (Blob slices in the browser), with the unpacked
- * ones made now from their weight and scales, which `read` fetches.
+ * A stage file holding unpacked values, as bytes: its unpacked parts made now from the weights
+ * and scales `read` fetches, its other parts read as they are. (Blob storage is no place for
+ * them: Chrome's in-memory share of it is too small, and the read then fails.)
  */
-export async function materializeParts<T>(parts: readonly FilePart[], stored: (part: StoredPart) => T, read: (part: StoredPart) => Promise<Uint8Array>): Promise<(T | Float32Array<ArrayBuffer>)[]> {
-  const out: (T | Float32Array<ArrayBuffer>)[] = [];
+export async function stageFileBytes(parts: readonly FilePart[], read: (part: StoredPart) => Promise<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
   for (const part of parts) {
-    if (!('unpack' in part)) {
-      out.push(stored(part));
-      continue;
-    }
-    const { weight, scales, ...shape } = part.unpack;
-    // A copy: the scales' bytes need not start on a 4-byte boundary.
-    const scaleBytes = new Uint8Array(scales.length);
-    scaleBytes.set(await read(scales));
-    out.push(unpackTransposed(await read(weight), new Float32Array(scaleBytes.buffer), shape));
+    if ('unpack' in part) {
+      const { weight, scales, ...shape } = part.unpack;
+      // A copy: the scales' bytes need not start on a 4-byte boundary.
+      const scaleBytes = new Uint8Array(scales.length);
+      scaleBytes.set(await read(scales));
+      out.set(new Uint8Array(unpackTransposed(await read(weight), new Float32Array(scaleBytes.buffer), shape).buffer), at);
+    } else out.set(await read(part), at);
+    at += part.length;
   }
   return out;
 }

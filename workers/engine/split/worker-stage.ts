@@ -46,7 +46,8 @@ export class WorkerStage implements Stage {
         };
         worker.onerror = (event) => reject(new Error(`the stage worker failed to start: ${event.message}`));
         const request: StageRequest = { kind: 'create', fileName: graph.fileName, model: graph.model, externalData: graph.externalData, shape };
-        worker.postMessage(request, [graph.model.buffer as ArrayBuffer]);
+        const made = graph.externalData.flatMap(({ data }) => (data instanceof Blob ? [] : [data.buffer]));
+        worker.postMessage(request, [graph.model.buffer as ArrayBuffer, ...made]);
       });
       return new WorkerStage(worker, info);
     } catch (error) {
