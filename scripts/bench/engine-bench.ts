@@ -73,7 +73,7 @@ try {
   console.log('0.5B shape, WASM (onnxruntime-node on the CPU):');
   await interleave(result, [node(half), engine(half, 'wasm'), peer(half, 'wasm')], [
     warmUp(halfPrompts),
-    ...chat(halfPrompts),
+    ...Array.from({ length: settings.chatRounds }, () => chat(halfPrompts)).flat(),
     ...settings.prefill.filter((n) => n !== largest).map((n) => prefill(halfPrompts, n)),
     ...settings.decode.map((c) => decode(halfPrompts, c)),
   ]);

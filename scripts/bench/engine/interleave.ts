@@ -1,6 +1,6 @@
 // Runs the same steps on several engines, interleaved step by step (on a shared machine the
 // load changes by the minute; back-to-back runs see the same conditions), a step's tries too,
-// keeping each engine's fastest. A runner that fails a step is reopened for the next; figures,
+// keeping each engine's fastest; a run named again (a chat's next round) merges with the first. A runner that fails a step is reopened for the next; figures,
 // errors and each worker's memory are recorded.
 import { loadavg } from 'node:os';
 import type { BrowserRunner } from './browser-runners.ts';
@@ -80,8 +80,15 @@ export async function interleave(result: BenchResult, contenders: Contender[], s
       if (step.warmUp) continue;
       for (const [c, { figures, loadAverage }] of tries) {
         if (figures.length < (step.tries ?? 1)) continue;
-        const fastest = figures.reduce((a, b) => (b.firstTokenMs + b.decodeMs < a.firstTokenMs + a.decodeMs ? b : a));
-        result.measurements.push({ engine: c.engine, ep: c.ep, model: c.model, run: runName(c, step), figures: fastest, loadAverage, ...(figures.length > 1 ? { tries: figures } : {}) });
+        const run = runName(c, step);
+        const earlier = result.measurements.find((m) => m.engine === c.engine && m.ep === c.ep && m.model === c.model && m.run === run);
+        if (earlier?.figures) {
+          const all = [...(earlier.tries ?? [earlier.figures]), ...figures];
+          Object.assign(earlier, { figures: fastestOf(all), tries: all, loadAverage: Math.max(earlier.loadAverage, loadAverage) });
+        } else if (!earlier) {
+          // (An earlier round that failed stays the record: a failure is reported.)
+          result.measurements.push({ engine: c.engine, ep: c.ep, model: c.model, run, figures: fastestOf(figures), loadAverage, ...(figures.length > 1 ? { tries: figures } : {}) });
+        }
       }
     }
   } finally {
@@ -89,5 +96,6 @@ export async function interleave(result: BenchResult, contenders: Contender[], s
   }
 }
 
+const fastestOf = (figures: RunFigures[]): RunFigures => figures.reduce((a, b) => (b.firstTokenMs + b.decodeMs < a.firstTokenMs + a.decodeMs ? b : a));
 const runName = (c: Contender, step: Step): string => (c.variant ? `${step.run}, ${c.variant}` : step.run);
 const label = (c: Contender): string => `${c.engine} ${c.model} ${c.ep}${c.page === 'main' ? '' : ` (${c.page})`}`;

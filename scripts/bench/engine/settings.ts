@@ -11,6 +11,8 @@ export interface BenchSettings {
   /** Tokens generated per decode run. */
   decodeTokens: number;
   chatTurns: number;
+  /** Times the whole chat is run, each from a fresh cache; each turn keeps its fastest. */
+  chatRounds: number;
   /** Tokens each chat turn adds (the previous answer, the user's message, the template). */
   chatTurnTokens: number;
   /** Tries of the largest prefill with and without the logits rewrite (the fastest of each is kept). */
@@ -41,6 +43,7 @@ export function benchSettings(): BenchSettings {
     decodeTiny: list('BENCH_DECODE_TINY', [8192]),
     decodeTokens: count('BENCH_DECODE_TOKENS', 8),
     chatTurns: count('BENCH_CHAT_TURNS', 6),
+    chatRounds: count('BENCH_CHAT_ROUNDS', 3),
     chatTurnTokens: count('BENCH_CHAT_TOKENS', 64),
     rewriteTries: count('BENCH_REWRITE_TRIES', 2),
     webgpu: process.env['BENCH_WEBGPU'] === '1',
@@ -49,5 +52,5 @@ export function benchSettings(): BenchSettings {
 }
 
 export const SETTINGS_HELP = `environment: BENCH_PREFILL=512,4096  BENCH_DECODE=128,2048  BENCH_DECODE_TINY=8192
-  BENCH_DECODE_TOKENS=8  BENCH_CHAT_TURNS=6  BENCH_CHAT_TOKENS=64  BENCH_REWRITE_TRIES=2
+  BENCH_DECODE_TOKENS=8  BENCH_CHAT_TURNS=6  BENCH_CHAT_ROUNDS=3  BENCH_CHAT_TOKENS=64  BENCH_REWRITE_TRIES=2
   BENCH_WEBGPU=1 (adds WebGPU rows on the tiny model)`;

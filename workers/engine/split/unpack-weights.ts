@@ -29,22 +29,25 @@ const MS_DOMAIN = 'com.microsoft';
  */
 export function planUnpack(model: OnnxModel, extraBytes: number, pieceBytes: number): UnpackPlan {
   const plan: UnpackPlan = new Map();
-  const candidates = model.nodes.map((node) => ({ node, source: unpackable(model, node) })).filter((c) => c.source && c.source.k * c.source.n * 4 <= pieceBytes);
+  const candidates = model.nodes.flatMap((node) => {
+    const source = unpackable(model, node);
+    return source && source.k * source.n * 4 <= pieceBytes ? [{ node, source }] : [];
+  });
   candidates.sort((a, b) => Number(a.node.layer !== null) - Number(b.node.layer !== null));
   let left = extraBytes;
   for (const { node, source } of candidates) {
-    const added = source!.k * source!.n * 4 - source!.weight.bytes - source!.scales.bytes;
+    const added = source.k * source.n * 4 - source.weight.bytes - source.scales.bytes;
     if (added > left) continue;
     left -= added;
-    plan.set(node.name, source!);
+    plan.set(node.name, source);
   }
   return plan;
 }
 
 function unpackable(model: OnnxModel, node: OnnxNode): UnpackSource | null {
   if (node.opType !== 'MatMulNBits' || node.domain !== MS_DOMAIN || node.ints.get('bits') !== 4) return null;
-  // A zero_points, g_idx or bias input: not the symmetric layout unpacked here.
-  if (node.inputs.length !== 3) return null;
+  // A zero_points, g_idx or bias input: not the symmetric layout unpacked here ('' is an absent one).
+  if (node.inputs.length < 3 || node.inputs.slice(3).some((name) => name !== '')) return null;
   const weight = model.initializers.get(node.inputs[1]!);
   const scales = model.initializers.get(node.inputs[2]!);
   const k = node.ints.get('K');
