@@ -8,7 +8,7 @@ import { prepareGraph } from './graph-rewrite/prepare.ts';
 import { configNumber, readGraphContract } from './ort-session.ts';
 import type { Pipeline } from './pipeline.ts';
 import { createPipeline } from './split/load-stages.ts';
-import { UNKNOWN_DEVICE_MEMORY_BYTES, unpackAllowance } from './split/limits.ts';
+import { systemMemoryBytes, unpackAllowance } from './split/limits.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
@@ -218,13 +218,12 @@ export class Engine {
   }
 }
 
-/** q4f16 only where the adapter has shader-f16; q4 otherwise. */
-/** navigator.deviceMemory (Chromium's, in GiB, at most 8), where the browser says. */
+/** navigator.deviceMemory: Chromium's, in GiB, at most 8; absent elsewhere. */
 function deviceMemoryBytes(): number {
-  const gib = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
-  return gib ? gib * 2 ** 30 : UNKNOWN_DEVICE_MEMORY_BYTES;
+  return systemMemoryBytes((navigator as Navigator & { deviceMemory?: number }).deviceMemory);
 }
 
+/** q4f16 only where the adapter has shader-f16; q4 otherwise. */
 function chooseDtype(requested: ModelDtype | undefined, choice: DeviceChoice): { dtype: ModelDtype; notes: string[] } {
   if (requested === 'q4f16' && choice.device === 'webgpu' && !choice.shaderF16) {
     return { dtype: 'q4', notes: ['This GPU has no shader-f16, so the q4 build (fp32 compute) is used instead of q4f16.'] };

@@ -2,11 +2,9 @@
 // device, with what context, dtype and number of stages, or why not. Pure. The facts come from
 // the catalog (models.ts) and the engine's split limits; the picker shows the verdict and
 // model-choice passes a shorter context on to the load request.
-import { PAGE_SHARE_OF_MEMORY, STAGE_WEIGHT_BYTES, UNKNOWN_DEVICE_MEMORY_BYTES, WASM_HEAP_BYTES, WASM_KV_COPIES } from '../../../workers/engine/split/limits.ts';
+import { PAGE_SHARE_OF_MEMORY, STAGE_WEIGHT_BYTES, systemMemoryBytes, WASM_HEAP_BYTES, WASM_KV_COPIES } from '../../../workers/engine/split/limits.ts';
 import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
 import { CATALOG, type CatalogDtype, type CatalogModel } from './models.ts';
-
-const GIB = 2 ** 30;
 
 /** The shortest context worth offering: a system prompt, a few turns and an answer. */
 export const MIN_CONTEXT_TOKENS = 2048;
@@ -76,7 +74,7 @@ interface Limit {
 
 /** The device the engine will run on: the adapter unless WASM was chosen or there is none. */
 export function deviceProfile(caps: GpuCapabilities | null, useGpu: boolean, deviceMemoryGiB: number | undefined): CapabilityDevice {
-  const deviceMemoryBytes = deviceMemoryGiB ? deviceMemoryGiB * GIB : UNKNOWN_DEVICE_MEMORY_BYTES;
+  const deviceMemoryBytes = systemMemoryBytes(deviceMemoryGiB);
   if (!useGpu || !caps?.webgpu) return { webgpu: false, deviceMemoryBytes };
   const { shaderF16, maxBufferSizeBytes, maxStorageBufferBindingSizeBytes } = caps.adapter;
   return { webgpu: true, shaderF16, maxBufferSizeBytes, maxStorageBufferBindingSizeBytes, deviceMemoryBytes };

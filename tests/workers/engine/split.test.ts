@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { readOnnxModel } from '../../../workers/engine/split/onnx-model.ts';
 import { splitModel } from '../../../workers/engine/split/split-model.ts';
 import { GRAPH_BYTES, type StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
 import { stageFileBytes, unpackTransposed } from '../../../workers/engine/split/unpack-weights.ts';
@@ -167,8 +168,10 @@ describe('4-bit weights unpacked to float32', () => {
       const graphs = splitModel(bytesOf(fixture), { layers: LAYERS, stageBytes: GIB, pieceBytes: GIB, unpackBytes: GIB })!;
       expect(graphs).toHaveLength(1);
       expect(matMulNBits(graphs[0]!)).toBe(0);
-      // 4 layers of q, k, v, o, gate, up, down and the lm_head.
-      expect(graphs[0]!.unpackedBytes).toBeGreaterThan(0);
+      // Every MatMulNBits of the file (4 layers of q, k, v, o, gate, up, down, and the lm_head) as K × N float32s.
+      const nodes = readOnnxModel(bytesOf(fixture)).nodes.filter((n) => n.opType === 'MatMulNBits');
+      expect(nodes).toHaveLength(4 * 7 + 1);
+      expect(graphs[0]!.unpackedBytes).toBe(nodes.reduce((sum, n) => sum + n.ints.get('K')! * n.ints.get('N')! * 4, 0));
       await compare(fixture, graphs);
     });
   }

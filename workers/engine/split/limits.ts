@@ -35,7 +35,12 @@ export const PAGE_SHARE_OF_MEMORY = 0.5;
  * reports at most 8 GiB); Firefox and Safari, on phones too, leave it out. A guess too low costs
  * a warning the user may pass; too high, a download of gigabytes that then fails to load.
  */
-export const UNKNOWN_DEVICE_MEMORY_BYTES = 4 * GIB;
+const UNKNOWN_DEVICE_MEMORY_BYTES = 4 * GIB;
+
+/** System memory from navigator.deviceMemory (GiB), or the guess above where it is absent. */
+export function systemMemoryBytes(deviceMemoryGiB: number | undefined): number {
+  return deviceMemoryGiB ? deviceMemoryGiB * GIB : UNKNOWN_DEVICE_MEMORY_BYTES;
+}
 
 /**
  * KV caches alive at once on WASM, in system memory: a step feeds the cache as past_key_values

@@ -43,20 +43,20 @@ export async function createPipeline(options: StagesOptions): Promise<{ pipeline
     return { pipeline: new Pipeline([stage]), stages: [{ layers: [0, layers], weightBytes, unpackedBytes: 0, worker: false }] };
   }
   const stored = new Map(files.externalData.map((f) => [f.path, f.data]));
+  const slice = (part: StoredPart): Blob | Uint8Array<ArrayBuffer> => {
+    if (part.location === GRAPH_BYTES) return model.subarray(part.offset, part.offset + part.length) as Uint8Array<ArrayBuffer>;
+    const blob = stored.get(part.location);
+    if (!blob) throw new EngineError('model_files_invalid', `${files.fileName} refers to the external data file ${part.location}, which is not stored with it. Delete the model and download it again.`);
+    return blob.slice(part.offset, part.offset + part.length);
+  };
+  const read = async (part: StoredPart): Promise<Uint8Array> => {
+    const bytes = slice(part);
+    return bytes instanceof Blob ? new Uint8Array(await bytes.arrayBuffer()) : bytes;
+  };
   const created: Stage[] = [];
   try {
     for (const [index, graph] of graphs.entries()) {
       options.onStage?.(index, graphs.length);
-      const slice = (part: StoredPart): Blob | Uint8Array<ArrayBuffer> => {
-        if (part.location === GRAPH_BYTES) return model.subarray(part.offset, part.offset + part.length) as Uint8Array<ArrayBuffer>;
-        const blob = stored.get(part.location);
-        if (!blob) throw new EngineError('model_files_invalid', `${files.fileName} refers to the external data file ${part.location}, which is not stored with it. Delete the model and download it again.`);
-        return blob.slice(part.offset, part.offset + part.length);
-      };
-      const read = async (part: StoredPart): Promise<Uint8Array> => {
-        const bytes = slice(part);
-        return bytes instanceof Blob ? new Uint8Array(await bytes.arrayBuffer()) : bytes;
-      };
       const externalData = [];
       for (const file of graph.files) {
         const storedParts = file.parts.filter((part): part is StoredPart => !('unpack' in part));

@@ -3,7 +3,7 @@
 // layer that read only graph inputs (embedding, rotary tables, attention-mask arithmetic) go into
 // every stage that needs them; the others (final norm, lm_head) into the stage of their latest input.
 import type { OnnxModel, OnnxNode } from './onnx-model.ts';
-import type { UnpackPlan } from './unpack-weights.ts';
+import { unpackedSize, type UnpackPlan } from './unpack-weights.ts';
 
 /** -1: read only graph inputs and initializers, so copied into each stage that uses it. */
 export const SHARED = -1;
@@ -38,7 +38,7 @@ export function planSplit(model: OnnxModel, options: PlanOptions): SplitPlan {
     const unpacked = options.unpack.get(node.name);
     if (unpacked) {
       counted.add(unpacked.weight.name).add(unpacked.scales.name);
-      unitBytes[unit] = unitBytes[unit]! + unpacked.k * unpacked.n * 4;
+      unitBytes[unit] = unitBytes[unit]! + unpackedSize(unpacked);
       return;
     }
     for (const input of node.inputs) {

@@ -32,7 +32,7 @@ import {
 } from '../graph-rewrite/graph-edit.ts';
 import { elementType, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-model.ts';
 import { producerIndex, SHARED, type SplitPlan } from './split-plan.ts';
-import type { UnpackPlan } from './unpack-weights.ts';
+import { unpackedSize, type UnpackPlan } from './unpack-weights.ts';
 
 
 /** A FilePart's location when its bytes are in the graph file itself (raw_data). */
@@ -247,29 +247,23 @@ class StageWriter {
       this.#graph.message(GRAPH_INITIALIZER, tensorProto(name, DATA_TYPE.int64, dims, raw));
       return name;
     };
-    const op = (opType: string, name: string, inputs: string[], output: string): string => {
-      const n = new Writer();
-      for (const i of inputs) n.string(NODE_INPUT, i);
-      this.#graph.message(GRAPH_NODE, n.string(NODE_OUTPUT, output).string(NODE_NAME, name).string(NODE_OP_TYPE, opType));
-      return output;
-    };
     const zero = int64(`${base}/zero`, 0);
     const lastAxis = int64(`${base}/last_axis`, -1, [1]);
     const pieces = this.#rowPieces(table, rows);
     let acc = '';
     pieces.forEach((range, i) => {
       const piece = this.#piece(table, rows, range, i, [range.count, ...rest]);
-      const shifted = i === 0 ? ids : op('Sub', `${base}/sub_${i}`, [ids, int64(`${base}/first_${i}`, range.first)], `${base}/ids_${i}`);
-      const clipped = op('Clip', `${base}/clip_${i}`, [shifted, zero, int64(`${base}/max_${i}`, range.count - 1)], `${base}/clipped_${i}`);
+      const shifted = i === 0 ? ids : this.#op('Sub', `${base}/sub_${i}`, [ids, int64(`${base}/first_${i}`, range.first)], `${base}/ids_${i}`);
+      const clipped = this.#op('Clip', `${base}/clip_${i}`, [shifted, zero, int64(`${base}/max_${i}`, range.count - 1)], `${base}/clipped_${i}`);
       const last = i === pieces.length - 1;
-      const gathered = op('Gather', `${base}/gather_${i}`, [piece, clipped], i === 0 && pieces.length === 1 ? node.outputs[0]! : `${base}/gathered_${i}`);
+      const gathered = this.#op('Gather', `${base}/gather_${i}`, [piece, clipped], i === 0 && pieces.length === 1 ? node.outputs[0]! : `${base}/gathered_${i}`);
       if (i === 0) {
         acc = gathered;
         return;
       }
-      const inside = op('GreaterOrEqual', `${base}/in_${i}`, [ids, `${base}/first_${i}`], `${base}/in_${i}`);
-      const mask = op('Unsqueeze', `${base}/mask_${i}`, [inside, lastAxis], `${base}/mask_${i}`);
-      acc = op('Where', `${base}/where_${i}`, [mask, gathered, acc], last ? node.outputs[0]! : `${base}/acc_${i}`);
+      const inside = this.#op('GreaterOrEqual', `${base}/in_${i}`, [ids, `${base}/first_${i}`], `${base}/in_${i}`);
+      const mask = this.#op('Unsqueeze', `${base}/mask_${i}`, [inside, lastAxis], `${base}/mask_${i}`);
+      acc = this.#op('Where', `${base}/where_${i}`, [mask, gathered, acc], last ? node.outputs[0]! : `${base}/acc_${i}`);
     });
   }
 
@@ -296,26 +290,33 @@ class StageWriter {
       this.#graph.message(GRAPH_NODE, n);
       parts.push(output);
     });
-    const concat = new Writer();
-    for (const p of parts) concat.string(NODE_INPUT, p);
-    concat.string(NODE_OUTPUT, node.outputs[0]!).string(NODE_NAME, `${base}/concat`).string(NODE_OP_TYPE, 'Concat');
-    concat.message(NODE_ATTRIBUTE, intAttribute('axis', -1));
-    this.#graph.message(GRAPH_NODE, concat);
+    this.#op('Concat', `${base}/concat`, parts, node.outputs[0]!, [intAttribute('axis', -1)]);
   }
 
   // MatMulNBits(x, B, scales) → MatMul(x, values [K, N]), the values unpacked while the stage loads.
   #unpacked(node: OnnxNode): void {
-    const { weight, scales, k, n, blockSize } = this.#unpack.get(node.name)!;
+    const source = this.#unpack.get(node.name)!;
+    const { weight, scales, k, n, blockSize } = source;
     const name = `${weight.name}/qwen_local_float32`;
     if (!this.#written.has(name)) {
       this.#written.add(name);
-      this.#weightBytes += k * n * 4;
-      this.#unpackedBytes += k * n * 4;
+      const length = unpackedSize(source);
+      this.#weightBytes += length;
+      this.#unpackedBytes += length;
       const unpack = { weight: stored(weight), scales: stored(scales), k, n, blockSize };
-      this.#externalTensor(name, [k, n], DATA_TYPE.float32, { unpack, length: k * n * 4 });
+      this.#externalTensor(name, [k, n], DATA_TYPE.float32, { unpack, length });
     }
-    const matmul = new Writer().string(NODE_INPUT, node.inputs[0]!).string(NODE_INPUT, name);
-    this.#graph.message(GRAPH_NODE, matmul.string(NODE_OUTPUT, node.outputs[0]!).string(NODE_NAME, node.name).string(NODE_OP_TYPE, 'MatMul'));
+    this.#op('MatMul', node.name, [node.inputs[0]!, name], node.outputs[0]!);
+  }
+
+  /** Writes a node of the default domain; returns its output. */
+  #op(opType: string, name: string, inputs: string[], output: string, attributes: Writer[] = []): string {
+    const n = new Writer();
+    for (const i of inputs) n.string(NODE_INPUT, i);
+    n.string(NODE_OUTPUT, output).string(NODE_NAME, name).string(NODE_OP_TYPE, opType);
+    for (const attribute of attributes) n.message(NODE_ATTRIBUTE, attribute);
+    this.#graph.message(GRAPH_NODE, n);
+    return output;
   }
 
   #attributes(node: OnnxNode): Field[] {

@@ -16,6 +16,11 @@ export interface UnpackSource {
   blockSize: number;
 }
 
+/** The bytes of its float32 values. */
+export function unpackedSize(source: Pick<UnpackSource, 'k' | 'n'>): number {
+  return source.k * source.n * 4;
+}
+
 /** A MatMulNBits to rewrite as a MatMul, by node name. */
 export type UnpackPlan = Map<string, UnpackSource>;
 
@@ -31,12 +36,12 @@ export function planUnpack(model: OnnxModel, extraBytes: number, pieceBytes: num
   const plan: UnpackPlan = new Map();
   const candidates = model.nodes.flatMap((node) => {
     const source = unpackable(model, node);
-    return source && source.k * source.n * 4 <= pieceBytes ? [{ node, source }] : [];
+    return source && unpackedSize(source) <= pieceBytes ? [{ node, source }] : [];
   });
   candidates.sort((a, b) => Number(a.node.layer !== null) - Number(b.node.layer !== null));
   let left = extraBytes;
   for (const { node, source } of candidates) {
-    const added = source.k * source.n * 4 - source.weight.bytes - source.scales.bytes;
+    const added = unpackedSize(source) - source.weight.bytes - source.scales.bytes;
     if (added > left) continue;
     left -= added;
     plan.set(node.name, source);
