@@ -10,15 +10,27 @@ const LOGITS_BUDGET_BYTES = 64 * 2 ** 20;
 /** The attention scores of one chunk (chunk x context x heads floats, in the plain-ops graphs). */
 const ATTENTION_BUDGET_BYTES = 256 * 2 ** 20;
 const MAX_CHUNK_TOKENS = 512;
+/**
+ * With the logits slice, the fewest rows a prefill chunk sends through the lm_head on WebGPU:
+ * onnxruntime's WebGPU MatMulNBits runs a GEMV kernel below 4 rows and a tiled one from 4, and
+ * the GEMV was 10x slower on SwiftShader (128 x 151,936 lm_head: 6.2 s at 1 row, 0.6 s at 4).
+ * Weight reads, the same for 1 row or 4, are what the lm_head costs on a real GPU.
+ */
+export const WEBGPU_MIN_LOGITS_ROWS = 4;
 
 export class Decoder {
   readonly #contract: GraphContract;
   readonly #attentionBudget: number;
   readonly #logitsBudget: number;
+  readonly #minLogitsRows: number;
 
-  /** `bufferLimit`: the adapter's largest storage binding, which one intermediate must fit. */
-  constructor(contract: GraphContract, bufferLimit = Infinity) {
+  /**
+   * `bufferLimit`: the adapter's largest storage binding, which one intermediate must fit;
+   * `minLogitsRows`: the rows a sliced lm_head runs on at least, when the chunk has them.
+   */
+  constructor(contract: GraphContract, bufferLimit = Infinity, minLogitsRows = 1) {
     this.#contract = contract;
+    this.#minLogitsRows = minLogitsRows;
     // Half the limit: onnxruntime rounds a buffer up to its size bucket.
     this.#attentionBudget = Math.min(ATTENTION_BUDGET_BYTES, bufferLimit / 2);
     this.#logitsBudget = Math.min(LOGITS_BUDGET_BYTES, bufferLimit / 2);
@@ -59,7 +71,8 @@ export class Decoder {
       feeds['position_ids'] = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]);
     }
     const rows = Math.min(keep, ids.length);
-    if (this.#contract.hasLogitsStart) feeds['logits_start'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(-rows)), [1]);
+    const computed = Math.min(ids.length, Math.max(rows, this.#minLogitsRows));
+    if (this.#contract.hasLogitsStart) feeds['logits_start'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(-computed)), [1]);
     const logitsTensor = await cache.run(feeds, ids);
     const vocab = logitsTensor.dims[2]!;
     const all = (await logitsTensor.getData()) as Float32Array;

@@ -2,7 +2,7 @@
 // (never interleaved). Abort and stats are answered at once, even while a request runs.
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
 import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
-import { Decoder } from './decoder.ts';
+import { Decoder, WEBGPU_MIN_LOGITS_ROWS } from './decoder.ts';
 import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { prepareGraph } from './graph-rewrite/prepare.ts';
 import { configNumber, readGraphContract } from './ort-session.ts';
@@ -129,7 +129,7 @@ export class Engine {
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
-    const graph = prepareGraph(files.model, { device: choice.device, ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
+    const graph = prepareGraph(files.model, { ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
     const weightBytes = files.model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
     files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
     const layers = configNumber(files.config, 'num_hidden_layers');
@@ -151,7 +151,8 @@ export class Engine {
       onStage: (index, count) => this.#emit({ kind: 'progress', id, phase: 'compile', stage: index + 1, stages: count }),
     });
     const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
-    const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
+    const bufferLimit = Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity);
+    const decoder = new Decoder(contract, bufferLimit, choice.device === 'webgpu' ? WEBGPU_MIN_LOGITS_ROWS : 1);
     const session = new ModelSession({
       decoder,
       cache,

@@ -48,8 +48,8 @@ export interface LoadRequest {
    */
   ropeScaling?: 'yarn';
   /**
-   * Run the lm_head only on the positions sampled (graph-rewrite/logits-slice.ts). Default: on
-   * WASM, off on WebGPU (slower on SwiftShader, not yet measured on real GPUs); benchmarks set it.
+   * Run the lm_head only on the positions sampled (graph-rewrite/logits-slice.ts). Default: on;
+   * the bench turns it off to measure what it saves.
    */
   logitsSlice?: boolean;
   /**

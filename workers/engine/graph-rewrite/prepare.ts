@@ -1,15 +1,13 @@
 // The load-time rewrites a model gets before its session is created, in order: YaRN when the
-// load asks for it, then logits only where needed (by default on WASM only). A rewrite that does
+// load asks for it, then logits only where needed (unless the load turns it off). A rewrite that does
 // not recognise the graph leaves it as it is; a YaRN that was asked for and not applied says why.
-import type { Device } from '../../protocol/messages.ts';
 import { sliceLogits } from './logits-slice.ts';
 import { applyYarn } from './yarn.ts';
 import { yarnFromConfig } from './yarn-rope.ts';
 
 export interface GraphOptions {
-  device: Device;
   ropeScaling: 'yarn' | undefined;
-  /** Default: WASM only. */
+  /** Default: on. */
   logitsSlice: boolean | undefined;
   config: Record<string, unknown>;
 }
@@ -30,9 +28,7 @@ export function prepareGraph(original: Uint8Array, options: GraphOptions): Prepa
     if ('reason' in yarn) notes.push(`YaRN was not applied (${yarn.reason}), so the context stays at the model's own length.`);
     else ({ model, contextTokens } = yarn);
   }
-  // On WebGPU (SwiftShader) the logits slice made short prefills slower and a 200-request test
-  // went from 3 to over 15 minutes; to be measured on real GPUs before it is turned on there.
-  if (options.logitsSlice ?? options.device === 'wasm') {
+  if (options.logitsSlice ?? true) {
     const result = guarded(() => sliceLogits(model));
     if (result.rewritten) model = result.model;
   }
