@@ -95,7 +95,7 @@ try {
   await interleave(result, [node(tiny), engine(tiny, 'wasm'), peer(tiny, 'wasm')], [warmUp(tinyPrompts), ...settings.decodeTiny.map((c) => decode(tinyPrompts, c))]);
   if (settings.webgpu) {
     console.log('tiny shape, WebGPU:');
-    await interleave(result, [engine(tiny, 'webgpu'), peer(tiny, 'webgpu')], [warmUp(tinyPrompts), prefill(tinyPrompts, 128), decode(tinyPrompts, 128)]);
+    await interleave(result, [engine(tiny, 'webgpu'), peer(tiny, 'webgpu')], [warmUp(tinyPrompts), prefill(tinyPrompts, 128), prefill(tinyPrompts, 512), decode(tinyPrompts, 128)]);
   }
 } finally {
   await browser.close();
