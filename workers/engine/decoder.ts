@@ -13,7 +13,7 @@ const MAX_CHUNK_TOKENS = 512;
 /**
  * With the logits slice, the fewest rows a prefill chunk sends through the lm_head on WebGPU:
  * onnxruntime's WebGPU MatMulNBits runs a GEMV kernel below 4 rows and a tiled one from 4, and
- * the GEMV was 10x slower on SwiftShader (128 x 151,936 lm_head: 6.2 s at 1 row, 0.6 s at 4).
+ * on SwiftShader 1 row took 8-10x the time of 4 (128 x 151,936 lm_head, `npm run bench:kernels`).
  * Weight reads, the same for 1 row or 4, are what the lm_head costs on a real GPU.
  */
 export const WEBGPU_MIN_LOGITS_ROWS = 4;
