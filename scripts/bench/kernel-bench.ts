@@ -3,8 +3,8 @@
 // - WASM: a 4-bit MatMulNBits against a float32 MatMul over the same shape (why the engine
 //   unpacks 4-bit weights on WASM, split/unpack-weights.ts), in the browser and in
 //   onnxruntime-node (the native 4-bit kernel the engine's decode is compared with).
-// - WebGPU: the tiny model's lm_head as MatMulNBits at 1 to 128 rows (why a prefill chunk sends
-//   at least 4 rows through it there, decoder.ts).
+// - WebGPU: the tiny model's lm_head as MatMulNBits at 1 to 128 rows (why the warm-up times the
+//   lm_head on 1 row and on 4 there, decoder.ts).
 // Prints a table, writes bench-results/kernels.json. Threads: onnxruntime-web's (ort-env.ts), given to onnxruntime-node too.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

@@ -2,7 +2,7 @@
 // (never interleaved). Abort and stats are answered at once, even while a request runs.
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
 import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
-import { Decoder, WEBGPU_MIN_LOGITS_ROWS } from './decoder.ts';
+import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
 import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { prepareGraph } from './graph-rewrite/prepare.ts';
 import { configNumber, readGraphContract } from './ort-session.ts';
@@ -152,7 +152,7 @@ export class Engine {
     });
     const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
     const bufferLimit = Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity);
-    const decoder = new Decoder(contract, bufferLimit, choice.device === 'webgpu' ? WEBGPU_MIN_LOGITS_ROWS : 1);
+    const decoder = new Decoder(contract, bufferLimit);
     const session = new ModelSession({
       decoder,
       cache,
@@ -164,9 +164,12 @@ export class Engine {
     });
     const loadMs = performance.now() - started;
     this.#emit({ kind: 'progress', id, phase: 'warmup' });
-    // Warm-up: a prefill and a decode step compile the shaders before the first user token.
-    await decoder.prefill([0, 1], cache);
-    await decoder.step([2], cache);
+    // Warm-up: decode steps (on WebGPU, timing each lm_head row minimum) and a prefill compile the
+    // shaders before the first user token.
+    let logitsRows = null;
+    if (choice.device === 'webgpu' && contract.hasLogitsRows) logitsRows = await decoder.tuneMinLogitsRows(cache, WEBGPU_LOGITS_ROWS_CANDIDATES);
+    else await decoder.step([0], cache);
+    await decoder.prefill([1, 2], cache);
     cache.clear();
     const report: CapabilityReport = {
       repo: request.repo,
@@ -186,6 +189,7 @@ export class Engine {
       downloadedBytes,
       repairedChunks,
       stages,
+      logitsRows,
     };
     if (stages.length > 1) report.notes.push(`The model runs as ${stages.length} stages (layers ${stages.map((s) => `${s.layers[0]}–${s.layers[1] - 1}`).join(', ')}), so no part needs more memory than one ${choice.device === 'wasm' ? 'WASM heap' : 'GPU buffer and load step'} has.`);
     this.#loaded = { session, pipeline: cache, choice, report };

@@ -4,7 +4,7 @@
 import { ort } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
-import { LOGITS_START } from './graph-rewrite/logits-slice.ts';
+import { LOGITS_ROWS } from './graph-rewrite/logits-slice.ts';
 import type { SessionInfo } from './pipeline.ts';
 import { readOnnxModel } from './split/onnx-model.ts';
 
@@ -14,8 +14,8 @@ export interface GraphContract {
   headDim: number;
   kvType: 'float32' | 'float16';
   hasPositionIds: boolean;
-  /** The rewritten graph's `logits_start` input: logits only for the last positions asked for. */
-  hasLogitsStart: boolean;
+  /** The rewritten graph's `logits_rows` input: logits only for the positions asked for. */
+  hasLogitsRows: boolean;
   vocab: number;
   heads: number;
   contextTokens: number;
@@ -74,7 +74,7 @@ export function readGraphContract(session: SessionInfo, config: Record<string, u
     headDim: dim(3, configNumber(config, 'hidden_size') / heads),
     kvType: past.type,
     hasPositionIds: session.inputNames.includes('position_ids'),
-    hasLogitsStart: session.inputNames.includes(LOGITS_START),
+    hasLogitsRows: session.inputNames.includes(LOGITS_ROWS),
     heads,
     vocab: configNumber(config, 'vocab_size'),
     contextTokens: Math.min(maxContext, contextTokens ?? configNumber(config, 'max_position_embeddings')),

@@ -145,6 +145,14 @@ export interface CapabilityReport {
   repairedChunks: number;
   /** The stages the model runs as (one unless it was split at load: split/), each its layers and weights. */
   stages: StageReport[];
+  /** On WebGPU, the fewest rows the lm_head runs on, as the warm-up measured it (decoder.ts); null elsewhere. */
+  logitsRows: LogitsRowsTune | null;
+}
+
+export interface LogitsRowsTune {
+  minimum: number;
+  /** The fastest decode step with each minimum tried, in ms. */
+  stepMs: Record<number, number>;
 }
 
 export interface StageReport {

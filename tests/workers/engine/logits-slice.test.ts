@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { LOGITS_START, sliceLogits } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
+import { LOGITS_ROWS, sliceLogits } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
 import { FIXTURES, fixtureModel } from '../../helpers/fixtures.ts';
 import { ModelRunner, PROMPT_IDS, relativeError } from '../../helpers/model-runner.ts';
 
-const start = (n: number): Record<string, ort.Tensor> => ({ [LOGITS_START]: new ort.Tensor('int64', BigInt64Array.of(BigInt(n)), [1]) });
+const rowsFeed = (indices: number[]): Record<string, ort.Tensor> => ({ [LOGITS_ROWS]: new ort.Tensor('int64', BigInt64Array.from(indices, BigInt), [indices.length]) });
 
 describe('sliceLogits', () => {
   for (const spec of FIXTURES.filter((f) => !f.externalChunkBytes && f.id !== 'optimum-q4f16-kv32')) {
@@ -22,13 +22,19 @@ describe('sliceLogits', () => {
       expect(result.rewritten).toBe(true);
       if (!result.rewritten) return;
       const sliced = await ModelRunner.fromBytes(result.model);
-      expect(sliced.inputNames).toContain(LOGITS_START);
+      expect(sliced.inputNames).toContain(LOGITS_ROWS);
       const vocab = full.vocab;
-      for (const rows of [1, 3]) {
-        const part = await sliced.forward(PROMPT_IDS, undefined, start(-rows));
-        expect(part.logits.length).toBe(rows * vocab);
-        // Fewer rows can change the kernels' blocking: fp16 arithmetic then differs in its last bits.
-        expect(relativeError(part.logits, full.logits.subarray(full.logits.length - rows * vocab))).toBeLessThan(spec.dtype === 'q4f16' ? 2e-3 : 1e-5);
+      const row = (position: number): Float32Array => full.logits.subarray(position * vocab, (position + 1) * vocab);
+      const last = PROMPT_IDS.length - 1;
+      // Fewer rows can change the kernels' blocking: fp16 arithmetic then differs in its last bits.
+      const within = spec.dtype === 'q4f16' ? 2e-3 : 1e-5;
+      // The last row, the last 3, and rows asked for out of order and more than once (negative: from the end).
+      for (const indices of [[-1], [-3, -2, -1], [-1, -1, 0, -2]]) {
+        const part = await sliced.forward(PROMPT_IDS, undefined, rowsFeed(indices));
+        expect(part.logits.length).toBe(indices.length * vocab);
+        indices.forEach((index, i) => {
+          expect(relativeError(part.logits.subarray(i * vocab, (i + 1) * vocab), row(index < 0 ? last + 1 + index : index))).toBeLessThan(within);
+        });
         const key = 'past_key_values.0.key';
         expect(part.cache.tensors[key]!.data).toEqual(full.cache.tensors[key]!.data);
       }
@@ -53,6 +59,6 @@ describe('sliceLogits', () => {
     const graph = new Uint8Array(readFileSync(join(fixtureModel(FIXTURES[0]!).onnxDir, 'model.onnx')));
     const rewritten = sliceLogits(graph);
     if (!rewritten.rewritten) throw new Error('expected a rewrite');
-    expect(sliceLogits(rewritten.model)).toEqual({ rewritten: false, reason: `the graph already has an input named ${LOGITS_START}` });
+    expect(sliceLogits(rewritten.model)).toEqual({ rewritten: false, reason: `the graph already has an input named ${LOGITS_ROWS}` });
   });
 });

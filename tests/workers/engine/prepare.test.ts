@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { LOGITS_START } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
+import { LOGITS_ROWS } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
 import { prepareGraph, type GraphOptions } from '../../../workers/engine/graph-rewrite/prepare.ts';
 import { FIXTURES, fixtureModel } from '../../helpers/fixtures.ts';
 
@@ -24,7 +24,7 @@ describe('prepareGraph', () => {
   it('YaRN and the logits slice compose, and the context becomes 131,072', async () => {
     const prepared = prepareGraph(bytes(), { ...plain, ropeScaling: 'yarn' });
     expect([prepared.contextTokens, prepared.notes]).toEqual([131072, []]);
-    expect(await inputsOf(prepared.model)).toContain(LOGITS_START);
+    expect(await inputsOf(prepared.model)).toContain(LOGITS_ROWS);
   });
 
   it("a config that cannot take YaRN keeps its context, and the load's notes say why", () => {
@@ -40,8 +40,8 @@ describe('prepareGraph', () => {
     [undefined, true],
     [true, true],
     [false, false],
-  ] as const)('with logitsSlice %s the graph has logits_start: %s', async (logitsSlice, sliced) => {
+  ] as const)('with logitsSlice %s the graph has logits_rows: %s', async (logitsSlice, sliced) => {
     const prepared = prepareGraph(bytes(), { ...plain, logitsSlice });
-    expect((await inputsOf(prepared.model)).includes(LOGITS_START)).toBe(sliced);
+    expect((await inputsOf(prepared.model)).includes(LOGITS_ROWS)).toBe(sliced);
   });
 });

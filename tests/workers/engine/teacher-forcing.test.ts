@@ -1,6 +1,6 @@
 // The alignment diff's numbers, shown equal to an independent computation: the engine's teacher
 // forcing (teacher-forcing.ts + token-rank.ts) runs the forged base and chat models through the
-// logits_start-sliced graph in small chunks on a KV cache, as the engine does on WASM; the
+// logits_rows-sliced graph in small chunks on a KV cache, as the engine does on WASM; the
 // reference (tests/helpers/teacher-forcing-reference.ts) runs one full pass of the original
 // graph on onnxruntime-node and counts ranks by sorting. Ranks and top-5 ids must be equal.
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../scripts/forge/fixture-set.ts';
 import { summarize } from '../../../src/lib/utils/alignment-diff.ts';
 import { chatPrompt } from '../../../src/lib/utils/compare-prompts.ts';
-import { LOGITS_START, sliceLogits } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
+import { LOGITS_ROWS, sliceLogits } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
 import { PromptEncoder, createTokenizer } from '../../../workers/engine/prompt-encoder.ts';
 import { scoreAnswer, type ForcedModel } from '../../../workers/engine/teacher-forcing.ts';
 import type { RowScore } from '../../../workers/engine/token-rank.ts';
@@ -48,7 +48,7 @@ class SlicedModel implements ForcedModel {
   }
 
   async step(ids: readonly number[], rows: number): Promise<Float32Array> {
-    const result = await this.#runner.forward([...ids], this.#cache, { [LOGITS_START]: new ort.Tensor('int64', BigInt64Array.of(BigInt(-rows)), [1]) });
+    const result = await this.#runner.forward([...ids], this.#cache, { [LOGITS_ROWS]: new ort.Tensor('int64', BigInt64Array.from({ length: rows }, (_, i) => BigInt(i - rows)), [rows]) });
     this.#cache = result.cache;
     this.steps.push({ tokens: ids.length, rows });
     return result.logits;
