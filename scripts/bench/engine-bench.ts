@@ -53,7 +53,14 @@ try {
     hubUrl: hub.url.replace(/\/$/, ''),
   };
   result.conditions['chromium'] = browser.version();
-  const node = (model: BenchModel): Contender => ({ engine: 'onnxruntime-node', ep: 'cpu', model: model.size, page: 'main', open: () => NodeRunner.open(model, settings.threads) });
+  const node = (model: BenchModel, variant?: string): Contender => ({
+    engine: 'onnxruntime-node',
+    ep: 'cpu',
+    model: model.size,
+    page: 'main',
+    variant,
+    open: () => NodeRunner.open(model, settings.threads, variant !== undefined),
+  });
   const engine = (model: BenchModel, device: 'wasm' | 'webgpu', page = 'main', options: { logitsSlice?: boolean; unpackBytes?: number; variant?: string } = {}): Contender => ({
     engine: 'engine',
     ep: device,
@@ -87,10 +94,11 @@ try {
     { ...prefill(halfPrompts, largest), tries: settings.rewriteTries },
   ]);
   // Unpacked 4-bit weights (split/unpack-weights.ts): none, the default allowance (what the page's
-  // memory share leaves after the weights and a full 32K context's KV), and every weight.
+  // memory share leaves after the weights and a full 32K context's KV), and every weight, beside
+  // onnxruntime-node on every weight unpacked too (the native ceiling of float32 weights).
   console.log('0.5B shape, decode with 4-bit weights unpacked to float32 or not, on fresh pages:');
   const unpacking = (unpackBytes: number, variant: string): Contender => engine(half, 'wasm', `decode, ${variant}`, { unpackBytes, variant });
-  await interleave(result, [unpacking(0, 'nothing unpacked'), unpacking(2 ** 40, 'every weight unpacked')], [warmUp(halfPrompts), decode(halfPrompts, settings.decode[0]!)]);
+  await interleave(result, [node(half, 'every weight unpacked'), unpacking(0, 'nothing unpacked'), unpacking(2 ** 40, 'every weight unpacked')], [warmUp(halfPrompts), decode(halfPrompts, settings.decode[0]!)]);
   console.log('tiny shape, long contexts:');
   await interleave(result, [node(tiny), engine(tiny, 'wasm'), peer(tiny, 'wasm')], [warmUp(tinyPrompts), ...settings.decodeTiny.map((c) => decode(tinyPrompts, c))]);
   if (settings.webgpu) {

@@ -1,10 +1,16 @@
 // onnxruntime-node on the CPU, the native ceiling of this machine: the same file with the same
 // logits rewrite the engine applies on WASM, the same thread count, prefill in the engine's
-// 512-token chunks, greedy decoding with the KV cache kept between calls.
+// 512-token chunks, greedy decoding with the KV cache kept between calls. `unpacked`: every 4-bit
+// weight unpacked to float32 as the engine does on WASM (split/unpack-weights.ts), the native
+// ceiling of the weights the engine reads there.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { LOGITS_START, sliceLogits } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
+import { LOGITS_ROWS, sliceLogits } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
+import { MAX_PIECE_BYTES } from '../../../workers/engine/split/limits.ts';
+import { splitModel } from '../../../workers/engine/split/split-model.ts';
+import { GRAPH_BYTES } from '../../../workers/engine/split/stage-graphs.ts';
+import { stageFileBytes } from '../../../workers/engine/split/unpack-weights.ts';
 import type { BenchModel } from '../bench-hub.ts';
 import type { Prompt } from './prompts.ts';
 import type { RunFigures, Runner } from './runner.ts';
@@ -22,10 +28,11 @@ export class NodeRunner implements Runner {
     this.#eos = eos;
   }
 
-  static async open(model: BenchModel, threads: number): Promise<NodeRunner> {
+  static async open(model: BenchModel, threads: number, unpacked = false): Promise<NodeRunner> {
     const rewrite = sliceLogits(new Uint8Array(readFileSync(model.modelPath)));
     if (!rewrite.rewritten) throw new Error(`the logits rewrite does not apply to ${model.repo}: ${rewrite.reason}`);
-    const session = await ort.InferenceSession.create(rewrite.model, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+    const options = { intraOpNumThreads: threads, graphOptimizationLevel: 'all' } as const;
+    const session = unpacked ? await unpackedSession(model, rewrite.model, options) : await ort.InferenceSession.create(rewrite.model, options);
     const generation = JSON.parse(readFileSync(join(model.dir, 'generation_config.json'), 'utf8')) as { eos_token_id: number | number[] };
     return new NodeRunner(session, new Set([generation.eos_token_id].flat()));
   }
@@ -64,7 +71,7 @@ export class NodeRunner implements Runner {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]),
-      [LOGITS_START]: new ort.Tensor('int64', BigInt64Array.of(-1n), [1]),
+      [LOGITS_ROWS]: new ort.Tensor('int64', BigInt64Array.of(-1n), [1]),
     };
     for (const meta of this.#session.inputMetadata) {
       if (!meta.name.startsWith('past_key_values.') || !meta.isTensor) continue;
@@ -77,6 +84,19 @@ export class NodeRunner implements Runner {
     this.#tokens.push(...ids);
     return out['logits']!.data as Float32Array;
   }
+}
+
+/** The graph with every 4-bit weight unpacked (one stage, external data made in memory). */
+async function unpackedSession(model: BenchModel, graph: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  const config = JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as { num_hidden_layers: number };
+  const stages = splitModel(graph, { layers: config.num_hidden_layers, stageBytes: Infinity, pieceBytes: MAX_PIECE_BYTES, unpackBytes: Infinity });
+  const stage = stages?.length === 1 ? stages[0]! : null;
+  if (!stage || stage.unpackedBytes === 0) throw new Error(`${model.repo} did not unpack as one stage`);
+  const files = new Map<string, Uint8Array>([[GRAPH_BYTES, graph]]);
+  const bytesOf = (location: string): Uint8Array => files.get(location) ?? files.set(location, readFileSync(join(dirname(model.modelPath), location))).get(location)!;
+  const externalData = [];
+  for (const file of stage.files) externalData.push({ path: file.path, data: await stageFileBytes(file.parts, async (p) => bytesOf(p.location).subarray(p.offset, p.offset + p.length)) });
+  return ort.InferenceSession.create(stage.model, { ...options, externalData });
 }
 
 function argmax(values: Float32Array): number {
