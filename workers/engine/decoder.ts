@@ -31,7 +31,7 @@ const TUNE_BUDGET_MS = 200;
  * `minimum` rows go through the lm_head, the chunk's own last ones where it has them, else the
  * last one again; the wanted rows come last.
  */
-export function logitsRows(tokens: number, rows: number, minimum: number): BigInt64Array {
+function logitsRows(tokens: number, rows: number, minimum: number): BigInt64Array {
   const own = Math.min(tokens, Math.max(rows, minimum));
   const repeats = Math.max(0, minimum - own);
   return BigInt64Array.from({ length: repeats + own }, (_, i) => BigInt(i < repeats ? -1 : i - repeats - own));
