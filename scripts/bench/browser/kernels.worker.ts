@@ -2,6 +2,7 @@
 // same thread count), in a worker as the engine runs; WebGPU on the browser's default adapter.
 import { ort } from '../../../workers/engine/ort-env.ts';
 import type { KernelReply, KernelRequest } from './kernels-protocol.ts';
+import { serveRequests } from './worker-server.ts';
 
 async function time(request: KernelRequest): Promise<number[]> {
   const model = new Uint8Array(await (await fetch(request.url)).arrayBuffer());
@@ -25,16 +26,4 @@ async function time(request: KernelRequest): Promise<number[]> {
   return roundMs;
 }
 
-const scope = self as unknown as { name: string; onmessage: ((m: MessageEvent<KernelRequest>) => void) | null; postMessage: (reply: KernelReply) => void };
-// onnxruntime-web starts its WASM threads from this script too (em-pthread): those are not ours.
-if (!scope.name.startsWith('em-pthread')) {
-  scope.onmessage = async (message) => {
-    let reply: KernelReply;
-    try {
-      reply = { kind: 'timed', roundMs: await time(message.data) };
-    } catch (error) {
-      reply = { kind: 'error', message: error instanceof Error ? error.message : String(error) };
-    }
-    scope.postMessage(reply);
-  };
-}
+serveRequests<KernelRequest, KernelReply>(async (request) => ({ kind: 'timed', roundMs: await time(request) }));

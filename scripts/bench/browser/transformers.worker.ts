@@ -5,6 +5,7 @@ import '../../../workers/engine/ort-env.ts';
 import { AutoModelForCausalLM, BaseStreamer, DynamicCache, Tensor, env, type PreTrainedModel, type TextStreamer } from '@huggingface/transformers';
 import type { RunFigures } from '../engine/runner.ts';
 import type { PeerReply, PeerRequest } from './transformers-protocol.ts';
+import { serveRequests } from './worker-server.ts';
 
 let model: PreTrainedModel | null = null;
 let cache: DynamicCache | null = null;
@@ -60,13 +61,4 @@ async function handle(request: PeerRequest): Promise<PeerReply> {
   return { kind: 'done', ...figures };
 }
 
-const scope = self as unknown as { name: string; onmessage: ((m: MessageEvent<PeerRequest>) => void) | null; postMessage: (reply: PeerReply) => void };
-// onnxruntime-web starts its WASM threads from this script too (em-pthread): those are not ours.
-if (!scope.name.startsWith('em-pthread')) {
-  scope.onmessage = (message) => {
-    handle(message.data).then(
-      (reply) => scope.postMessage(reply),
-      (error: unknown) => scope.postMessage({ kind: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-    );
-  };
-}
+serveRequests<PeerRequest, PeerReply>(handle);

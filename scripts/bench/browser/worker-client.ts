@@ -1,4 +1,4 @@
-// A bench page's client for its worker: one request at a time, each answered by the worker's
+// A bench page's client for its worker (worker-server.ts): one request at a time, each answered by the worker's
 // next message; a worker that dies (out of memory) answers nothing else, so its error is the reply.
 
 export type WorkerError = { kind: 'error'; message: string };
