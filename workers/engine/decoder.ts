@@ -94,7 +94,8 @@ export class Decoder {
     const logitsTensor = await cache.run(feeds, ids);
     const vocab = logitsTensor.dims[2]!;
     const all = (await logitsTensor.getData()) as Float32Array;
-    const last = all.length === rows * vocab ? all : all.slice(all.length - rows * vocab);
+    // A view, not a copy: the tensor's data is ours once read, and the rows before are dropped with it.
+    const last = all.length === rows * vocab ? all : all.subarray(all.length - rows * vocab);
     logitsTensor.dispose();
     return last;
   }

@@ -151,8 +151,7 @@ export class Engine {
       onStage: (index, count) => this.#emit({ kind: 'progress', id, phase: 'compile', stage: index + 1, stages: count }),
     });
     const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
-    const bufferLimit = Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity);
-    const decoder = new Decoder(contract, bufferLimit);
+    const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
     const session = new ModelSession({
       decoder,
       cache,
@@ -166,9 +165,8 @@ export class Engine {
     this.#emit({ kind: 'progress', id, phase: 'warmup' });
     // Warm-up: decode steps (on WebGPU, timing each lm_head row minimum) and a prefill compile the
     // shaders before the first user token.
-    let logitsRows = null;
-    if (choice.device === 'webgpu' && contract.hasLogitsRows) logitsRows = await decoder.tuneMinLogitsRows(cache, WEBGPU_LOGITS_ROWS_CANDIDATES);
-    else await decoder.step([0], cache);
+    const logitsRows = choice.device === 'webgpu' && contract.hasLogitsRows ? await decoder.tuneMinLogitsRows(cache, WEBGPU_LOGITS_ROWS_CANDIDATES) : null;
+    if (!logitsRows) await decoder.step([0], cache);
     await decoder.prefill([1, 2], cache);
     cache.clear();
     const report: CapabilityReport = {
