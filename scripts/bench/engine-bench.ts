@@ -18,6 +18,8 @@ import { SETTINGS_HELP, benchSettings } from './engine/settings.ts';
 
 const OUT = 'bench-results/engine.json';
 const DIST = '.cache/bench-dist';
+/** The variant whose engine and onnxruntime-node runs share a row of the table. */
+const EVERY_WEIGHT_UNPACKED = 'every weight unpacked';
 
 const settings = benchSettings();
 console.log(`engine bench: ${JSON.stringify(settings)}\n${SETTINGS_HELP}`);
@@ -53,13 +55,13 @@ try {
     hubUrl: hub.url.replace(/\/$/, ''),
   };
   result.conditions['chromium'] = browser.version();
-  const node = (model: BenchModel, variant?: string): Contender => ({
+  const node = (model: BenchModel, unpacked = false): Contender => ({
     engine: 'onnxruntime-node',
     ep: 'cpu',
     model: model.size,
     page: 'main',
-    variant,
-    open: () => NodeRunner.open(model, settings.threads, variant !== undefined),
+    variant: unpacked ? EVERY_WEIGHT_UNPACKED : undefined,
+    open: () => NodeRunner.open(model, settings.threads, unpacked),
   });
   const engine = (model: BenchModel, device: 'wasm' | 'webgpu', page = 'main', options: { logitsSlice?: boolean; unpackBytes?: number; variant?: string } = {}): Contender => ({
     engine: 'engine',
@@ -98,7 +100,7 @@ try {
   // onnxruntime-node on every weight unpacked too (the native ceiling of float32 weights).
   console.log('0.5B shape, decode with 4-bit weights unpacked to float32 or not, on fresh pages:');
   const unpacking = (unpackBytes: number, variant: string): Contender => engine(half, 'wasm', `decode, ${variant}`, { unpackBytes, variant });
-  await interleave(result, [node(half, 'every weight unpacked'), unpacking(0, 'nothing unpacked'), unpacking(2 ** 40, 'every weight unpacked')], [warmUp(halfPrompts), decode(halfPrompts, settings.decode[0]!)]);
+  await interleave(result, [node(half, true), unpacking(0, 'nothing unpacked'), unpacking(2 ** 40, EVERY_WEIGHT_UNPACKED)], [warmUp(halfPrompts), decode(halfPrompts, settings.decode[0]!)]);
   console.log('tiny shape, long contexts:');
   await interleave(result, [node(tiny), engine(tiny, 'wasm'), peer(tiny, 'wasm')], [warmUp(tinyPrompts), ...settings.decodeTiny.map((c) => decode(tinyPrompts, c))]);
   if (settings.webgpu) {
