@@ -6,6 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { indexGraph, NODE_NAME, rename } from '../../../workers/engine/graph-rewrite/graph-edit.ts';
+import { fields } from '../../../workers/engine/graph-rewrite/protobuf.ts';
 import { readOnnxModel } from '../../../workers/engine/split/onnx-model.ts';
 import { splitModel } from '../../../workers/engine/split/split-model.ts';
 import { GRAPH_BYTES, type StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
@@ -144,6 +146,33 @@ describe('split into stages', () => {
     expect(graphs.at(-1)!.layers[1]).toBe(LAYERS);
     console.log(`[figures] tiny q4 split by a 16 MiB budget: ${graphs.map((g) => `layers ${g.layers.join('-')} ${(g.weightBytes / MIB).toFixed(1)} MiB`).join(', ')}`);
   });
+});
+
+/** The model with every node renamed in place to a meaningless name of the same length (no `layers.N`). */
+function meaninglessNames(model: Uint8Array): Uint8Array {
+  const renamed = model.slice();
+  indexGraph(renamed)!.nodes.forEach((node, i) => {
+    const name = [...fields(renamed, node.field.start, node.field.end)].find((f) => f.number === NODE_NAME);
+    if (name) rename(renamed, name, `n${i}_`.padEnd(name.end - name.start, 'x').slice(0, name.end - name.start));
+  });
+  return renamed;
+}
+
+describe('a graph whose node names say nothing', () => {
+  for (const id of ['optimum-q4', 'gqa-q4']) {
+    it(`${id}: stages by the KV each layer touches, split and unpacked, give the whole model's logits and tokens`, async () => {
+      const fixture = spec(id);
+      const model = meaninglessNames(bytesOf(fixture));
+      expect(readOnnxModel(model).nodes.filter((n) => n.layer !== null)).toHaveLength(0);
+      const graphs = splitModel(model, { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30, stages: 3, unpackBytes: 2 ** 30 })!;
+      expect(graphs.map((g) => g.layers)).toHaveLength(3);
+      for (let layer = 0; layer < LAYERS; layer++) {
+        expect(graphs.filter((g) => g.inputs.includes(`past_key_values.${layer}.key`) && g.outputs.includes(`present.${layer}.key`))).toHaveLength(1);
+      }
+      expect(graphs.reduce((sum, g) => sum + g.unpackedBytes, 0)).toBeGreaterThan(0);
+      await compare(fixture, graphs);
+    });
+  }
 });
 
 describe('4-bit weights unpacked to float32', () => {

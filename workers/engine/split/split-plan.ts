@@ -1,7 +1,9 @@
 // Which nodes of a decoder graph go into which stage: consecutive decoder layers grouped so each
-// stage's weights stay within a budget (or into a given number of stages, balanced). Nodes of no
-// layer that read only graph inputs (embedding, rotary tables, attention-mask arithmetic) go into
-// every stage that needs them; the others (final norm, lm_head) into the stage of their latest input.
+// stage's weights stay within a budget (or into a given number of stages, balanced). A node's
+// layer comes from the graph's topology (the KV inputs and outputs it or its inputs touch), never
+// from node names, which exporters need not write. Nodes that touch no KV (embedding, rotary
+// tables, attention-mask arithmetic) go into every stage that needs them.
+import { EngineError } from '../../protocol/errors.ts';
 import type { OnnxModel, OnnxNode } from './onnx-model.ts';
 import { unpackedSize, type UnpackPlan } from './unpack-weights.ts';
 
@@ -51,7 +53,14 @@ export function planSplit(model: OnnxModel, options: PlanOptions): SplitPlan {
   });
   const firstLayers = options.stages ? balanced(unitBytes, Math.min(options.stages, layers)) : greedy(unitBytes, options.stageBytes);
   const stageOfLayer = (layer: number): number => firstLayers.filter((first) => first <= layer).length - 1;
-  return { stages: firstLayers.length, nodeStage: layerOf.map((l) => (l === SHARED ? SHARED : stageOfLayer(l))), firstLayers };
+  const nodeStage = layerOf.map((l) => (l === SHARED ? SHARED : stageOfLayer(l)));
+  // A stage with no nodes of its own would be an empty session (onnxruntime-web fails to create it).
+  for (let stage = 0; stage < firstLayers.length; stage++) {
+    if (!nodeStage.includes(stage)) {
+      throw new EngineError('model_files_invalid', `The model cannot be split: no node reads the KV cache of layers ${firstLayers[stage]}–${(firstLayers[stage + 1] ?? layers) - 1}, so it is not a Qwen2-architecture decoder export.`);
+    }
+  }
+  return { stages: firstLayers.length, nodeStage, firstLayers };
 }
 
 export function producerIndex(nodes: readonly OnnxNode[]): Map<string, OnnxNode> {
@@ -60,10 +69,13 @@ export function producerIndex(nodes: readonly OnnxNode[]): Map<string, OnnxNode>
   return producers;
 }
 
+const KV_NAME = /^(?:past_key_values|present)\.(\d+)\./;
+
 /**
- * Each node's layer: the one in its name, else the latest layer among its inputs' producers
- * (the final norm and lm_head land in the last layer), else SHARED. Node order is not trusted
- * (a rewrite appends nodes), so the inputs are followed instead.
+ * Each node's layer: the latest whose KV (past_key_values.N.* read, present.N.* written) it or any
+ * node before it touches; SHARED if none. So a layer's attention and everything after it up to the
+ * next layer's attention are that layer's (the final norm and lm_head the last one's). Node order
+ * is not trusted (a rewrite appends nodes), so the inputs are followed instead.
  */
 function nodeLayers(model: OnnxModel, producers: Map<string, OnnxNode>, layers: number): number[] {
   const index = new Map(model.nodes.map((node, i) => [node, i]));
@@ -74,7 +86,11 @@ function nodeLayers(model: OnnxModel, producers: Map<string, OnnxNode>, layers: 
     if (known !== undefined) return known;
     if (path.has(node)) throw new Error(`the graph has a cycle at ${node.name}`);
     path.add(node);
-    let layer = node.layer !== null && node.layer < layers ? node.layer : SHARED;
+    let layer = SHARED;
+    for (const name of [...node.inputs, ...node.outputs]) {
+      const kv = KV_NAME.exec(name);
+      if (kv && Number(kv[1]) < layers) layer = Math.max(layer, Number(kv[1]));
+    }
     for (const input of node.inputs) {
       const producer = producers.get(input);
       if (producer) layer = Math.max(layer, visit(producer, path));
