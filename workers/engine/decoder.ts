@@ -2,6 +2,7 @@
 // contract asks for, runs the pipeline (which keeps the KV), and returns the logits of the last
 // positions. Prefill goes in chunks whose largest intermediate stays within a budget.
 import { ort } from './ort-env.ts';
+import { EngineError } from '../protocol/errors.ts';
 import type { LogitsRowsTune } from '../protocol/messages.ts';
 import { LOGITS_ROWS } from './graph-rewrite/logits-slice.ts';
 import type { GraphContract } from './ort-session.ts';
@@ -63,10 +64,12 @@ export class Decoder {
     return Math.max(1, Math.min(chunk, byAttention));
   }
 
-  /** Feeds `ids` in chunks; returns the last position's logits (teacher forcing: teacher-forcing.ts). */
-  async prefill(ids: readonly number[], cache: Pipeline): Promise<Float32Array> {
+  /** Feeds `ids` in chunks, stopping between them once `isAborted`; returns the last position's logits (teacher forcing: teacher-forcing.ts). */
+  async prefill(ids: readonly number[], cache: Pipeline, isAborted: () => boolean = () => false): Promise<Float32Array> {
     let logits: Float32Array | null = null;
     for (let start = 0; start < ids.length; ) {
+      // A long prompt's prefill takes seconds: Stop must not wait for all of it.
+      if (isAborted()) throw new EngineError('aborted', 'Stopped while reading the prompt.');
       const end = Math.min(ids.length, start + this.chunkTokens(cache.tokens.length));
       logits = await this.step(ids.slice(start, end), cache);
       start = end;

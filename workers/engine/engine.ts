@@ -1,7 +1,8 @@
 // The engine behind the worker: loads one model at a time and serves requests to it in order
-// (never interleaved). Abort and stats are answered at once, even while a request runs.
+// (never interleaved). Abort and stats are answered at once, even while a request runs. A lost
+// GPU device fails the request on it and drops its model; the next load makes a new device.
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
-import type { CapabilityReport, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
+import type { CapabilityReport, Device, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
 import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
 import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { prepareGraph } from './graph-rewrite/prepare.ts';
@@ -16,6 +17,16 @@ import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
 import { ModelSession } from './session.ts';
 
+/** What the engine reaches beyond the worker (the store, the GPU, onnxruntime): injected by tests. */
+export interface EngineDeps {
+  chooseDevice: typeof chooseDevice;
+  ensureModel: typeof ensureModel;
+  readModel: typeof readModel;
+  createPipeline: typeof createPipeline;
+}
+
+const DEPS: EngineDeps = { chooseDevice, ensureModel, readModel, createPipeline };
+
 interface Loaded {
   session: ModelSession;
   pipeline: Pipeline;
@@ -25,17 +36,23 @@ interface Loaded {
 
 export class Engine {
   readonly #emit: (event: EngineEvent) => void;
+  readonly #deps: EngineDeps;
   #queue: Promise<void> = Promise.resolve();
+  /** The request in progress and the device it runs on: a loss of that device fails it at once. */
+  #running: { device: DeviceChoice | null; interrupt: (error: EngineError) => void } | null = null;
+  /** Why the last model is gone, when its device was lost: what requests to it are told. */
+  #lost: EngineError | null = null;
   #loaded: Loaded | null = null;
-  /** The choice for WebGPU loads (WASM where there is no adapter): made once, one device per worker. */
+  /** The choice for WebGPU loads (#gpu). */
   #gpuChoice: DeviceChoice | null = null;
   readonly #aborted = new Set<string>();
   /** Running loads by request id, so an abort can stop a download. */
   readonly #loads = new Map<string, AbortController>();
   #served = 0;
 
-  constructor(emit: (event: EngineEvent) => void) {
+  constructor(emit: (event: EngineEvent) => void, deps: EngineDeps = DEPS) {
     this.#emit = emit;
+    this.#deps = deps;
   }
 
   handle(request: EngineRequest): void {
@@ -82,10 +99,17 @@ export class Engine {
   #enqueue(id: string, run: () => Promise<void>): void {
     this.#queue = this.#queue.then(async () => {
       try {
-        await run();
+        // A run on a lost device may never settle: the loss rejects this instead, and the queue goes on.
+        await new Promise<void>((resolve, reject) => {
+          this.#running = { device: this.#loaded?.choice ?? null, interrupt: reject };
+          run().then(resolve, reject);
+        });
       } catch (error) {
+        // A crashed stage worker took its part of the model with it.
+        if (error instanceof EngineError && error.code === 'engine_crashed') await this.#unload();
         this.#emit({ kind: 'error', id, error: toErrorShape(error) });
       } finally {
+        this.#running = null;
         this.#aborted.delete(id);
         this.#served++;
       }
@@ -107,17 +131,21 @@ export class Engine {
     if (request.unpackBytes !== undefined && !(Number.isSafeInteger(request.unpackBytes) && request.unpackBytes >= 0)) {
       throw new EngineError('invalid_request', `unpackBytes must be a whole number of at least 0 (got ${String(request.unpackBytes)}).`);
     }
+    const stopped = (): void => {
+      if (signal.aborted) throw new EngineError('aborted', 'The load was stopped.');
+    };
     const started = performance.now();
-    const choice = request.device === 'wasm' ? await chooseDevice('wasm') : (this.#gpuChoice ??= await chooseDevice(request.device));
+    const choice = request.device === 'wasm' ? await this.#deps.chooseDevice('wasm') : await this.#gpu(request.device);
+    if (this.#running) this.#running.device = choice;
     const { dtype, notes } = chooseDtype(request.dtype, choice);
     const { id, repo, source, chunkBytes } = request;
     const origin = self.location.origin;
-    const { model: stored, addedBytes: downloadedBytes } = await ensureModel({ repo, dtype, source, origin, chunkBytes, signal }, (p) =>
+    const { model: stored, addedBytes: downloadedBytes } = await this.#deps.ensureModel({ repo, dtype, source, origin, chunkBytes, signal }, (p) =>
       this.#emit({ kind: 'progress', id, phase: 'download', ...p }),
     );
-    if (signal.aborted) throw new EngineError('aborted', 'The load was stopped.');
+    stopped();
     let lastVerify = 0;
-    const { files, repairedChunks } = await readModel(stored, {
+    const { files, repairedChunks } = await this.#deps.readModel(stored, {
       source,
       origin,
       onProgress: (bytesDone, bytesTotal) => {
@@ -126,6 +154,7 @@ export class Engine {
         this.#emit({ kind: 'progress', id, phase: 'verify', bytesDone, bytesTotal });
       },
     });
+    stopped();
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
     this.#emit({ kind: 'progress', id, phase: 'compile' });
@@ -139,7 +168,8 @@ export class Engine {
       choice.device !== 'wasm'
         ? 0
         : (request.unpackBytes ?? unpackAllowance({ deviceMemoryBytes: deviceMemoryBytes(), weightBytes, kvBytesPerToken: layers * 2 * shape.kvHeads * shape.headDim * 4, contextTokens }));
-    const { pipeline: cache, stages } = await createPipeline({
+    stopped();
+    const { pipeline: cache, stages } = await this.#deps.createPipeline({
       model: graph.model,
       files,
       choice,
@@ -149,52 +179,92 @@ export class Engine {
       bufferLimit: request.bufferLimitBytes,
       unpackBytes,
       onStage: (index, count) => this.#emit({ kind: 'progress', id, phase: 'compile', stage: index + 1, stages: count }),
+      signal,
     });
-    const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
-    const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
-    const session = new ModelSession({
-      decoder,
-      cache,
-      encoder: new PromptEncoder(tokenizer),
-      contract,
-      generationConfig: files.generationConfig,
-      // Token bytes now, so tokenizer.json can go; the grammar's index is built on first use.
-      vocabulary: vocabularyFromTokenizerJson(files.tokenizerJson, contract.vocab),
-    });
-    const loadMs = performance.now() - started;
-    this.#emit({ kind: 'progress', id, phase: 'warmup' });
-    // Warm-up: decode steps (on WebGPU, timing each lm_head row minimum) and a prefill compile the
-    // shaders before the first user token.
-    const logitsRows = choice.device === 'webgpu' && contract.hasLogitsRows ? await decoder.tuneMinLogitsRows(cache, WEBGPU_LOGITS_ROWS_CANDIDATES) : null;
-    if (!logitsRows) await decoder.step([0], cache);
-    await decoder.prefill([1, 2], cache);
-    cache.clear();
-    const report: CapabilityReport = {
-      repo: request.repo,
-      device: choice.device,
-      notes: [...choice.notes, ...notes, ...graph.notes],
-      adapter: choice.adapter,
-      shaderF16: choice.shaderF16,
-      dtype,
-      kvType: contract.kvType,
-      layers: contract.layers,
-      contextTokens: contract.contextTokens,
-      kvBytesPerToken: contract.layers * 2 * contract.kvHeads * contract.headDim * (contract.kvType === 'float16' ? 2 : 4),
-      hasPositionIds: contract.hasPositionIds,
-      loadMs,
-      warmupMs: performance.now() - started - loadMs,
-      defaults: session.defaults,
-      downloadedBytes,
-      repairedChunks,
-      stages,
-      logitsRows,
-    };
-    if (stages.length > 1) report.notes.push(`The model runs as ${stages.length} stages (layers ${stages.map((s) => `${s.layers[0]}–${s.layers[1] - 1}`).join(', ')}), so no part needs more memory than one ${choice.device === 'wasm' ? 'WASM heap' : 'GPU buffer and load step'} has.`);
-    this.#loaded = { session, pipeline: cache, choice, report };
-    this.#emit({ kind: 'loaded', id: request.id, report });
+    let loaded: Loaded;
+    try {
+      const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
+      const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
+      const session = new ModelSession({
+        decoder,
+        cache,
+        encoder: new PromptEncoder(tokenizer),
+        contract,
+        generationConfig: files.generationConfig,
+        // Token bytes now, so tokenizer.json can go; the grammar's index is built on first use.
+        vocabulary: vocabularyFromTokenizerJson(files.tokenizerJson, contract.vocab),
+      });
+      stopped();
+      const loadMs = performance.now() - started;
+      this.#emit({ kind: 'progress', id, phase: 'warmup' });
+      // Warm-up: decode steps (on WebGPU, timing each lm_head row minimum) and a prefill compile the
+      // shaders before the first user token.
+      const logitsRows = choice.device === 'webgpu' && contract.hasLogitsRows ? await decoder.tuneMinLogitsRows(cache, WEBGPU_LOGITS_ROWS_CANDIDATES) : null;
+      if (!logitsRows) await decoder.step([0], cache);
+      stopped();
+      await decoder.prefill([1, 2], cache);
+      cache.clear();
+      const report: CapabilityReport = {
+        repo: request.repo,
+        device: choice.device,
+        notes: [...choice.notes, ...notes, ...graph.notes],
+        adapter: choice.adapter,
+        shaderF16: choice.shaderF16,
+        dtype,
+        kvType: contract.kvType,
+        layers: contract.layers,
+        contextTokens: contract.contextTokens,
+        kvBytesPerToken: contract.layers * 2 * contract.kvHeads * contract.headDim * (contract.kvType === 'float16' ? 2 : 4),
+        hasPositionIds: contract.hasPositionIds,
+        loadMs,
+        warmupMs: performance.now() - started - loadMs,
+        defaults: session.defaults,
+        downloadedBytes,
+        repairedChunks,
+        stages,
+        logitsRows,
+      };
+      if (stages.length > 1) report.notes.push(`The model runs as ${stages.length} stages (layers ${stages.map((s) => `${s.layers[0]}–${s.layers[1] - 1}`).join(', ')}), so no part needs more memory than one ${choice.device === 'wasm' ? 'WASM heap' : 'GPU buffer and load step'} has.`);
+      // A device lost during the warm-up: its model is not kept.
+      if (choice.gpu && this.#gpuChoice !== choice) throw new EngineError('device_lost', 'The GPU stopped responding (device lost) while the model loaded. Load it again and a new GPU device is set up.');
+      loaded = { session, pipeline: cache, choice, report };
+    } catch (error) {
+      // Sessions, stage workers and GPU buffers made so far go with the failed load.
+      await cache.release().catch(() => undefined);
+      throw error;
+    }
+    this.#loaded = loaded;
+    this.#emit({ kind: 'loaded', id: request.id, report: loaded.report });
+  }
+
+  /** The WebGPU choice, made once per device (WASM where there is no adapter); a lost device is replaced at the next load. */
+  async #gpu(requested: Device | undefined): Promise<DeviceChoice> {
+    if (this.#gpuChoice) return this.#gpuChoice;
+    const choice = await this.#deps.chooseDevice(requested);
+    this.#gpuChoice = choice;
+    void choice.gpu?.lost.then((info) => this.#deviceLost(choice, info));
+    return choice;
+  }
+
+  #deviceLost(choice: DeviceChoice, info: GPUDeviceLostInfo): void {
+    const error = new EngineError(
+      'device_lost',
+      `The GPU stopped responding (device lost${info.message ? `: ${info.message}` : ''}). The model is unloaded; load it again and a new GPU device is set up.`,
+      { reason: info.reason, cause: info.message },
+    );
+    if (this.#gpuChoice === choice) this.#gpuChoice = null;
+    const loaded = this.#loaded;
+    if (loaded?.choice === choice) {
+      this.#loaded = null;
+      this.#lost = error;
+      loaded.session.dispose();
+      void loaded.pipeline.release().catch(() => undefined);
+    }
+    if (this.#running?.device === choice) this.#running.interrupt(error);
   }
 
   #session(): ModelSession {
+    if (this.#lost) throw this.#lost;
     if (!this.#loaded) throw new EngineError('model_not_loaded', 'No model is loaded. Pick a model and load it first.');
     return this.#loaded.session;
   }
@@ -215,6 +285,7 @@ export class Engine {
   async #unload(): Promise<void> {
     const loaded = this.#loaded;
     this.#loaded = null;
+    this.#lost = null;
     if (!loaded) return;
     loaded.session.dispose();
     await loaded.pipeline.release();

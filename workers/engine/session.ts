@@ -87,7 +87,7 @@ export class ModelSession {
     const started = performance.now();
     const reused = request.freshCache ? 0 : reusablePrefix(cache.tokens, promptTokens);
     cache.crop(reused);
-    let logits = await decoder.prefill(promptTokens.slice(reused), cache);
+    let logits = await decoder.prefill(promptTokens.slice(reused), cache, hooks.isAborted);
     const prefillMs = performance.now() - started;
 
     const sampler = createSampler(sampling, new Random(sampling.seed));

@@ -10,6 +10,10 @@ export type EngineErrorCode =
   | 'tokenizer_mismatch'
   | 'webgpu_unavailable'
   | 'out_of_memory'
+  // The GPU device was lost (driver reset, GPU removed, GPUDevice.destroy()): the loaded model is gone.
+  | 'device_lost'
+  // The engine worker or a stage worker died: its requests are failed, the next starts a fresh one.
+  | 'engine_crashed'
   | 'context_length_exceeded'
   | 'invalid_request'
   | 'aborted'

@@ -275,6 +275,7 @@ export const en = {
   'error.webgpu_unavailable': 'WebGPU is not available here. Use the WASM (CPU) engine, or a browser with WebGPU.',
   'error.out_of_memory': 'The GPU ran out of memory. Choose a smaller model or shorten the conversation; your messages are kept.',
   'error.device_lost': 'The GPU stopped responding (device lost). Load the model again or choose a smaller one; your messages are kept.',
+  'error.engine_crashed': 'The engine stopped unexpectedly and was restarted. Load the model again; your messages are kept.',
   'error.context_length_exceeded': 'The conversation is longer than the model’s context window. Start a new chat or delete old messages.',
   'error.invalid_request': 'The request was refused: a setting is out of range.',
   'error.aborted': 'Stopped.',

@@ -276,6 +276,7 @@ export const zh: Messages = {
   'error.webgpu_unavailable': '这里无法使用 WebGPU。请改用 WASM（CPU）引擎，或换用支持 WebGPU 的浏览器。',
   'error.out_of_memory': 'GPU 显存不足。请选择更小的模型或缩短对话；你的消息都还在。',
   'error.device_lost': 'GPU 停止响应（设备丢失）。请重新加载模型或选择更小的模型；你的消息都还在。',
+  'error.engine_crashed': '推理引擎意外停止，已重新启动。请重新加载模型；你的消息都还在。',
   'error.context_length_exceeded': '对话超出了模型的上下文长度。请新建对话或删除较早的消息。',
   'error.invalid_request': '请求被拒绝：某个设置超出了范围。',
   'error.aborted': '已停止。',

@@ -1,5 +1,6 @@
 // The UI thread's handle on the engine worker: typed requests with ids, pending promises by id,
-// streamed deltas to a callback, AbortSignal mapped to an abort request.
+// streamed deltas to a callback, AbortSignal mapped to an abort request. A worker that crashes
+// fails its pending requests (engine_crashed) and is replaced by a fresh one on the next request.
 import { EngineError } from '../../../workers/protocol/errors.ts';
 import type {
   CapabilityReport,
@@ -26,13 +27,34 @@ interface Pending {
 
 let nextId = 0;
 
+const engineWorker = (): Worker => new Worker(new URL('../../../workers/engine/engine.worker.ts', import.meta.url), { type: 'module' });
+
 export class EngineClient {
-  readonly #worker: Worker;
+  readonly #createWorker: () => Worker;
+  /** Null after a crash until the next request starts a fresh one. */
+  #worker: Worker | null;
   readonly #pending = new Map<string, Pending>();
 
-  constructor(worker: Worker = new Worker(new URL('../../../workers/engine/engine.worker.ts', import.meta.url), { type: 'module' })) {
-    this.#worker = worker;
-    this.#worker.onmessage = (message: MessageEvent<EngineEvent>) => this.#receive(message.data);
+  constructor(createWorker: () => Worker = engineWorker) {
+    this.#createWorker = createWorker;
+    this.#worker = this.#start();
+  }
+
+  #start(): Worker {
+    const worker = this.#createWorker();
+    worker.onmessage = (message: MessageEvent<EngineEvent>) => this.#receive(message.data);
+    // An error that escapes the engine (a WASM abort, a bug) leaves its state unknown: treat it as a crash.
+    worker.onerror = (event: ErrorEvent) => this.#crashed(worker, event.message);
+    return worker;
+  }
+
+  #crashed(worker: Worker, cause: string): void {
+    if (worker !== this.#worker) return;
+    worker.terminate();
+    this.#worker = null;
+    const error = new EngineError('engine_crashed', 'The engine stopped unexpectedly and was restarted; the loaded model is gone. Load the model again.', { cause });
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
   }
 
   /** Downloads the model if it is not stored yet, then loads it; `signal` stops a download (it resumes next time). */
@@ -74,7 +96,8 @@ export class EngineClient {
   }
 
   terminate(): void {
-    this.#worker.terminate();
+    this.#worker?.terminate();
+    this.#worker = null;
     for (const p of this.#pending.values()) p.reject(new EngineError('internal', 'The engine was stopped.'));
     this.#pending.clear();
   }
@@ -94,7 +117,7 @@ export class EngineClient {
   }
 
   #post(request: EngineRequest): void {
-    this.#worker.postMessage(request);
+    (this.#worker ??= this.#start()).postMessage(request);
   }
 
   #receive(event: EngineEvent): void {

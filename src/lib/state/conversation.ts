@@ -150,6 +150,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'webgpu_unavailable',
   'out_of_memory',
   'device_lost',
+  'engine_crashed',
   'context_length_exceeded',
   'invalid_request',
   'aborted',

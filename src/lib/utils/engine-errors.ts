@@ -15,5 +15,5 @@ export function toUiError(error: unknown): UiError {
 
 /** Errors after which the loaded model cannot be trusted: load it again (or a smaller one). */
 export function needsReload(error: UiError): boolean {
-  return error.code === 'out_of_memory' || error.code === 'device_lost' || error.code === 'model_not_loaded';
+  return ['out_of_memory', 'device_lost', 'engine_crashed', 'model_not_loaded'].includes(error.code);
 }

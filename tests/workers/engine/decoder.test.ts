@@ -110,6 +110,17 @@ describe('Decoder rows through the sliced lm_head', () => {
     expect(Array.from(logits)).toEqual([699, 699, 699]);
     expect(pipeline.tokens).toHaveLength(700);
   });
+
+  it('a prefill stops between chunks once aborted, keeping the chunks fed', async () => {
+    const decoder = new Decoder(contract, Infinity);
+    const sent: number[][] = [];
+    const pipeline = new Pipeline([positionStage(sent)]);
+    // Stop is pressed while the first of two chunks runs.
+    const stopped = decoder.prefill(Array.from({ length: 700 }, (_, i) => i), pipeline, () => sent.length > 0);
+    await expect(stopped).rejects.toMatchObject({ code: 'aborted' });
+    expect(sent).toHaveLength(1);
+    expect(pipeline.tokens).toHaveLength(512);
+  });
 });
 
 describe('Decoder.tuneMinLogitsRows', () => {

@@ -8,6 +8,7 @@ import { EngineError } from '../../protocol/errors.ts';
 import type { StageReport } from '../../protocol/messages.ts';
 import type { ModelFiles } from '../../store/model-reader.ts';
 import type { DeviceChoice } from '../gpu-device.ts';
+import type { SessionGraph } from '../ort-session.ts';
 import { Pipeline, type Stage } from '../pipeline.ts';
 import { SessionStage, type KvShape } from '../stage-session.ts';
 import { MAX_PIECE_BYTES, STAGE_WEIGHT_BYTES } from './limits.ts';
@@ -30,15 +31,30 @@ export interface StagesOptions {
   /** Memory that unpacking 4-bit weights to float32 may add (unpack-weights.ts); 0 on WebGPU. */
   unpackBytes: number;
   onStage?: (index: number, count: number) => void;
+  /** Stops the load between stages (those created are released). */
+  signal?: AbortSignal;
+  /** Creates one stage (its session, here or in a worker of its own); the default is the real one. */
+  createStage?: (graph: SessionGraph, place: StagePlace) => Promise<Stage>;
 }
+
+/** Where a stage runs: `worker` names the stage worker of a WASM stage after the first. */
+export interface StagePlace {
+  choice: DeviceChoice;
+  shape: KvShape;
+  worker: string | null;
+}
+
+const createStage = (graph: SessionGraph, { choice, shape, worker }: StagePlace): Promise<Stage> =>
+  worker ? WorkerStage.create(graph, shape, worker) : SessionStage.create(graph, choice, shape);
 
 export async function createPipeline(options: StagesOptions): Promise<{ pipeline: Pipeline; stages: StageReport[] }> {
   const { model, files, choice, layers, shape } = options;
+  const create = options.createStage ?? createStage;
   const limits = choice.gpu?.limits;
   const pieceBytes = Math.min(MAX_PIECE_BYTES, options.bufferLimit ?? Infinity, limits?.maxBufferSize ?? Infinity, limits?.maxStorageBufferBindingSize ?? Infinity);
   const graphs = splitModel(model, { layers, stageBytes: STAGE_WEIGHT_BYTES, pieceBytes, stages: options.stages, unpackBytes: options.unpackBytes });
   if (!graphs) {
-    const stage = await SessionStage.create({ fileName: files.fileName, model, externalData: files.externalData }, choice, shape);
+    const stage = await create({ fileName: files.fileName, model, externalData: files.externalData }, { choice, shape, worker: null });
     const weightBytes = model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
     return { pipeline: new Pipeline([stage]), stages: [{ layers: [0, layers], weightBytes, unpackedBytes: 0, worker: false }] };
   }
@@ -56,6 +72,7 @@ export async function createPipeline(options: StagesOptions): Promise<{ pipeline
   const created: Stage[] = [];
   try {
     for (const [index, graph] of graphs.entries()) {
+      if (options.signal?.aborted) throw new EngineError('aborted', 'The load was stopped.');
       options.onStage?.(index, graphs.length);
       const externalData = [];
       for (const file of graph.files) {
@@ -65,10 +82,11 @@ export async function createPipeline(options: StagesOptions): Promise<{ pipeline
       }
       const stageGraph = { fileName: `${files.fileName} (stage ${index + 1} of ${graphs.length})`, model: graph.model, externalData };
       const inWorker = choice.device === 'wasm' && index > 0;
-      created.push(inWorker ? await WorkerStage.create(stageGraph, shape, `qwen-stage-${index}`) : await SessionStage.create(stageGraph, choice, shape));
+      created.push(await create(stageGraph, { choice, shape, worker: inWorker ? `qwen-stage-${index}` : null }));
     }
   } catch (error) {
-    await Promise.all(created.map((s) => s.release()));
+    // A failed release must not hide why the load failed.
+    await Promise.all(created.map((s) => s.release().catch(() => undefined)));
     throw error;
   }
   const stages = graphs.map((g, i) => ({ layers: g.layers, weightBytes: g.weightBytes, unpackedBytes: g.unpackedBytes, worker: choice.device === 'wasm' && i > 0 }));

@@ -1,5 +1,6 @@
 // A stage in its own worker (stage.worker.ts), seen from the engine worker as any other stage:
-// inputs it reads go over as arrays, its outputs come back; requests keep their order.
+// inputs it reads go over as arrays, its outputs come back; requests keep their order. A worker
+// that crashes fails the run waiting on it and every run after (the model must be loaded again).
 import { EngineError } from '../../protocol/errors.ts';
 import type { ort } from '../ort-env.ts';
 import type { SessionGraph } from '../ort-session.ts';
@@ -16,6 +17,8 @@ export class WorkerStage implements Stage {
   readonly #pending = new Map<number, { resolve: (outputs: Record<string, WireTensor>) => void; reject: (error: Error) => void }>();
   /** A failure outside a run (crop, clear) is reported by the next run. */
   #failure: EngineError | null = null;
+  /** Set once the worker has crashed: it holds this stage's KV and weights, so every run fails. */
+  #crash: EngineError | null = null;
 
   private constructor(worker: Worker, info: SessionInfo) {
     this.#worker = worker;
@@ -32,6 +35,12 @@ export class WorkerStage implements Stage {
         else this.#failure = error;
         if (event.id !== null) this.#pending.delete(event.id);
       }
+    };
+    worker.onerror = (event) => {
+      this.#crash = new EngineError('engine_crashed', 'A part of the model (a stage worker) stopped unexpectedly; the model is unloaded. Load it again.', { cause: event.message });
+      worker.terminate();
+      for (const { reject } of this.#pending.values()) reject(this.#crash);
+      this.#pending.clear();
     };
   }
 
@@ -61,6 +70,7 @@ export class WorkerStage implements Stage {
   }
 
   async run(inputs: Readonly<Record<string, ort.Tensor>>, fed: readonly number[]): Promise<Record<string, ort.Tensor>> {
+    if (this.#crash) throw this.#crash;
     if (this.#failure) {
       const failure = this.#failure;
       this.#failure = null;
