@@ -1,6 +1,6 @@
 // The one engine worker and what the UI shows about it: the detected GPU, the load in progress
 // (with its progress events), the loaded model's capability report, the stored models, and the
-// last load error.
+// last load error. After a lost device or a crashed engine the last load can be repeated as it was.
 import type { CapabilityReport, LoadRequest, ProgressEvent } from '../../../workers/protocol/messages.ts';
 import { EngineClient } from '../services/engine-client.ts';
 import { listStoredModels, requestPersistentStorage, type StoredModelSummary } from '../services/model-store.ts';
@@ -22,6 +22,8 @@ class EngineState {
   loadingRepo = $state<string | null>(null);
   error = $state<UiError | null>(null);
   stored = $state<StoredModelSummary[]>([]);
+  /** The last load asked for, repeated by "Load the model again". */
+  #lastRequest = $state.raw<Omit<LoadRequest, 'kind' | 'id'> | null>(null);
 
   constructor() {
     void this.detection.then((caps) => (this.capabilities = caps)).catch(() => undefined);
@@ -47,7 +49,17 @@ class EngineState {
     this.pendingLoad = this.detection.catch(() => null).then((caps) => this.#load(pick(caps)));
   }
 
+  /** Whether the last load can be repeated now: none is running and no model is loaded. */
+  get canReload(): boolean {
+    return this.#lastRequest !== null && this.loading === null && this.report === null;
+  }
+
+  reload(): Promise<void> {
+    return this.#lastRequest ? this.load(this.#lastRequest) : Promise.resolve();
+  }
+
   async #load(request: Omit<LoadRequest, 'kind' | 'id'>): Promise<void> {
+    this.#lastRequest = request;
     this.loading?.abort();
     const controller = new AbortController();
     this.loading = controller;
