@@ -2,7 +2,7 @@
 // (never interleaved). Abort and stats are answered at once, even while a request runs. A lost
 // GPU device fails the request on it and drops its model; the next load makes a new device.
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
-import type { CapabilityReport, Device, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ModelDtype, ScoreRequest } from '../protocol/messages.ts';
+import type { CapabilityReport, Device, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ScoreRequest } from '../protocol/messages.ts';
 import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
 import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { prepareGraph } from './graph-rewrite/prepare.ts';
@@ -15,6 +15,7 @@ import { checkTokenizer } from './tokenizer-check.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
 import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
+import { checkLoadRequest, chooseDtype } from './load-request.ts';
 import { ModelSession } from './session.ts';
 
 /** What the engine reaches beyond the worker (the store, the GPU, onnxruntime): injected by tests. */
@@ -118,19 +119,7 @@ export class Engine {
 
   async #load(request: LoadRequest, signal: AbortSignal): Promise<void> {
     await this.#unload();
-    if (request.ropeScaling !== undefined && request.ropeScaling !== 'yarn') {
-      throw new EngineError('invalid_request', `ropeScaling must be 'yarn' or left out (got ${String(request.ropeScaling)}).`);
-    }
-    if (request.logitsSlice !== undefined && typeof request.logitsSlice !== 'boolean') {
-      throw new EngineError('invalid_request', `logitsSlice must be true, false or left out (got ${String(request.logitsSlice)}).`);
-    }
-    for (const key of ['maxContextTokens', 'stages', 'bufferLimitBytes'] as const) {
-      const value = request[key];
-      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) throw new EngineError('invalid_request', `${key} must be a whole number of at least 1 (got ${String(value)}).`);
-    }
-    if (request.unpackBytes !== undefined && !(Number.isSafeInteger(request.unpackBytes) && request.unpackBytes >= 0)) {
-      throw new EngineError('invalid_request', `unpackBytes must be a whole number of at least 0 (got ${String(request.unpackBytes)}).`);
-    }
+    checkLoadRequest(request);
     const stopped = (): void => {
       if (signal.aborted) throw new EngineError('aborted', 'The load was stopped.');
     };
@@ -295,13 +284,4 @@ export class Engine {
 /** navigator.deviceMemory: Chromium's, in GiB, at most 8; absent elsewhere. */
 function deviceMemoryBytes(): number {
   return systemMemoryBytes((navigator as Navigator & { deviceMemory?: number }).deviceMemory);
-}
-
-/** q4f16 only where the adapter has shader-f16; q4 otherwise. */
-function chooseDtype(requested: ModelDtype | undefined, choice: DeviceChoice): { dtype: ModelDtype; notes: string[] } {
-  if (requested === 'q4f16' && choice.device === 'webgpu' && !choice.shaderF16) {
-    return { dtype: 'q4', notes: ['This GPU has no shader-f16, so the q4 build (fp32 compute) is used instead of q4f16.'] };
-  }
-  if (requested) return { dtype: requested, notes: [] };
-  return { dtype: choice.device === 'webgpu' && choice.shaderF16 ? 'q4f16' : 'q4', notes: [] };
 }
