@@ -1,8 +1,16 @@
 // A model split at load into stages (workers/engine/split): on WASM each stage after the first
 // runs in a worker of its own (its own onnxruntime heap), on WebGPU all stages share the
 // engine's device. The greedy tokens equal onnxruntime-node's on the whole file, across turns
-// that reuse and crop every stage's KV cache, and an unload leaves no tensor behind.
+// that reuse and crop every stage's KV cache, and an unload leaves no tensor behind. A graph
+// whose node names say nothing of layers splits the same (stages follow the KV each layer touches).
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
+import { meaninglessNodeNames } from '../scripts/forge/rename-nodes.ts';
+import { startHubServer } from '../scripts/hub-server.ts';
+import { customSource } from '../workers/store/sources.ts';
 import type { EngineClient } from '../src/lib/services/engine-client.ts';
 import type { CapabilityReport, LoadRequest } from '../workers/protocol/messages.ts';
 import { HUB_SOURCE, TINY_INSTRUCT, appUrl } from './helpers/hub.ts';
@@ -13,9 +21,9 @@ const EXTERNAL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-ExternalData';
 const GREEDY = { temperature: 0, repetition_penalty: 1 };
 type PageGlobal = { qwenLocal: { engine: EngineClient } };
 
-async function load(page: Page, options: Omit<LoadRequest, 'kind' | 'id' | 'source'>): Promise<CapabilityReport> {
+async function load(page: Page, options: Omit<LoadRequest, 'kind' | 'id' | 'source'>, source = HUB_SOURCE): Promise<CapabilityReport> {
   await page.goto(appUrl(options.repo, options.device ?? 'wasm'));
-  return page.evaluate(async (options) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load(options), { ...options, source: HUB_SOURCE });
+  return page.evaluate(async (options) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load(options), { ...options, source });
 }
 
 async function liveTensors(page: Page): Promise<number> {
@@ -68,4 +76,31 @@ test('WebGPU: two stages on one device, tensors above a 16 MiB buffer limit spli
   console.log(`[figures] split WebGPU tiny, limit ${limit} bytes: largest GPU buffer ${stats.largestGpuBufferBytes} bytes`);
   expect(stats.largestGpuBufferBytes).toBeGreaterThan(0);
   expect(stats.largestGpuBufferBytes!).toBeLessThanOrEqual(limit);
+});
+
+test('WASM: a graph with meaningless node names splits into three stages, unpacked, and gives onnxruntime-node\'s greedy tokens', async ({ page }) => {
+  test.setTimeout(300_000);
+  // A hub of its own with the tiny model, every node renamed (no layers.N in any name).
+  const root = mkdtempSync(join(tmpdir(), 'renamed-hub-'));
+  const renamed = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-Renamed';
+  const dir = join(root, renamed, 'resolve', 'main');
+  cpSync(join(HUB_ROOT, TINY_INSTRUCT, 'resolve', 'main'), dir, { recursive: true });
+  const file = join(dir, 'onnx', 'model_q4.onnx');
+  writeFileSync(file, meaninglessNodeNames(new Uint8Array(readFileSync(file))));
+  const hub = await startHubServer(root);
+  try {
+    const report = await load(page, { repo: renamed, device: 'wasm', stages: 3 }, customSource(hub.url));
+    expect(report.stages).toHaveLength(3);
+    for (const stage of report.stages) {
+      expect(stage.layers[1]).toBeGreaterThan(stage.layers[0]);
+      expect(stage.unpackedBytes).toBeGreaterThan(0);
+    }
+    const messages: ChatTurn[] = [{ role: 'user', content: 'Name three rivers in China.' }];
+    const answer = await generate(page, { input: { mode: 'chat', messages }, maxTokens: 8, sampling: GREEDY });
+    // The renamed file computes what the forged one does, on onnxruntime-node.
+    expect(answer.tokenIds).toEqual(await referenceGreedy(TINY_INSTRUCT, 'model_q4.onnx', { messages }, answer.tokenIds.length));
+  } finally {
+    await hub.close();
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -6,13 +6,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { indexGraph, NODE_NAME, rename } from '../../../workers/engine/graph-rewrite/graph-edit.ts';
-import { fields } from '../../../workers/engine/graph-rewrite/protobuf.ts';
 import { readOnnxModel } from '../../../workers/engine/split/onnx-model.ts';
 import { splitModel } from '../../../workers/engine/split/split-model.ts';
 import { GRAPH_BYTES, type StageGraph } from '../../../workers/engine/split/stage-graphs.ts';
 import { stageFileBytes, unpackTransposed } from '../../../workers/engine/split/unpack-weights.ts';
 import { Random } from '../../../scripts/forge/random.ts';
+import { meaninglessNodeNames } from '../../../scripts/forge/rename-nodes.ts';
 import { dequantizeTransposed } from '../../../scripts/forge/weights.ts';
 import { FIXTURES, fixtureModel, tolerance, type FixtureModel } from '../../helpers/fixtures.ts';
 import { argmax, ModelRunner, PROMPT_IDS, relativeError } from '../../helpers/model-runner.ts';
@@ -148,21 +147,11 @@ describe('split into stages', () => {
   });
 });
 
-/** The model with every node renamed in place to a meaningless name of the same length (no `layers.N`). */
-function meaninglessNames(model: Uint8Array): Uint8Array {
-  const renamed = model.slice();
-  indexGraph(renamed)!.nodes.forEach((node, i) => {
-    const name = [...fields(renamed, node.field.start, node.field.end)].find((f) => f.number === NODE_NAME);
-    if (name) rename(renamed, name, `n${i}_`.padEnd(name.end - name.start, 'x').slice(0, name.end - name.start));
-  });
-  return renamed;
-}
-
 describe('a graph whose node names say nothing', () => {
   for (const id of ['optimum-q4', 'gqa-q4']) {
     it(`${id}: stages by the KV each layer touches, split and unpacked, give the whole model's logits and tokens`, async () => {
       const fixture = spec(id);
-      const model = meaninglessNames(bytesOf(fixture));
+      const model = meaninglessNodeNames(bytesOf(fixture));
       expect(readOnnxModel(model).nodes.filter((n) => n.layer !== null)).toHaveLength(0);
       const graphs = splitModel(model, { layers: LAYERS, stageBytes: 2 ** 30, pieceBytes: 2 ** 30, stages: 3, unpackBytes: 2 ** 30 })!;
       expect(graphs.map((g) => g.layers)).toHaveLength(3);
