@@ -29,8 +29,8 @@ export class Admission {
 
   #tooMany(origin: string): ApiResponse {
     const error = new ApiError(429, {
-      type: 'rate_limit_error',
-      code: 'too_many_requests',
+      type: 'requests',
+      code: 'rate_limit_exceeded',
       message: `${origin} already has ${this.perOrigin} requests in progress on this device's engine. Wait for one to finish, then retry.`,
     });
     const response = errorResponse(error);
