@@ -10,7 +10,7 @@ import { ALLOWED_HOST, APP_PORT } from './helpers/embed-hosts.ts';
 import { TINY_INSTRUCT } from './helpers/hub.ts';
 import { chatUrl, storedConversations } from './helpers/ui-chat.ts';
 
-test.describe.configure({ timeout: 180_000 });
+test.describe.configure({ timeout: 300_000 });
 
 const APP_ORIGIN = `http://localhost:${APP_PORT}`;
 const REMOTE_MODEL = 'someone-elses/paid-model';
@@ -39,7 +39,7 @@ async function appFrame(page: Page): Promise<Frame> {
 
 async function agreeToDownload(frame: Frame): Promise<void> {
   await frame.getByTestId('consent-download').click();
-  await expect(frame.getByTestId('model-ready')).toBeVisible({ timeout: 90_000 });
+  await expect(frame.getByTestId('model-ready')).toBeVisible({ timeout: 150_000 });
 }
 
 test('an embed URL naming a hub downloads nothing until the user agrees, in a dialog naming the model and the host', async ({ page }) => {
@@ -59,7 +59,7 @@ test('an embed URL naming a hub downloads nothing until the user agrees, in a di
   hub.log.length = 0;
   await page.reload();
   const again = await appFrame(page);
-  await expect(again.getByTestId('model-ready')).toBeVisible({ timeout: 90_000 });
+  await expect(again.getByTestId('model-ready')).toBeVisible({ timeout: 150_000 });
   await expect(again.getByTestId('download-consent')).toBeHidden();
   expect(hub.log).toEqual([]);
 });
