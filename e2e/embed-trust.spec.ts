@@ -89,7 +89,7 @@ test("the embed opens neither the user's conversations nor their remote server a
 
   await page.goto(ALLOWED_HOST);
   const frame = await appFrame(page);
-  await agreeToDownload(frame);
+  await frame.getByTestId('consent-download').click();
   await expect(frame.getByTestId('prompt-input')).toHaveValue('');
   await expect(frame.locator('body')).not.toContainText('my private draft');
   const models = await page.evaluate(() => (window as unknown as { qwen: (m: string, p: string) => Promise<{ status: number; body: string }> }).qwen('GET', '/v1/models'));
