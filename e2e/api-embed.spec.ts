@@ -50,6 +50,11 @@ async function appFrame(page: Page): Promise<Frame> {
   return page.frames().find((f) => f.url().startsWith(APP_ORIGIN))!;
 }
 
+/** The embed asks before it downloads the model its URL names (e2e/embed-trust.spec.ts). */
+async function agreeToDownload(frame: Frame): Promise<void> {
+  await frame.getByTestId('consent-download').click();
+}
+
 async function servedRequests(frame: Frame): Promise<number> {
   return frame.evaluate(async () => {
     const app = window as unknown as { qwenLocal: { engine: { stats(): Promise<{ requestsServed: number }> } } };
@@ -60,6 +65,7 @@ async function servedRequests(frame: Frame): Promise<number> {
 test('a listed host page gets completions from the embedded app through postMessage', async ({ page }) => {
   await page.goto(ALLOWED_HOST);
   const frame = await appFrame(page);
+  await agreeToDownload(frame);
   // The compact embed: the chat and its model line, no conversation list.
   await expect(frame.getByTestId('prompt-input')).toBeVisible();
   await expect(frame.locator('#sidebar')).toHaveCount(0);
@@ -93,6 +99,7 @@ test('a listed host page gets completions from the embedded app through postMess
 test('a host that may frame the app but is not listed is refused, and the engine never sees the request', async ({ page }) => {
   await page.goto(FRAMING_ONLY_HOST);
   const frame = await appFrame(page);
+  await agreeToDownload(frame);
   await expect(frame.getByTestId('model-ready')).toBeVisible({ timeout: 90_000 });
   const before = await servedRequests(frame);
   const refused = await bridge(page, 'POST', '/v1/chat/completions', { model: TINY_INSTRUCT, messages: MESSAGES, max_tokens: 4 });

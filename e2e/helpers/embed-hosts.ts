@@ -5,6 +5,8 @@ export const APP_PORT = Number(process.env['QWEN_APP_PORT'] ?? 4173);
 export const ALLOWED_HOST = `http://localhost:${APP_PORT + 8}`;
 export const FRAMING_ONLY_HOST = `http://localhost:${APP_PORT + 9}`;
 export const STRANGER_HOST = `http://localhost:${APP_PORT + 10}`;
+/** A site that is no embedder and tries /v1 by form post and `no-cors` fetch (e2e/api-cross-origin.spec.ts). */
+export const HOSTILE_HOST = `http://localhost:${APP_PORT + 11}`;
 
 /** The app's build and server settings for the embedding tests. */
 export const EMBED_ENV = {

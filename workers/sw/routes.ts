@@ -4,14 +4,26 @@
 import { ApiError } from '../protocol/openai/api-error.ts';
 import { sameModel } from '../protocol/openai/api-server.ts';
 import { API_REQUEST, API_STATUS, readReply, type ApiRequestMessage, type ApiStatusMessage, type ApiStatusReply } from '../protocol/openai/relay.ts';
+import { readCappedBody, refusal } from '../protocol/openai/request-gate.ts';
 
 /** How long the app tab may take before the first byte (a long prompt prefill on a slow GPU). */
-const ANSWER_TIMEOUT_MS = 10 * 60_000;
+const HEAD_TIMEOUT_MS = 10 * 60_000;
+/** Once streaming, a token comes every few hundred ms even on WASM; a minute of silence is a stuck tab. */
+const IDLE_TIMEOUT_MS = 60_000;
+const ALIVE_CHECK_MS = 2_000;
 const STATUS_TIMEOUT_MS = 2_000;
 
 export async function relayApiRequest(sw: ServiceWorkerGlobalScope, request: Request): Promise<Response> {
+  const refused = refusal(request, sw.location.origin);
+  if (refused) return errorResponse(refused);
   const url = new URL(request.url);
-  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.text();
+  let body: string | undefined;
+  try {
+    body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readCappedBody(request.body);
+  } catch (error) {
+    if (error instanceof ApiError) return errorResponse(error);
+    throw error;
+  }
   const app = await pickAppTab(sw, requestedModel(body));
   if (!app) {
     return errorResponse(
@@ -25,10 +37,17 @@ export async function relayApiRequest(sw: ServiceWorkerGlobalScope, request: Req
   const channel = new MessageChannel();
   app.postMessage({ type: API_REQUEST, request: { method: request.method, path: url.pathname + url.search, body } } satisfies ApiRequestMessage, [channel.port2]);
   try {
-    const reply = await readReply(channel.port1, ANSWER_TIMEOUT_MS);
+    const reply = await readReply(channel.port1, {
+      signal: request.signal,
+      headTimeoutMs: HEAD_TIMEOUT_MS,
+      idleTimeoutMs: IDLE_TIMEOUT_MS,
+      alive: async () => (await sw.clients.get(app.id)) !== undefined,
+      aliveCheckMs: ALIVE_CHECK_MS,
+    });
     return new Response(typeof reply.body === 'string' ? reply.body : toStream(reply.body), { status: reply.status, headers: reply.headers });
   } catch (error) {
-    return errorResponse(new ApiError(504, { type: 'server_error', code: 'app_timeout', message: `The Qwen Local tab did not answer: ${String(error)}` }));
+    if (error instanceof ApiError) return errorResponse(error);
+    throw error;
   }
 }
 

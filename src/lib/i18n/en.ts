@@ -144,6 +144,12 @@ export const en = {
   'pwa.later': 'Later',
   'pwa.offlineReady': 'Qwen Local now starts without a network. Downloaded models work offline too.',
   'embed.openFull': 'Open the full app',
+  'consent.title': 'Download a model?',
+  'consent.body': 'This page wants to download {model} from {host}.',
+  'consent.bodySized': 'This page wants to download {model} ({size}) from {host}.',
+  'consent.note': 'It is stored in this browser under that name and from that host. Download only from hosts you trust.',
+  'consent.download': 'Download',
+  'consent.decline': 'Not now',
 
   'chat.empty': 'Load a model, then ask anything.',
   'chat.emptyReady': 'Ask anything. Enter sends, Shift+Enter adds a line, Esc stops.',

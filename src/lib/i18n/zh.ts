@@ -145,6 +145,12 @@ export const zh: Messages = {
   'pwa.later': '稍后',
   'pwa.offlineReady': 'Qwen Local 现在无需网络也能启动，已下载的模型同样可离线使用。',
   'embed.openFull': '打开完整应用',
+  'consent.title': '下载模型？',
+  'consent.body': '此页面想从 {host} 下载 {model}。',
+  'consent.bodySized': '此页面想从 {host} 下载 {model}（{size}）。',
+  'consent.note': '模型会以该名称和来源保存在此浏览器中。请只从你信任的网站下载。',
+  'consent.download': '下载',
+  'consent.decline': '暂不',
 
   'chat.empty': '先加载一个模型，然后随便问。',
   'chat.emptyReady': '随便问。Enter 发送，Shift+Enter 换行，Esc 停止。',

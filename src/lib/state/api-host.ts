@@ -1,6 +1,7 @@
 // This tab as the server of the /v1 API: answers the requests the Service Worker relays from
 // same-origin pages and those an allowed host page posts into the embedded app, running them on
 // the tab's engine. Requests from origins not on the allowlist get a 403 and never reach it.
+import { Admission } from '../../../workers/protocol/openai/admission.ts';
 import { ApiError } from '../../../workers/protocol/openai/api-error.ts';
 import { errorResponse, handleApiRequest, type ApiEngine } from '../../../workers/protocol/openai/api-server.ts';
 import { API_READY, API_STATUS, answerOnPort, isApiRequestMessage, type ApiStatusReply } from '../../../workers/protocol/openai/relay.ts';
@@ -17,6 +18,9 @@ const apiEngine: ApiEngine = {
   generate: (payload, hooks) => backend.generate(payload, hooks),
 };
 
+// One generating and three waiting per origin; a client told to retry comes back after a token run or two.
+const admission = new Admission(4, 5);
+
 export function startApiHost(allowedOrigins: readonly string[]): void {
   const worker = navigator.serviceWorker as ServiceWorkerContainer | undefined;
   worker?.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -24,7 +28,8 @@ export function startApiHost(allowedOrigins: readonly string[]): void {
     const { data } = event;
     if (!port) return;
     if (isStatusMessage(data)) port.postMessage({ model: backend.modelId } satisfies ApiStatusReply);
-    else if (isApiRequestMessage(data)) void answerOnPort(port, (signal) => handleApiRequest(apiEngine, data.request, signal));
+    // The Service Worker relays only same-origin requests.
+    else if (isApiRequestMessage(data)) void admission.serve(location.origin, port, (signal) => handleApiRequest(apiEngine, data.request, signal));
   });
   worker?.startMessages();
 
@@ -41,7 +46,7 @@ export function startApiHost(allowedOrigins: readonly string[]): void {
       void answerOnPort(port, async () => errorResponse(refusal));
       return;
     }
-    void answerOnPort(port, (signal) => handleApiRequest(apiEngine, data.request, signal));
+    void admission.serve(event.origin, port, (signal) => handleApiRequest(apiEngine, data.request, signal));
   });
   // Tell an embedding page that requests can come now (the message carries nothing private).
   if (window.parent !== window) window.parent.postMessage({ type: API_READY }, '*');

@@ -3,6 +3,7 @@
 // one it is; the model bar and the compare panel show what only this device has (loads, memory). Settings persist in localStorage; API keys are kept per
 // server origin, so a key is only ever sent to the origin it was entered for.
 import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/openai/api-server.ts';
+import { USER_DATA } from '../config/embed.ts';
 import { listRemoteModels, remoteGenerate, type RemoteConfig, type RemoteModel } from '../services/remote-client.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';
 import { engine } from './engine.svelte.ts';
@@ -35,13 +36,16 @@ function originOf(url: string): string | null {
   }
 }
 
+const DEFAULTS: Saved = { kind: 'local', baseUrl: 'http://localhost:8000/v1', model: '', timeoutS: 60 };
+
 class BackendState {
-  #saved = read<Saved>(SETTINGS_KEY, { kind: 'local', baseUrl: 'http://localhost:8000/v1', model: '', timeoutS: 60 });
+  // An embed kept from the user's data runs on this device and never sees their server or key.
+  #saved = USER_DATA ? read<Saved>(SETTINGS_KEY, DEFAULTS) : DEFAULTS;
   kind = $state<BackendKind>(this.#saved.kind);
   baseUrl = $state(this.#saved.baseUrl);
   model = $state(this.#saved.model);
   timeoutS = $state(this.#saved.timeoutS);
-  #keys = $state<Record<string, string>>(read<Record<string, string>>(KEYS_KEY, {}));
+  #keys = $state<Record<string, string>>(USER_DATA ? read<Record<string, string>>(KEYS_KEY, {}) : {});
   models = $state<RemoteModel[]>([]);
   connecting = $state(false);
   error = $state<UiError | null>(null);
@@ -55,7 +59,7 @@ class BackendState {
     const origin = originOf(this.baseUrl);
     if (!origin) return;
     this.#keys = { ...this.#keys, [origin]: key };
-    localStorage.setItem(KEYS_KEY, JSON.stringify(this.#keys));
+    if (USER_DATA) localStorage.setItem(KEYS_KEY, JSON.stringify(this.#keys));
   }
 
   /** The model answers come from, or null when none is ready. */
@@ -106,6 +110,7 @@ class BackendState {
   }
 
   #save(): void {
+    if (!USER_DATA) return;
     localStorage.setItem(SETTINGS_KEY, JSON.stringify({ kind: this.kind, baseUrl: this.baseUrl, model: this.model, timeoutS: this.timeoutS } satisfies Saved));
   }
 }

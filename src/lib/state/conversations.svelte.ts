@@ -11,14 +11,17 @@ class Conversations {
   list = $state<Conversation[]>([]);
   activeId = $state<string | null>(null);
   loaded = $state(false);
+  #persist = true;
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   active = $derived(this.list.find((c) => c.id === this.activeId) ?? null);
   /** Newest activity first. */
   sorted = $derived([...this.list].sort((a, b) => b.updatedAt - a.updatedAt));
 
-  async init(): Promise<void> {
-    const stored = await readConversations();
+  /** Opens the saved chats; without `persist` (an embed kept from the user's data) starts empty and writes nothing. */
+  async init({ persist }: { persist: boolean }): Promise<void> {
+    this.#persist = persist;
+    const stored = persist ? await readConversations() : [];
     // An answer still streaming in the saved copy was cut off by a reload or a closed tab.
     for (const c of stored) {
       for (const m of c.messages) if (m.status === 'streaming') m.status = 'interrupted';
@@ -50,7 +53,7 @@ class Conversations {
 
   select(id: string): void {
     this.activeId = id;
-    localStorage.setItem(ACTIVE_KEY, id);
+    if (this.#persist) localStorage.setItem(ACTIVE_KEY, id);
   }
 
   get(id: string): Conversation | undefined {
@@ -99,7 +102,7 @@ class Conversations {
   save(id: string, now = false, touch = true): void {
     const c = this.get(id);
     if (c && touch) c.updatedAt = Date.now();
-    if (this.#timers.has(id) && !now) return;
+    if (!this.#persist || (this.#timers.has(id) && !now)) return;
     clearTimeout(this.#timers.get(id));
     const write = (): void => {
       this.#timers.delete(id);

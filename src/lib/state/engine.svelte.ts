@@ -44,9 +44,13 @@ class EngineState {
     return load;
   }
 
-  /** Loads the model `pick` names once the GPU is known; API requests wait for it from now on. */
-  autoload(pick: (caps: GpuCapabilities | null) => Omit<LoadRequest, 'kind' | 'id'>): void {
-    this.pendingLoad = this.detection.catch(() => null).then((caps) => this.#load(pick(caps)));
+  /** Loads the model `pick` names once the GPU is known (nothing when it gives null: the user
+   * declined the download); API requests wait for it from now on. */
+  autoload(pick: (caps: GpuCapabilities | null) => Promise<Omit<LoadRequest, 'kind' | 'id'> | null>): void {
+    this.pendingLoad = this.detection
+      .catch(() => null)
+      .then(pick)
+      .then((request) => (request ? this.#load(request) : undefined));
   }
 
   /** Whether the last load can be repeated now: none is running and no model is loaded. */

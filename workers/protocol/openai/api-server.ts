@@ -6,6 +6,7 @@ import type { DoneEvent, GenerateRequest, SamplingOptions } from '../messages.ts
 import { ApiError, fromEngineError, modelNotFound, noModelLoaded } from './api-error.ts';
 import { GenerationStream } from './generation-stream.ts';
 import { chatChunk, chatCompletion, chatUsageChunk, completion, completionUsageChunk, modelObject, newIdentity, usageOf, wireFinish, type ResponseIdentity } from './responses.ts';
+import { bodyTooLarge, MAX_BODY_BYTES } from './request-gate.ts';
 import { DONE, sseEvent } from './sse.ts';
 import { messageText, parseBody, validateChatRequest, validateCompletionRequest } from './validate.ts';
 import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList } from './wire.ts';
@@ -61,6 +62,8 @@ export function errorResponse(error: ApiError): ApiResponse {
 async function route(engine: ApiEngine, request: ApiRequest, signal: AbortSignal): Promise<ApiResponse> {
   const path = request.path.split('?')[0]!.replace(/\/+$/, '');
   const method = request.method.toUpperCase();
+  // Bridge requests arrive here directly; the Service Worker has capped its own already.
+  if (request.body !== undefined && new TextEncoder().encode(request.body).byteLength > MAX_BODY_BYTES) throw bodyTooLarge();
   const allow = (expected: string): void => {
     if (method !== expected) throw new ApiError(405, { type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not allowed on ${path}; use ${expected}.` });
   };

@@ -108,7 +108,8 @@ export interface ModelList {
 
 export interface ErrorObject {
   message: string;
-  type: 'invalid_request_error' | 'server_error' | 'permission_error';
+  // 'requests' is OpenAI's type for a rate limit (429).
+  type: 'invalid_request_error' | 'server_error' | 'permission_error' | 'requests';
   param: string | null;
   code: string | null;
 }
