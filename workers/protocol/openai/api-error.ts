@@ -49,6 +49,10 @@ export function fromEngineError(error: EngineErrorShape): ApiError {
       return invalidParam(null, 'invalid_value', error.message);
     case 'model_not_loaded':
       return noModelLoaded();
+    // The tab can serve again once its model is loaded anew: unavailable, not a server fault.
+    case 'device_lost':
+    case 'engine_crashed':
+      return new ApiError(503, { type: 'server_error', code: error.code, message: error.message });
     case 'out_of_memory':
       return new ApiError(507, { type: 'server_error', code: 'out_of_memory', message: error.message });
     default:

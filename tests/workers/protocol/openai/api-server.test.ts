@@ -96,6 +96,14 @@ describe('/v1 errors', () => {
     }
   });
 
+  it('a lost device or a crashed engine is a 503 (load again, then retry), not a server fault', async () => {
+    for (const code of ['device_lost', 'engine_crashed'] as const) {
+      const result = await call(fakeEngine({ fail: new EngineError(code, 'Load the model again'), pieces: [] }), 'POST', '/v1/chat/completions', chat());
+      expect(result.status).toBe(503);
+      expect(result.json).toMatchObject({ error: { code, type: 'server_error' } });
+    }
+  });
+
   it('a failure mid-stream arrives as an error event, then [DONE]', async () => {
     const result = await call(fakeEngine({ fail: new EngineError('out_of_memory', 'GPU out of memory'), failAfter: 2 }), 'POST', '/v1/chat/completions', chat({ stream: true }));
     expect(result.status).toBe(200);
