@@ -42,6 +42,12 @@ export async function request({ url, file, method = 'GET', headers = {}, signal 
   throw new EngineError('model_fetch_failed', `The model host answered ${response.status} for ${file}.`, { url, status: response.status });
 }
 
+/** Refuses an HTML page (an error, sign-in or SPA fallback page) served in place of a model file. */
+export function refuseHtml(response: Response, file: string): void {
+  if (!/^text\/html\b/i.test(response.headers.get('Content-Type') ?? '')) return;
+  throw new EngineError('model_files_invalid', `${new URL(response.url || 'http://unknown').host || 'The model host'} served an HTML page as ${file}, not the file: the repository or file is missing there, or the host needs a sign-in. Pick another model source.`, { file, url: response.url });
+}
+
 /** The start and total of a 206's Content-Range ("bytes 100-199/1000"), or null. */
 export function contentRange(response: Response): { start: number; total: number | null } | null {
   const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('Content-Range') ?? '');
