@@ -18,7 +18,9 @@ export type Fault =
   /** Flips the byte at absolute offset `atByte` (the ETag still names the true content). */
   | { kind: 'corrupt'; path: string; atByte: number; times?: number }
   /** Sends at most `bytesPerSecond`. */
-  | { kind: 'slow'; path: string; bytesPerSecond: number; times?: number };
+  | { kind: 'slow'; path: string; bytesPerSecond: number; times?: number }
+  /** Leaves Content-Range out of Access-Control-Expose-Headers, as CDNs often do: a page cannot read it. */
+  | { kind: 'hide-content-range'; path: string; times?: number };
 
 export interface ServedRequest {
   method: string;
@@ -145,6 +147,7 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       }
       status = 206;
       headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+      if (takeFault('hide-content-range', entry.path)) headers['Access-Control-Expose-Headers'] = 'Content-Length, ETag';
     }
     headers['Content-Length'] = end - start + 1;
     entry.status = status;

@@ -108,7 +108,8 @@ function answersRange(response: Response, start: number, size: number): boolean 
   const range = contentRange(response);
   if (range) return range.start === start && (range.total === null || range.total === size);
   if (response.headers.get('Content-Range') !== null) return false;
-  return reportedSize(response) === size - start;
+  const length = response.headers.get('Content-Length');
+  return length !== null && Number(length) === size - start;
 }
 
 async function streamIntoChunks(job: FileDownload, response: Response, skip: number): Promise<void> {

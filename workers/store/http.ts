@@ -59,6 +59,8 @@ export function contentRange(response: Response): { start: number; total: number
 export function reportedSize(response: Response): number | null {
   const range = contentRange(response);
   if (range) return range.total;
+  // A 206 whose Content-Range the page cannot read (not exposed to CORS) tells no full size.
+  if (response.status === 206) return null;
   const encoding = response.headers.get('Content-Encoding');
   if (encoding && encoding !== 'identity') return null;
   const length = response.headers.get('Content-Length');
