@@ -84,6 +84,8 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
   const retry = req.retry ?? DEFAULT_RETRY;
   const metadata = existing ? new Map<string, Uint8Array>() : await fetchMetadata(req, url, retry);
   const model = existing ?? (await plan(req, key, metadata, url, retry));
+  // A download begun by an older version may carry a SHA-256 taken from a CDN's ETag.
+  if (existing) await refreshPublishedSha(req, existing, retry);
   model.source = req.source;
   const left = model.files.reduce((sum, f) => sum + (f.complete ? 0 : f.size - storedBytes(f, model.chunkBytes)), 0);
   await checkQuota(left, `${req.repo} (${req.dtype})`);
@@ -167,6 +169,14 @@ async function describeFile({ url, pointer, path, signal }: { url: string; point
     throw new EngineError('model_files_invalid', `The model host sends ${size} bytes for ${path} but the repository says it has ${lfs.size}: the host serves another file. Pick another model source.`, { url, size, lfsSize: lfs.size });
   }
   return newFile(path, size, response.headers.get('ETag'), lfs?.sha256 ?? null);
+}
+
+async function refreshPublishedSha(req: ModelRequest, model: StoredModel, retry: RetryPolicy): Promise<void> {
+  for (const file of model.files) {
+    const pointer = pointerUrl(req.source, req.repo, file.path, req.origin);
+    if (file.complete || (METADATA_FILES as readonly string[]).includes(file.path)) continue;
+    file.sha256 = pointer ? ((await withRetry(retry, req, () => fetchLfsPointer(pointer, file.path, req.signal)))?.sha256 ?? null) : null;
+  }
 }
 
 async function readAll(response: Response, file: string): Promise<Uint8Array> {

@@ -33,6 +33,17 @@ describe('store faults (issue 22)', () => {
     expect((await getModel(KEY))?.state).toBe('ready');
   });
 
+  it('a download begun with a SHA-256 taken from a CDN ETag (older versions) resumes against the pointer instead', async () => {
+    await ensure(request(hub(), single.repo));
+    const model = (await getModel(KEY))!;
+    Object.assign(model.files.find((f) => f.path === WEIGHTS)!, { complete: false, chunks: [], hashState: null, sha256: 'e'.repeat(64) });
+    model.state = 'downloading';
+    await putModel(model);
+    await ensure(request(hub(), single.repo));
+    expect((await weightsRecord())?.sha256).toBe(single.sha256(WEIGHTS));
+    expect((await getModel(KEY))?.state).toBe('ready');
+  });
+
   it('claims no SHA-256 where the source publishes no pointer (404), and checks size and chunks only', async () => {
     // The CDN path as a template: it has the hub's layout, but its /raw/main/ is not there.
     const source = customSource(`${hub().url}cdn/{repo}/resolve/main/{file}`);
