@@ -1,6 +1,7 @@
 // The model store in Chromium: downloads into IndexedDB that survive cuts and page reloads,
 // damaged bytes caught (from the host and inside IndexedDB), loads with no network at all,
-// quota refusals, an external-data model. A hub of its own injects the network's faults.
+// quota refusals, an external-data model. A hub of its own injects the network's faults; like
+// the real hub it redirects the weights to a CDN path whose ETag is not their SHA-256.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,26 +52,44 @@ async function engineWorker(page: Page): Promise<Worker> {
   return workers[0]!;
 }
 
-const weightRequests = (): number => hub.log.filter((r) => r.path.endsWith(WEIGHTS) && r.method === 'GET').length;
+/** GETs that answered with the weights' bytes (not the hub's redirects, nor the LFS pointer). */
+const weightRequests = (): number => hub.log.filter((r) => r.path.endsWith(WEIGHTS) && r.method === 'GET' && r.status !== 302 && !r.path.includes('/raw/')).length;
 
 // A fast home link. Unthrottled on localhost the host outruns hashing and IndexedDB, and
 // Chromium drops body bytes it had queued but the page had not read when a connection breaks.
 const LINK = { kind: 'slow' as const, path: WEIGHTS, bytesPerSecond: 16 * 2 ** 20 };
 
-test('a download cut in the first chunk, the middle and the last bytes resumes and ends with the exact bytes', async ({ page }) => {
-  const cuts = [100, Math.floor(SIZE / 2), SIZE - 5];
+test('a download cut at 10%, 50% and 90% resumes each time by Range from a stored chunk, through the hub redirect, and ends with the exact bytes', async ({ page }) => {
+  const cuts = [0.1, 0.5, 0.9].map((f) => Math.floor(SIZE * f));
   for (const atByte of cuts) hub.faults.push({ kind: 'drop', path: WEIGHTS, atByte, times: 1 });
-  hub.faults.push(LINK);
+  // As CDNs often do, the 206's Content-Range is not exposed to the page: the resume must still hold.
+  hub.faults.push(LINK, { kind: 'hide-content-range', path: WEIGHTS });
   const { report, error } = await load(page, options());
   expect(error).toBeNull();
   const refetched = hub.bytesServed(WEIGHTS) - SIZE;
-  console.log(`3 cuts in Chromium: ${weightRequests()} requests for the weights, ${refetched} bytes fetched twice (bound ${cuts.length * CHUNK})`);
-  expect(weightRequests()).toBe(4);
-  expect(refetched).toBeLessThanOrEqual(cuts.length * CHUNK);
+  const starts = hub.rangeStarts(WEIGHTS);
+  console.log(`cuts at ${cuts.join(', ')} of ${SIZE}: resumed from ${starts.join(', ')}; ${hub.bytesServed(WEIGHTS)} bytes served, ${refetched} fetched twice (bound ${cuts.length * CHUNK})`);
+  // What the app controls: one resume per cut, each by Range from a chunk boundary at or before
+  // its cut and past the one before, so no byte before the last stored chunk is asked for again.
+  // (How many sent bytes Chromium drops unread when a connection breaks is socket buffering,
+  // not the app: the Node test bounds the bytes re-fetched per cut.)
+  expect(weightRequests()).toBe(cuts.length + 1);
+  expect(starts).toHaveLength(cuts.length);
+  starts.forEach((start, i) => {
+    expect(start % CHUNK).toBe(0);
+    expect(start).toBeLessThanOrEqual(cuts[i]!);
+    expect(start).toBeGreaterThan(i === 0 ? 0 : cuts[i - 1]! - CHUNK);
+  });
   const stored = await storedModel(page, KEY);
   expect(stored?.state).toBe('ready');
-  // Marked ready only after the whole file's SHA-256 matched the host's: the bytes are identical.
-  expect(stored?.files.find((f) => f.path === WEIGHTS)?.sha256).toBe(createHash('sha256').update(fileBytes(TINY_INSTRUCT, WEIGHTS)).digest('hex'));
+  // The weights came through a 302 to a CDN whose ETag is 64 hex digits but not the SHA-256;
+  // the SHA-256 is the LFS pointer's, and the whole file matched it before the model was ready.
+  const weights = stored!.files.find((f) => f.path === WEIGHTS)!;
+  const sha256 = createHash('sha256').update(fileBytes(TINY_INSTRUCT, WEIGHTS)).digest('hex');
+  expect(hub.log.some((r) => r.path.endsWith(WEIGHTS) && r.status === 302)).toBe(true);
+  expect(weights.etag).toMatch(/^"[0-9a-f]{64}"$/);
+  expect(weights.etag).not.toContain(sha256);
+  expect(weights.sha256).toBe(sha256);
   expect(report?.downloadedBytes).toBe(stored!.files.reduce((sum, f) => sum + f.size, 0));
   await expectReferenceAnswer(page);
 });
@@ -83,13 +102,17 @@ test('a download interrupted by a page reload resumes from the last stored chunk
   const partial = await storedModel(page, KEY);
   expect(partial?.state).toBe('downloading');
   const storedBefore = partial!.files.find((f) => f.path === WEIGHTS)!.chunks.length * CHUNK;
-  const servedBefore = hub.bytesServed(WEIGHTS);
+  // What the app asks for after the reload, not how far the host ran ahead of the store before
+  // it (socket buffering): requests logged from here on.
+  const mark = hub.log.length;
   const { report, error } = await load(page, options());
   expect(error).toBeNull();
-  const servedAfter = hub.bytesServed(WEIGHTS) - servedBefore;
-  console.log(`reload at ${(storedBefore / 2 ** 20).toFixed(0)} MiB stored (${(servedBefore / 2 ** 20).toFixed(1)} MiB sent): the resume fetched ${(servedAfter / 2 ** 20).toFixed(1)} MiB of ${(SIZE / 2 ** 20).toFixed(1)}`);
+  const after = hub.log.slice(mark).filter((r) => r.path.endsWith(WEIGHTS) && r.method === 'GET' && r.status !== 302 && !r.path.includes('/raw/'));
+  const servedAfter = after.reduce((sum, r) => sum + r.bytes, 0);
+  console.log(`reload at ${storedBefore} bytes stored: the resume asked for ${after.map((r) => r.range).join(', ')} and fetched ${servedAfter} of ${SIZE}`);
+  // One request, from the first byte not stored, for exactly the rest.
+  expect(after.map((r) => [r.range, r.status])).toEqual([[`bytes=${storedBefore}-`, 206]]);
   expect(servedAfter).toBe(SIZE - storedBefore);
-  expect(servedBefore - storedBefore).toBeLessThanOrEqual(CHUNK);
   expect(report!.downloadedBytes).toBeLessThan(SIZE);
   expect((await storedModel(page, KEY))?.state).toBe('ready');
   await expectReferenceAnswer(page);
@@ -110,7 +133,7 @@ test('wrong bytes from the host are caught, and a chunk damaged inside IndexedDB
   const { report } = await load(page, options());
   expect(report?.repairedChunks).toBe(1);
   expect(report?.downloadedBytes).toBe(0);
-  expect(hub.log.filter((r) => r.method === 'GET').map((r) => r.range)).toEqual([`bytes=${7 * CHUNK}-${8 * CHUNK - 1}`]);
+  expect(hub.log.filter((r) => r.method === 'GET' && r.status !== 302).map((r) => r.range)).toEqual([`bytes=${7 * CHUNK}-${8 * CHUNK - 1}`]);
   expect(hub.bytesServed(WEIGHTS)).toBe(CHUNK);
   await expectReferenceAnswer(page);
 
@@ -151,7 +174,7 @@ test('after one download, a reload loads and chats with no model-file requests, 
   expect(hub.log).toEqual([]);
 });
 
-test('not enough quota is refused before a byte is written; running out mid-way deletes what was written', async ({ page }) => {
+test('not enough quota is refused before a byte is written; running out mid-way keeps what was written and says what more it needs', async ({ page }) => {
   // The browser's own estimate, as a nearly full disk would give it, inside the engine worker.
   const worker = await engineWorker(page);
   await worker.evaluate(() => {
@@ -162,7 +185,7 @@ test('not enough quota is refused before a byte is written; running out mid-way 
   expect(refused.error?.message).toMatch(/needs 9\d\.\d MB but the browser allows this site only 12\.0 MB more/);
   expect(await storedModel(page, KEY)).toBeNull();
   expect(await chunkCount(page)).toBe(0);
-  expect(hub.log.filter((r) => r.path.endsWith(WEIGHTS)).map((r) => r.method)).toEqual(['HEAD']);
+  expect(hub.bytesServed(WEIGHTS)).toBe(0);
 
   // The estimate says there is room, then the disk "fills up" while the weights download: the
   // twelfth chunk write fails as IndexedDB fails it on a full disk. (Chromium's own quota,
@@ -179,9 +202,13 @@ test('not enough quota is refused before a byte is written; running out mid-way 
   });
   const failed = await load(page, options());
   expect(failed.error?.code).toBe('storage_quota');
-  expect(failed.error?.message).toContain('has been deleted');
-  expect(await storedModel(page, KEY)).toBeNull();
-  expect(await chunkCount(page)).toBe(0);
+  const partial = await storedModel(page, KEY);
+  expect(partial?.state).toBe('downloading');
+  const kept = partial!.files.reduce((sum, f) => sum + (f.complete ? f.size : f.chunks.length * CHUNK), 0);
+  const needed = partial!.files.reduce((sum, f) => sum + f.size, 0) - kept;
+  expect(await chunkCount(page)).toBe(11);
+  expect(failed.error?.message).toContain(`What was downloaded is kept`);
+  expect(failed.error?.message).toContain(`(${needed.toLocaleString('en-US')} bytes) more`);
 });
 
 test('an external-data model round-trips through the store in chunks smaller than its files', async ({ page }) => {

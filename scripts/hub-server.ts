@@ -1,8 +1,8 @@
-// A static stand-in for the Hugging Face hub on localhost: serves a forged hub tree
-// (`<org>/<name>/resolve/main/<file>`) with Content-Length, byte ranges, and ETags as the hub
-// gives them (weight files carry their SHA-256, as LFS files do). Tests can inject the faults
-// real networks have: a connection dropped at byte N, 5xx or 416 answers, Range ignored,
-// wrong bytes, a slow link; and read a log of what was served.
+// A stand-in for the Hugging Face hub on localhost, serving a forged hub tree
+// (`<org>/<name>/resolve/main/<file>`) as the hub does: LFS files (the weights) answer a 302 that
+// alone carries X-Linked-Etag (their SHA-256) and X-Linked-Size, to a CDN path whose ETag is a
+// 64-hex value that is not the SHA-256; `/raw/main/` gives LFS pointers. Tests inject network
+// faults (a cut at byte N, 5xx or 416, Range ignored, a flipped byte, a slow link) and read a log.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { createServer, type ServerResponse, type Server } from 'node:http';
@@ -18,10 +18,13 @@ export type Fault =
   /** Flips the byte at absolute offset `atByte` (the ETag still names the true content). */
   | { kind: 'corrupt'; path: string; atByte: number; times?: number }
   /** Sends at most `bytesPerSecond`. */
-  | { kind: 'slow'; path: string; bytesPerSecond: number; times?: number };
+  | { kind: 'slow'; path: string; bytesPerSecond: number; times?: number }
+  /** Leaves Content-Range out of Access-Control-Expose-Headers, as CDNs often do: a page cannot read it. */
+  | { kind: 'hide-content-range'; path: string; times?: number };
 
 export interface ServedRequest {
   method: string;
+  /** The path asked for: the hub's `/resolve/main/` or `/raw/main/` path, or the CDN's. */
   path: string;
   range: string | null;
   status: number;
@@ -37,15 +40,22 @@ export interface HubServer {
   log: ServedRequest[];
   /** Body bytes served for paths ending with `path`. */
   bytesServed: (path: string) => number;
+  /** The first byte asked for by each GET for paths ending with `path` that carried Range, in order. */
+  rangeStarts: (path: string) => number[];
 }
 
 const TYPES: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream' };
-// As the hub does: readable from any origin, also by cross-origin-isolated pages, errors included.
+// As the hub and its CDN do: readable from any origin, also by cross-origin-isolated pages,
+// redirects and errors included.
 const CROSS_ORIGIN = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Expose-Headers': 'Content-Length, Content-Range, ETag, X-Linked-Etag, X-Linked-Size',
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
+const RESOLVE = '/resolve/main/';
+const RAW = '/raw/main/';
+/** Where a resolve of an LFS file redirects: `/cdn/<repo>/resolve/main/<file>` on this server. */
+const CDN = '/cdn';
 
 export function startHubServer(root: string, port = 0): Promise<HubServer> {
   const faults: Fault[] = [];
@@ -71,7 +81,11 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       res.writeHead(204, { ...CROSS_ORIGIN, 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Allow-Headers': 'Range' }).end();
       return;
     }
-    const path = normalize(join(root, entry.path));
+    // The CDN path and the raw path name the same file on disk as the resolve path.
+    const cdn = entry.path.startsWith(`${CDN}/`);
+    const raw = !cdn && entry.path.includes(RAW);
+    const diskPath = cdn ? entry.path.slice(CDN.length) : entry.path.replace(RAW, RESOLVE);
+    const path = normalize(join(root, diskPath));
     let size: number;
     let mtimeMs: number;
     try {
@@ -84,28 +98,41 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       res.writeHead(404, { ...CROSS_ORIGIN, 'Content-Type': 'text/plain' }).end('Entry not found');
       return;
     }
-    const statusFault = takeFault('status', entry.path, (f) => !f.ranged || (method === 'GET' && req.headers.range !== undefined));
+    // Faults hit the file's bytes (resolve and CDN), never its pointer.
+    const statusFault = raw ? undefined : takeFault('status', entry.path, (f) => !f.ranged || (method === 'GET' && req.headers.range !== undefined));
     if (statusFault) {
       entry.status = statusFault.status;
       res.writeHead(statusFault.status, { ...CROSS_ORIGIN, 'Content-Type': 'text/plain' }).end();
+      return;
+    }
+    const lfs = isWeightFile(path);
+    const digest = (): string => {
+      const key = `${path}:${size}:${mtimeMs}`;
+      let known = digests.get(key);
+      if (!known) digests.set(key, (known = sha256File(path)));
+      return known;
+    };
+    if (lfs && raw) {
+      // The pointer git keeps in place of an LFS file, as `/raw/main/` gives it.
+      const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${digest()}\nsize ${size}\n`;
+      entry.status = 200;
+      entry.bytes = pointer.length;
+      res.writeHead(200, { ...CROSS_ORIGIN, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': pointer.length }).end(method === 'HEAD' ? undefined : pointer);
+      return;
+    }
+    if (lfs && !cdn) {
+      // The SHA-256 rides on the redirect only, which fetch follows without showing it.
+      entry.status = 302;
+      res.writeHead(302, { ...CROSS_ORIGIN, Location: `${CDN}${entry.path}`, 'X-Linked-Etag': `"${digest()}"`, 'X-Linked-Size': size, ETag: `"${digest()}"` }).end();
       return;
     }
     const headers: Record<string, string | number> = {
       'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
       'Accept-Ranges': 'bytes',
       ...CROSS_ORIGIN,
+      // The CDN's own ETag: 64 hex digits, but not the file's SHA-256.
+      ETag: cdn ? `"${createHash('sha256').update(`cdn:${digest()}`).digest('hex')}"` : `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`,
     };
-    if (isWeightFile(path)) {
-      // LFS files: the ETag is the content's SHA-256, as on the hub.
-      const key = `${path}:${size}:${mtimeMs}`;
-      let digest = digests.get(key);
-      if (!digest) digests.set(key, (digest = sha256File(path)));
-      headers['ETag'] = `"${digest}"`;
-      headers['X-Linked-Etag'] = `"${digest}"`;
-      headers['X-Linked-Size'] = size;
-    } else {
-      headers['ETag'] = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
-    }
     let start = 0;
     let end = size - 1;
     let status = 200;
@@ -120,6 +147,7 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       }
       status = 206;
       headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+      if (takeFault('hide-content-range', entry.path)) headers['Access-Control-Expose-Headers'] = 'Content-Length, ETag';
     }
     headers['Content-Length'] = end - start + 1;
     entry.status = status;
@@ -147,10 +175,19 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
           }),
         faults,
         log,
-        bytesServed: (suffix) => log.filter((r) => r.path.endsWith(suffix)).reduce((sum, r) => sum + r.bytes, 0),
+        bytesServed: (suffix) => fileRequests(log, suffix).reduce((sum, r) => sum + r.bytes, 0),
+        rangeStarts: (suffix) =>
+          fileRequests(log, suffix)
+            .filter((r) => r.method === 'GET' && r.range !== null && r.status !== 302)
+            .map((r) => Number(/^bytes=(\d+)-/.exec(r.range!)?.[1] ?? NaN)),
       });
     });
   });
+}
+
+/** Requests for a file's bytes (not its `/raw/` pointer). */
+function fileRequests(log: ServedRequest[], suffix: string): ServedRequest[] {
+  return log.filter((r) => r.path.endsWith(suffix) && !r.path.includes(RAW));
 }
 
 interface BodyFaults {

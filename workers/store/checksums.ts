@@ -35,12 +35,6 @@ export class FileHasher {
   }
 }
 
-/** The SHA-256 an ETag carries, as the hub's LFS files have it ("<64 hex>"), else null. */
-export function sha256FromEtag(etag: string | null): string | null {
-  const value = etag?.replace(/^W\//, '').replace(/"/g, '').toLowerCase() ?? '';
-  return /^[0-9a-f]{64}$/.test(value) ? value : null;
-}
-
 function toHex(bytes: Uint8Array): string {
   let hex = '';
   for (const b of bytes) hex += b.toString(16).padStart(2, '0');

@@ -70,7 +70,13 @@ async function fetchRest(job: FileDownload): Promise<void> {
   const response = await request({ url, file: file.path, headers, signal });
   if (response.status === 416) {
     await response.body?.cancel();
-    // Nothing left to send: either all is stored, or the file shrank and must start over.
+    if (start === file.size) {
+      // Every byte is stored (the last write landed, the record's "complete" did not): check
+      // them against the hash state saved with them, with no download.
+      await finishFile(model, file, await FileHasher.open(file.hashState));
+      return;
+    }
+    // The file shrank on the host: what is stored belongs to another version.
     await restartFile(model, file, file.size);
     throw new TransientError(`${file.path} changed on the host (416 for a resume)`);
   }
@@ -78,8 +84,8 @@ async function fetchRest(job: FileDownload): Promise<void> {
   const etag = response.headers.get('ETag');
   const changed = file.etag !== null && etag !== null && etag !== file.etag;
   if (response.status === 206) {
-    const range = contentRange(response);
-    if (changed || range?.start !== start || (range.total !== null && range.total !== file.size)) {
+    if (changed || !answersRange(response, start, file.size)) {
+      const range = contentRange(response);
       await response.body?.cancel();
       await restartFile(model, file, range?.total ?? file.size, etag);
       throw new TransientError(`${file.path} changed on the host (new ETag or Content-Range)`);
@@ -94,6 +100,16 @@ async function fetchRest(job: FileDownload): Promise<void> {
     }
   }
   await streamIntoChunks(job, response, skip);
+}
+
+// Whether a 206 is the rest of this file from `start`. Content-Range is not a CORS-safelisted
+// header: a CDN that does not expose it leaves only Content-Length to go by.
+function answersRange(response: Response, start: number, size: number): boolean {
+  const range = contentRange(response);
+  if (range) return range.start === start && (range.total === null || range.total === size);
+  if (response.headers.get('Content-Range') !== null) return false;
+  const length = response.headers.get('Content-Length');
+  return length !== null && Number(length) === size - start;
 }
 
 async function streamIntoChunks(job: FileDownload, response: Response, skip: number): Promise<void> {

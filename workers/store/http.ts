@@ -42,6 +42,12 @@ export async function request({ url, file, method = 'GET', headers = {}, signal 
   throw new EngineError('model_fetch_failed', `The model host answered ${response.status} for ${file}.`, { url, status: response.status });
 }
 
+/** Refuses an HTML page (an error, sign-in or SPA fallback page) served in place of a model file. */
+export function refuseHtml(response: Response, file: string): void {
+  if (!/^text\/html\b/i.test(response.headers.get('Content-Type') ?? '')) return;
+  throw new EngineError('model_files_invalid', `${new URL(response.url || 'http://unknown').host || 'The model host'} served an HTML page as ${file}, not the file: the repository or file is missing there, or the host needs a sign-in. Pick another model source.`, { file, url: response.url });
+}
+
 /** The start and total of a 206's Content-Range ("bytes 100-199/1000"), or null. */
 export function contentRange(response: Response): { start: number; total: number | null } | null {
   const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('Content-Range') ?? '');
@@ -53,6 +59,8 @@ export function contentRange(response: Response): { start: number; total: number
 export function reportedSize(response: Response): number | null {
   const range = contentRange(response);
   if (range) return range.total;
+  // A 206 whose Content-Range the page cannot read (not exposed to CORS) tells no full size.
+  if (response.status === 206) return null;
   const encoding = response.headers.get('Content-Encoding');
   if (encoding && encoding !== 'identity') return null;
   const length = response.headers.get('Content-Length');

@@ -1,7 +1,7 @@
 // The IndexedDB layout, through idb-keyval: one database of model records keyed by
 // "repo|dtype", one of chunk Blobs keyed by [modelKey, path, index]. Chunks are bounded
 // (tens of MB) so no multi-GB value ever sits in memory; Chrome keeps large Blobs on disk.
-import { createStore, del, get, promisifyRequest, set, values, type UseStore } from 'idb-keyval';
+import { createStore, del, get, keys, promisifyRequest, set, values, type UseStore } from 'idb-keyval';
 import type { StoredModel } from './records.ts';
 
 let models: UseStore | null = null;
@@ -40,6 +40,12 @@ export function putChunk(key: string, path: string, index: number, data: Blob): 
 export async function deleteModel(key: string): Promise<void> {
   await del(key, modelStore());
   await deleteChunks(IDBKeyRange.bound([key], [key, []]));
+}
+
+/** The model keys that have chunks stored, with or without a record. */
+export async function chunkModelKeys(): Promise<Set<string>> {
+  const all = await keys<[string, string, number]>(chunkStore());
+  return new Set(all.map(([key]) => key));
 }
 
 export function deleteFileChunks(key: string, path: string): Promise<void> {

@@ -1,18 +1,21 @@
-// Makes a model "ready" in the store: plans its files (the small JSONs fetched to memory, the
-// weights' sizes and checksums from HEAD), checks the quota before writing a byte, downloads
-// what is missing (resuming a partial download), and marks the model ready only when every
-// file is complete and verified. A quota failure mid-way deletes what was written.
+// Makes a model "ready" in the store: plans its files (the small JSONs fetched to memory and
+// checked, the weights' sizes from HEAD and SHA-256 from their LFS pointers), checks the quota
+// before writing a byte, downloads what is missing (resuming a partial download), and marks the
+// model ready only when every file is complete and verified. Runs under the model's lock; a
+// deletion announced meanwhile stops it. A quota failure keeps what is stored.
 import { EngineError } from '../protocol/errors.ts';
 import type { ModelDtype } from '../protocol/messages.ts';
-import { sha256FromEtag } from './checksums.ts';
 import { DEFAULT_RETRY, downloadFile, storeWholeFile, type RetryPolicy } from './file-download.ts';
-import { abortError, request, reportedSize, TransientError } from './http.ts';
-import { deleteModel, getModel, putModel } from './idb.ts';
+import { abortError, refuseHtml, request, reportedSize, sleep, TransientError } from './http.ts';
+import { getModel, putModel } from './idb.ts';
+import { fetchLfsPointer } from './lfs-pointer.ts';
+import { checkMetadataFile } from './metadata-check.ts';
 import { METADATA_FILES, OPTIONAL_FILES, weightFiles } from './model-files.ts';
+import { onDeletion, withModelLock } from './model-lock.ts';
 import { ProgressTracker, type DownloadProgress } from './progress.ts';
 import { checkQuota, isQuotaError, quotaExceeded } from './quota.ts';
-import { modelKey, storedBytes, type StoredFile, type StoredModel } from './records.ts';
-import { fileUrl, sourceHost, type ModelSource } from './sources.ts';
+import { modelBytes, modelKey, storedBytes, storedModelBytes, type StoredFile, type StoredModel } from './records.ts';
+import { fileUrl, pointerUrl, sourceHost, type ModelSource } from './sources.ts';
 
 /** Tens of MB: small enough to buffer, large enough that IndexedDB writes stay efficient. */
 export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
@@ -39,18 +42,41 @@ export async function ensureModel(req: ModelRequest, onProgress: (p: DownloadPro
   const key = modelKey(req.repo, req.dtype);
   const ready = await getModel(key);
   if (ready?.state === 'ready') return { model: ready, addedBytes: 0 };
-  // One writer per model across tabs: a second tab waits, then finds it ready.
-  return withLock(`qwen-local-store:${key}`, async () => {
-    const existing = await getModel(key);
-    if (existing?.state === 'ready') return { model: existing, addedBytes: 0 };
-    try {
-      return await download(req, key, existing, onProgress);
-    } catch (error) {
-      if (!isQuotaError(error)) throw error;
-      await deleteModel(key);
-      throw quotaExceeded(`${req.repo} (${req.dtype})`, error);
-    }
+  // Stopped by the caller, or by a deletion of this model from any tab (listened for before
+  // the lock is asked for, so a download queued behind another gives up its place too).
+  const controller = new AbortController();
+  const forward = (): void => controller.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', forward, { once: true });
+  let deleted = false;
+  const unsubscribe = onDeletion(key, () => {
+    deleted = true;
+    controller.abort();
   });
+  try {
+    // One writer per model across tabs: a second tab waits, then finds it ready.
+    return await withModelLock(
+      key,
+      async () => {
+        const existing = await getModel(key);
+        if (existing?.state === 'ready') return { model: existing, addedBytes: 0 };
+        try {
+          return await download({ ...req, signal: controller.signal }, key, existing, onProgress);
+        } catch (error) {
+          if (!isQuotaError(error)) throw error;
+          const model = await getModel(key);
+          throw quotaExceeded(`${req.repo} (${req.dtype})`, model ? modelBytes(model) - storedModelBytes(model) : null, error);
+        }
+      },
+      controller.signal,
+    );
+  } catch (error) {
+    if (deleted) throw new EngineError('aborted', `${req.repo} (${req.dtype}) was deleted while it downloaded, so the download stopped. Load it again to download it anew.`, { repo: req.repo, reason: 'deleted' });
+    if (controller.signal.aborted) throw abortError();
+    throw error;
+  } finally {
+    unsubscribe();
+    req.signal?.removeEventListener('abort', forward);
+  }
 }
 
 async function download(req: ModelRequest, key: string, existing: StoredModel | undefined, onProgress: (p: DownloadProgress) => void): Promise<EnsuredModel> {
@@ -58,6 +84,8 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
   const retry = req.retry ?? DEFAULT_RETRY;
   const metadata = existing ? new Map<string, Uint8Array>() : await fetchMetadata(req, url, retry);
   const model = existing ?? (await plan(req, key, metadata, url, retry));
+  // A download begun by an older version may carry a SHA-256 taken from a CDN's ETag.
+  if (existing) await refreshPublishedSha(req, existing, retry);
   model.source = req.source;
   const left = model.files.reduce((sum, f) => sum + (f.complete ? 0 : f.size - storedBytes(f, model.chunkBytes)), 0);
   await checkQuota(left, `${req.repo} (${req.dtype})`);
@@ -66,11 +94,13 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
   const tracker = new ProgressTracker(model.files.reduce((sum, f) => sum + f.size, 0), onProgress);
   for (const file of model.files) tracker.seed(file.path, file.complete ? file.size : storedBytes(file, model.chunkBytes));
   const before = tracker.totalDone;
+  const signal = req.signal;
   for (const file of model.files) {
     if (file.complete) continue;
     const bytes = metadata.get(file.path);
+    if (signal?.aborted) throw abortError();
     if (bytes) await storeWholeFile(model, file, bytes);
-    else await downloadFile({ model, file, url: url(file.path), retry, signal: req.signal, onBytes: (done) => tracker.update(file.path, done, file.size) });
+    else await downloadFile({ model, file, url: url(file.path), retry, signal, onBytes: (done) => tracker.update(file.path, done, file.size) });
     tracker.update(file.path, file.size, file.size);
   }
   model.state = 'ready';
@@ -79,15 +109,18 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
   return { model, addedBytes: tracker.totalDone - before };
 }
 
-// The JSON files, whole, into memory: config.json names the weight files, and nothing is
-// written before the quota check.
+// The JSON files, whole, into memory and checked for what each must be: config.json names the
+// weight files, and nothing is written before the quota check.
 async function fetchMetadata(req: ModelRequest, url: (file: string) => string, retry: RetryPolicy): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
+  const host = sourceHost(req.source, req.origin);
   for (const file of METADATA_FILES) {
     const bytes = await withRetry(retry, req, async () => {
       try {
         const response = await request({ url: url(file), file, signal: req.signal });
-        return await readAll(response, file);
+        const body = await readAll(response, file);
+        checkMetadataFile(file, body, host);
+        return body;
       } catch (error) {
         if (error instanceof EngineError && error.detail?.['status'] === 404 && OPTIONAL_FILES.includes(file)) return null;
         throw error;
@@ -99,10 +132,11 @@ async function fetchMetadata(req: ModelRequest, url: (file: string) => string, r
 }
 
 async function plan(req: ModelRequest, key: string, metadata: Map<string, Uint8Array>, url: (file: string) => string, retry: RetryPolicy): Promise<StoredModel> {
-  const config = parseConfig(metadata.get('config.json')!, req.repo);
+  const config = checkMetadataFile('config.json', metadata.get('config.json')!, sourceHost(req.source, req.origin));
   const files: StoredFile[] = [...metadata].map(([path, bytes]) => newFile(path, bytes.byteLength, null, null));
   for (const path of weightFiles(config, req.dtype)) {
-    files.push(await withRetry(retry, req, () => describeFile(url(path), path, req.signal)));
+    const pointer = pointerUrl(req.source, req.repo, path, req.origin);
+    files.push(await withRetry(retry, req, () => describeFile({ url: url(path), pointer, path, signal: req.signal })));
   }
   return {
     key,
@@ -117,10 +151,12 @@ async function plan(req: ModelRequest, key: string, metadata: Map<string, Uint8A
   };
 }
 
-// Size, ETag and published SHA-256 of a weight file, from HEAD (a one-byte range where HEAD
-// gives no length).
-async function describeFile(url: string, path: string, signal?: AbortSignal): Promise<StoredFile> {
+// Size and ETag of a weight file from HEAD (a one-byte range where HEAD gives no length), and
+// its SHA-256 from the LFS pointer where the source publishes one. Never from an ETag: after the
+// hub's redirect it is the CDN's, which may be 64 hex digits and still not the SHA-256.
+async function describeFile({ url, pointer, path, signal }: { url: string; pointer: string | null; path: string; signal?: AbortSignal }): Promise<StoredFile> {
   let response = await request({ url, file: path, method: 'HEAD', signal });
+  refuseHtml(response, path);
   let size = reportedSize(response);
   if (size === null) {
     response = await request({ url, file: path, headers: { Range: 'bytes=0-0' }, signal });
@@ -128,9 +164,19 @@ async function describeFile(url: string, path: string, signal?: AbortSignal): Pr
     size = reportedSize(response);
   }
   if (size === null) throw new EngineError('model_fetch_failed', `The model host does not say how large ${path} is, so it cannot be downloaded safely.`, { url });
-  const etag = response.headers.get('ETag');
-  const sha256 = sha256FromEtag(response.headers.get('X-Linked-Etag')) ?? sha256FromEtag(etag);
-  return newFile(path, size, etag, sha256);
+  const lfs = pointer ? await fetchLfsPointer(pointer, path, signal) : null;
+  if (lfs && lfs.size !== size) {
+    throw new EngineError('model_files_invalid', `The model host sends ${size} bytes for ${path} but the repository says it has ${lfs.size}: the host serves another file. Pick another model source.`, { url, size, lfsSize: lfs.size });
+  }
+  return newFile(path, size, response.headers.get('ETag'), lfs?.sha256 ?? null);
+}
+
+async function refreshPublishedSha(req: ModelRequest, model: StoredModel, retry: RetryPolicy): Promise<void> {
+  for (const file of model.files) {
+    const pointer = pointerUrl(req.source, req.repo, file.path, req.origin);
+    if (file.complete || (METADATA_FILES as readonly string[]).includes(file.path)) continue;
+    file.sha256 = pointer ? ((await withRetry(retry, req, () => fetchLfsPointer(pointer, file.path, req.signal)))?.sha256 ?? null) : null;
+  }
 }
 
 async function readAll(response: Response, file: string): Promise<Uint8Array> {
@@ -143,16 +189,6 @@ async function readAll(response: Response, file: string): Promise<Uint8Array> {
 
 function newFile(path: string, size: number, etag: string | null, sha256: string | null): StoredFile {
   return { path, size, etag, sha256, chunks: [], hashState: null, complete: false };
-}
-
-function parseConfig(bytes: Uint8Array, repo: string): Record<string, unknown> {
-  try {
-    const config: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (typeof config === 'object' && config !== null) return config as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new EngineError('model_files_invalid', `config.json of ${repo} is not valid JSON: the repository is not a compatible model, or the host served an error page.`, { repo });
 }
 
 async function withRetry<T>(retry: RetryPolicy, req: ModelRequest, run: () => Promise<T>): Promise<T> {
@@ -169,12 +205,7 @@ async function withRetry<T>(retry: RetryPolicy, req: ModelRequest, run: () => Pr
         );
       }
       if (req.signal?.aborted) throw abortError();
-      await new Promise((resolve) => setTimeout(resolve, retry.baseDelayMs * 2 ** (failures - 1)));
+      await sleep(retry.baseDelayMs * 2 ** (failures - 1), req.signal);
     }
   }
-}
-
-function withLock<T>(name: string, run: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  return locks ? (locks.request(name, run) as Promise<T>) : run();
 }

@@ -2,12 +2,15 @@
 // recorded when it was downloaded. A damaged or missing chunk is fetched again (that chunk only,
 // by Range) and checked against the same digest; bad bytes are never handed on. The graph file
 // is assembled in one buffer (onnxruntime-web takes bytes); external data stays a Blob made of
-// the stored chunk Blobs, which Chrome keeps on disk.
+// the stored chunk Blobs, which Chrome keeps on disk. Reads hold the model's lock, so a
+// deletion waits for them and never leaves repaired chunks behind with no record.
 import { EngineError } from '../protocol/errors.ts';
 import { chunkDigest } from './checksums.ts';
 import { request, TransientError } from './http.ts';
-import { deleteModel, getChunk, putChunk } from './idb.ts';
+import { deleteModel, getChunk, getModel, putChunk } from './idb.ts';
+import { checkMetadataFile } from './metadata-check.ts';
 import { modelFileName } from './model-files.ts';
+import { withModelLock } from './model-lock.ts';
 import type { StoredFile, StoredModel } from './records.ts';
 import { fileUrl, type ModelSource } from './sources.ts';
 
@@ -38,7 +41,16 @@ export interface ReadReport {
   repairedChunks: number;
 }
 
-export async function readModel(model: StoredModel, options: ReadOptions): Promise<ReadReport> {
+export function readModel(model: StoredModel, options: ReadOptions): Promise<ReadReport> {
+  return withModelLock(model.key, async () => {
+    // The record as it is now: the model may have been deleted since the caller read it.
+    const current = await getModel(model.key);
+    if (!current) throw new EngineError('model_files_invalid', `${model.repo} (${model.dtype}) was deleted before it could load. Load it again to download it anew.`, { repo: model.repo });
+    return readLocked(current, options);
+  });
+}
+
+async function readLocked(model: StoredModel, options: ReadOptions): Promise<ReadReport> {
   if (model.state !== 'ready') throw new EngineError('model_files_invalid', `${model.repo} is not completely downloaded yet.`, { repo: model.repo });
   const total = model.files.reduce((sum, f) => sum + f.size, 0);
   let done = 0;
@@ -63,12 +75,7 @@ export async function readModel(model: StoredModel, options: ReadOptions): Promi
   const json = async (path: string): Promise<Record<string, unknown> | null> => {
     const file = model.files.find((f) => f.path === path);
     if (!file) return null;
-    const text = await new Blob(await read(file)).text();
-    try {
-      return JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new EngineError('model_files_invalid', `${path} of ${model.repo} is not valid JSON: the repository is not a compatible model.`, { repo: model.repo, file: path });
-    }
+    return checkMetadataFile(path, new Uint8Array(await new Blob(await read(file)).arrayBuffer()), 'the store');
   };
   const config = await json('config.json');
   const tokenizerJson = await json('tokenizer.json');

@@ -18,11 +18,13 @@ export async function checkQuota(neededBytes: number, what: string): Promise<voi
   }
 }
 
-export function quotaExceeded(what: string, cause: unknown): EngineError {
+/** Storage ran out mid-way: what is stored is kept, and `neededBytes` more would finish it. */
+export function quotaExceeded(what: string, neededBytes: number | null, cause: unknown): EngineError {
+  const needed = neededBytes === null ? '' : ` It needs ${formatBytes(neededBytes)} (${neededBytes.toLocaleString('en-US')} bytes) more.`;
   return new EngineError(
     'storage_quota',
-    `The browser ran out of storage while saving ${what}. What was written for it has been deleted. Delete stored models you no longer use, or free disk space, then try again.`,
-    { cause: String(cause) },
+    `The browser ran out of storage while saving ${what}. What was downloaded is kept, and the download resumes from there.${needed} Delete stored models you no longer use, or free disk space, then load it again.`,
+    { neededBytes, cause: String(cause) },
   );
 }
 

@@ -9,7 +9,7 @@ export interface StoredFile {
   size: number;
   /** The host's ETag at download start; a changed ETag means the file changed and resuming would mix versions. */
   etag: string | null;
-  /** SHA-256 the host publishes (the hub's LFS ETag / X-Linked-Etag), checked once the file is complete. */
+  /** SHA-256 the host publishes (the hub's LFS pointer), checked once the file is complete; null where none is. */
   sha256: string | null;
   /** SHA-256 of each stored chunk, in order: every load re-checks them. */
   chunks: string[];
@@ -41,4 +41,9 @@ export function storedBytes(file: StoredFile, chunkBytes: number): number {
 
 export function modelBytes(model: StoredModel): number {
   return model.files.reduce((sum, f) => sum + f.size, 0);
+}
+
+/** Bytes of the model in the store now (all of them once it is ready). */
+export function storedModelBytes(model: StoredModel): number {
+  return model.files.reduce((sum, f) => sum + (f.complete ? f.size : storedBytes(f, model.chunkBytes)), 0);
 }

@@ -58,6 +58,18 @@ export function fileUrl(source: ModelSource, repo: string, file: string, origin:
   return new URL(path, origin).href;
 }
 
+/**
+ * Where the hub publishes the file's LFS pointer (its SHA-256 and size): `/raw/main/` beside
+ * `/resolve/main/`, on Hugging Face, hf-mirror.com and custom hosts with the hub's layout. Null
+ * where no pointer is known: ModelScope (its listing's format is not confirmed here) and plain
+ * folders (same-origin, custom templates).
+ */
+export function pointerUrl(source: ModelSource, repo: string, file: string, origin: string): string | null {
+  const resolve = '/resolve/main/{file}';
+  if (!source.template.endsWith(resolve)) return null;
+  return fileUrl({ ...source, template: `${source.template.slice(0, -resolve.length)}/raw/main/{file}` }, repo, file, origin);
+}
+
 /** The host name to put in messages ("could not reach hf-mirror.com"). */
 export function sourceHost(source: ModelSource, origin: string): string {
   return new URL(fileUrl(source, 'org/name', 'f', origin)).host;

@@ -1,8 +1,8 @@
-// The UI's view of the model store: what is stored and how large, delete one or all, the
-// browser's storage figures, and the request for persistent storage (Window-only, so here and
-// not in the worker that downloads).
-import { deleteModel, listModels } from '../../../workers/store/idb.ts';
-import { modelBytes, storedBytes, type StoredModel } from '../../../workers/store/records.ts';
+// The UI's view of the model store: what is stored and how large, delete one or all (through the
+// store's API, under the lock downloads and loads take), the browser's storage figures, and the
+// request for persistent storage (Window-only, so here and not in the worker that downloads).
+import { modelBytes, storedModelBytes, type StoredModel } from '../../../workers/store/records.ts';
+import { deleteAllStoredModels, deleteStoredModel, storedModels } from '../../../workers/store/store-admin.ts';
 
 export interface StoredModelSummary {
   key: string;
@@ -22,27 +22,21 @@ export interface StorageFigures {
 }
 
 export async function listStoredModels(): Promise<StoredModelSummary[]> {
-  const models = await listModels();
+  const models = await storedModels();
   return models
     .map((m) => ({
       key: m.key,
       repo: m.repo,
       dtype: m.dtype,
       state: m.state,
-      bytes: m.files.reduce((sum, f) => sum + (f.complete ? f.size : storedBytes(f, m.chunkBytes)), 0),
+      bytes: storedModelBytes(m),
       totalBytes: modelBytes(m),
       sourceTemplate: m.source.template,
     }))
     .sort((a, b) => a.repo.localeCompare(b.repo) || a.dtype.localeCompare(b.dtype));
 }
 
-export function deleteStoredModel(key: string): Promise<void> {
-  return deleteModel(key);
-}
-
-export async function deleteAllStoredModels(): Promise<void> {
-  for (const model of await listModels()) await deleteModel(model.key);
-}
+export { deleteAllStoredModels, deleteStoredModel };
 
 /** Asks the browser not to evict the models under storage pressure; false when it declines. */
 export async function requestPersistentStorage(): Promise<boolean> {

@@ -27,7 +27,7 @@ describe('model reader', () => {
     const { files, repairedChunks } = await readModel((await getModel(key))!, { source: customSource(hub().url), origin: 'http://localhost' });
     expect(repairedChunks).toBe(1);
     expect(Buffer.from(files.model).equals(single.bytes(WEIGHTS))).toBe(true);
-    expect(hub().log.map((r) => [r.range, r.status])).toEqual([[`bytes=${5 * CHUNK}-${6 * CHUNK - 1}`, 206]]);
+    expect(hub().log.filter((r) => r.status !== 302).map((r) => [r.range, r.status])).toEqual([[`bytes=${5 * CHUNK}-${6 * CHUNK - 1}`, 206]]);
     expect(hub().bytesServed(WEIGHTS)).toBe(CHUNK);
     // The repaired chunk is stored: the next read needs no network.
     hub().log.length = 0;

@@ -1,12 +1,25 @@
 // Model sources as URL templates, and download progress figures.
 import { describe, expect, it } from 'vitest';
 import { ProgressTracker, type DownloadProgress } from '../../../workers/store/progress.ts';
-import { customSource, fileUrl, sourceFromPreset } from '../../../workers/store/sources.ts';
+import { parseLfsPointer } from '../../../workers/store/lfs-pointer.ts';
+import { customSource, fileUrl, pointerUrl, sourceFromPreset } from '../../../workers/store/sources.ts';
 
 const REPO = 'onnx-community/Qwen2.5-0.5B-Instruct';
 const ORIGIN = 'https://chat.example.com';
 
 describe('model sources', () => {
+  it('finds the LFS pointer beside /resolve/main/ only, and reads it', () => {
+    const pointer = (source: Parameters<typeof pointerUrl>[0]): string | null => pointerUrl(source, REPO, 'onnx/model_q4.onnx', ORIGIN);
+    expect(pointer(sourceFromPreset('huggingface'))).toBe('https://huggingface.co/onnx-community/Qwen2.5-0.5B-Instruct/raw/main/onnx/model_q4.onnx');
+    expect(pointer(sourceFromPreset('hf-mirror'))).toBe('https://hf-mirror.com/onnx-community/Qwen2.5-0.5B-Instruct/raw/main/onnx/model_q4.onnx');
+    expect(pointer(customSource('https://hub.intranet'))).toBe('https://hub.intranet/onnx-community/Qwen2.5-0.5B-Instruct/raw/main/onnx/model_q4.onnx');
+    expect(pointer(sourceFromPreset('modelscope'))).toBeNull();
+    expect(pointer(sourceFromPreset('same-origin'))).toBeNull();
+    const sha = 'ab'.repeat(32);
+    expect(parseLfsPointer(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha}\nsize 90626172\n`)).toEqual({ sha256: sha, size: 90626172 });
+    expect(parseLfsPointer('{"model_type": "qwen2"}')).toBeNull();
+  });
+
   it('builds each preset\'s URL for the same repo and file', () => {
     const url = (id: Parameters<typeof sourceFromPreset>[0]): string => fileUrl(sourceFromPreset(id), REPO, 'onnx/model_q4.onnx', ORIGIN);
     expect(url('huggingface')).toBe('https://huggingface.co/onnx-community/Qwen2.5-0.5B-Instruct/resolve/main/onnx/model_q4.onnx');

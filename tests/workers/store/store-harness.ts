@@ -4,9 +4,10 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EngineError } from '../../../workers/protocol/errors.ts';
 import { HUB_ROOT, fixture, fixtureDir, fixtureRepo } from '../../../scripts/forge/fixture-set.ts';
 import { startHubServer, type HubServer } from '../../../scripts/hub-server.ts';
-import { deleteModel, listModels } from '../../../workers/store/idb.ts';
+import { deleteAllStoredModels } from '../../../workers/store/store-admin.ts';
 import { ensureModel, type ModelRequest } from '../../../workers/store/model-download.ts';
 import type { DownloadProgress } from '../../../workers/store/progress.ts';
 import { customSource } from '../../../workers/store/sources.ts';
@@ -54,5 +55,24 @@ export async function ensure(req: ModelRequest): Promise<{ events: DownloadProgr
 }
 
 export async function clearStore(): Promise<void> {
-  for (const model of await listModels()) await deleteModel(model.key);
+  await deleteAllStoredModels();
+}
+
+export async function rejection(promise: Promise<unknown>): Promise<EngineError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof EngineError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Polls what the store holds (not a clock): the state a test waits for is the app's own. */
+export async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('timed out');
 }
