@@ -162,6 +162,10 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
       slow: takeFault('slow', entry.path),
     });
   });
+  // Idle sockets stay open longer than Node's fetch keeps them (4 s), so the client always closes
+  // first: with the server's 5 s default, a busy machine had fetch reuse a socket the server was
+  // closing ("other side closed").
+  server.keepAliveTimeout = 60_000;
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => {
       const address = server.address();
