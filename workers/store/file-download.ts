@@ -112,19 +112,25 @@ function answersRange(response: Response, start: number, size: number): boolean 
   return length !== null && Number(length) === size - start;
 }
 
+// The network is read while the chunk before is stored (one store in flight, so two chunks in
+// memory at most): a worker that stopped reading during each IndexedDB write let the host run
+// megabytes ahead, and a cut then lost those too, not just the chunk being filled.
 async function streamIntoChunks(job: FileDownload, response: Response, skip: number): Promise<void> {
   const { model, file, signal } = job;
   const hasher = await FileHasher.open(file.hashState);
-  const left = (): number => file.size - storedBytes(file, model.chunkBytes);
+  // Bytes read into full chunks, stored or being stored.
+  let received = storedBytes(file, model.chunkBytes);
   // Sized to the chunk being filled: a full chunk, or the file's shorter last one.
-  let buffer = new Uint8Array(Math.min(model.chunkBytes, left()));
+  const nextBuffer = (): Uint8Array => new Uint8Array(Math.min(model.chunkBytes, file.size - received));
+  let buffer = nextBuffer();
   let filled = 0;
+  let storing: Promise<void> = Promise.resolve();
   const tooMany = (): EngineError => new EngineError('model_files_invalid', `The host sent more bytes for ${file.path} than its size (${file.size}).`, { file: file.path });
   const reader = response.body!.getReader();
   const stop = (): void => void reader.cancel().catch(() => undefined);
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    while (left() > 0) {
+    while (received < file.size) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await reader.read();
@@ -133,25 +139,34 @@ async function streamIntoChunks(job: FileDownload, response: Response, skip: num
         throw new TransientError(`the connection dropped during ${file.path}: ${String(error)}`);
       }
       if (signal?.aborted) throw abortError();
-      if (result.done) throw new TransientError(`the host ended ${file.path} early, at ${file.size - left() + filled} of ${file.size} bytes`);
+      if (result.done) throw new TransientError(`the host ended ${file.path} early, at ${received + filled} of ${file.size} bytes`);
       let value = result.value;
       const dropped = Math.min(skip, value.byteLength);
       skip -= dropped;
       value = value.subarray(dropped);
       while (value.byteLength > 0) {
-        if (left() === 0) throw tooMany();
+        if (received === file.size) throw tooMany();
         const take = Math.min(buffer.byteLength - filled, value.byteLength);
         buffer.set(value.subarray(0, take), filled);
         filled += take;
         value = value.subarray(take);
         if (filled === buffer.byteLength) {
-          await storeChunk(model, file, hasher, buffer);
+          await storing;
+          storing = storeChunk(model, file, hasher, buffer);
+          // Settled by the next await of `storing`; this only keeps a failure from going unhandled meanwhile.
+          storing.catch(() => undefined);
+          received += buffer.byteLength;
           filled = 0;
-          if (left() > 0 && left() < buffer.byteLength) buffer = new Uint8Array(left());
+          if (received < file.size) buffer = nextBuffer();
         }
       }
-      job.onBytes(file.size - left() + filled);
+      job.onBytes(received + filled);
     }
+    await storing;
+  } catch (error) {
+    // Every full chunk read is stored before a retry asks for the rest; a failed store wins.
+    await storing;
+    throw error;
   } finally {
     signal?.removeEventListener('abort', stop);
     stop(); // frees the connection; a no-op once the body is read
@@ -162,7 +177,6 @@ async function streamIntoChunks(job: FileDownload, response: Response, skip: num
 async function storeChunk(model: StoredModel, file: StoredFile, hasher: FileHasher, bytes: Uint8Array): Promise<void> {
   const digest = await chunkDigest(bytes);
   hasher.update(bytes);
-  // The Blob copies the bytes, so the caller may refill its buffer at once.
   await putChunk(model.key, file.path, file.chunks.length, new Blob([bytes as Uint8Array<ArrayBuffer>]));
   file.chunks.push(digest);
   file.hashState = hasher.save();
