@@ -45,10 +45,18 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
   const response = await remoteFetch(config, chat ? '/chat/completions' : '/completions', { method: 'POST', body: JSON.stringify(body) }, signal, stall);
   let text = '';
   let firstTokenMs = 0;
-  let finish: 'stop' | 'length' = 'stop';
+  let finish: 'stop' | 'length' | undefined;
   let usage = { prompt_tokens: 0, completion_tokens: 0 };
   try {
-    for await (const data of sseData(decode(response.body!, stall))) {
+    const events = sseData(decode(response.body!, stall));
+    for (;;) {
+      const next = await events.next();
+      if (next.done) {
+        // A stream that ends without [DONE] or a finish_reason was cut short, however cleanly.
+        if (!next.value || !finish) throw new EngineError('remote_stream_dropped', `The server ${config.baseUrl} closed the stream early (${next.value ? 'no finish_reason' : 'no [DONE]'}).`, { received: text.length });
+        return result(text, usage, firstTokenMs, started, finish);
+      }
+      const data = next.value;
       const event = JSON.parse(data) as ChatCompletionChunk | Completion | ErrorBody;
       if ('error' in event) throw new EngineError('remote_server_error', event.error.message, { error: event.error });
       const choice = event.choices[0];
@@ -69,7 +77,6 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
   } finally {
     stall.stop();
   }
-  return result(text, usage, firstTokenMs, started, finish);
 }
 
 function result(text: string, usage: { prompt_tokens: number; completion_tokens: number }, firstTokenMs: number, started: number, finishReason: 'stop' | 'length' | 'abort'): GenerateResult {
