@@ -1,6 +1,6 @@
 // A remote stream is complete only with a finish_reason and [DONE]; one that just closes is an
 // error that still carries how much text arrived.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { remoteGenerate } from '../../src/lib/services/remote-client.ts';
 import { EngineError } from '../../workers/protocol/errors.ts';
 
@@ -25,7 +25,25 @@ async function generate(): Promise<{ deltas: string; result?: unknown; error?: u
   }
 }
 
-afterEach(() => vi.unstubAllGlobals());
+beforeEach(() => {
+  vi.stubGlobal('location', { origin: 'http://app.test' });
+  vi.stubEnv('VITE_CONNECT_SRC', 'http://remote.test');
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.unstubAllEnvs();
+});
+
+describe('remoteGenerate and the Content-Security-Policy', () => {
+  it('refuses a server the connect-src policy does not list, saying how to allow it', async () => {
+    vi.stubEnv('VITE_CONNECT_SRC', '');
+    serve('data: [DONE]\n\n');
+    const { error } = await generate();
+    expect((error as EngineError).code).toBe('remote_unreachable');
+    expect((error as EngineError).message).toMatch(/Content-Security-Policy does not allow connecting to http:\/\/remote\.test: .*VITE_CONNECT_SRC/);
+  });
+});
 
 describe('remoteGenerate stream end', () => {
   it('completes with a finish_reason and [DONE]', async () => {

@@ -31,6 +31,11 @@ export const en = {
   'sidebar.import': 'Import',
   'sidebar.imported': 'Conversations imported: {count}.',
   'sidebar.importFailed': 'This file is not a Qwen Local export: {reason}',
+  'sidebar.importMode': 'On import:',
+  'sidebar.importAdd': 'add to my chats',
+  'sidebar.importReplace': 'replace all my chats',
+  'sidebar.confirmReplace': 'Delete all {count} chats here and keep only the imported ones?',
+  'sidebar.skipped': '{count} saved chats could not be read and are hidden (they stay stored): {reason}',
   'sidebar.untitled': 'New chat',
 
   'backend.title': 'Backend',

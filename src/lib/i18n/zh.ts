@@ -32,6 +32,11 @@ export const zh: Messages = {
   'sidebar.import': '导入',
   'sidebar.imported': '已导入 {count} 个对话。',
   'sidebar.importFailed': '这不是 Qwen Local 的导出文件：{reason}',
+  'sidebar.importMode': '导入时：',
+  'sidebar.importAdd': '添加到我的对话',
+  'sidebar.importReplace': '替换我的全部对话',
+  'sidebar.confirmReplace': '删除这里的全部 {count} 个对话，只保留导入的对话？',
+  'sidebar.skipped': '有 {count} 个已保存的对话无法读取，已隐藏（仍保留在存储中）：{reason}',
   'sidebar.untitled': '新对话',
 
   'backend.title': '后端',
