@@ -1,6 +1,6 @@
 // Conversation rules: what a request sends, titles, and export files as untrusted input.
 import { describe, expect, it } from 'vitest';
-import { EXPORT_FORMAT, exportFile, newConversation, parseConversation, parseExportFile, requestMessages, titleFrom, type Conversation } from '../../src/lib/state/conversation.ts';
+import { EXPORT_FORMAT, exportFile, newConversation, parseConversation, parseExportFile, parseStored, requestMessages, titleFrom, type Conversation } from '../../src/lib/state/conversation.ts';
 import { EngineError } from '../../workers/protocol/errors.ts';
 import { needsReload, toUiError } from '../../src/lib/utils/engine-errors.ts';
 
@@ -103,6 +103,16 @@ describe('parseConversation', () => {
     expect(parseConversation(JSON.parse(JSON.stringify(c)), 'stored')).toEqual(c);
     c.messages[1]!.id = 'u1';
     expect(() => parseConversation(c, 'stored')).toThrow('stored has two messages with the id "u1"');
+  });
+
+  it('parseStored keeps the good records and gives a reason for each bad one', () => {
+    const good = chat();
+    const bad = chat();
+    bad.id = 'bad';
+    bad.messages[1]!.id = 'u1';
+    const { conversations, skipped } = parseStored([bad, 'junk', good]);
+    expect(conversations).toEqual([good]);
+    expect(skipped).toEqual(['stored conversation bad has two messages with the id "u1"', 'stored conversation #2 lacks an id, a title or messages']);
   });
 });
 

@@ -121,6 +121,7 @@ export const en = {
   'store.deleteAll': 'Delete all',
   'store.confirmDeleteAll': 'Delete every stored model? They will need to be downloaded again.',
   'store.sourceError': 'This source URL is not usable. Use https://host, or a template with {repo} and {file}.',
+  'store.sourceBlocked': "This app's security policy does not allow downloads from {host}. Whoever deploys the app must add it to VITE_CONNECT_SRC when building it.",
 
   'device.title': 'This device',
   'device.checking': 'Checking WebGPU…',

@@ -122,6 +122,7 @@ export const zh: Messages = {
   'store.deleteAll': '全部删除',
   'store.confirmDeleteAll': '删除所有已存储的模型？之后需要重新下载。',
   'store.sourceError': '这个来源地址不可用。请使用 https://主机名，或包含 {repo} 和 {file} 的模板。',
+  'store.sourceBlocked': '本应用的安全策略不允许从 {host} 下载。部署者需要在构建时把它加入 VITE_CONNECT_SRC。',
 
   'device.title': '本设备',
   'device.checking': '正在检测 WebGPU…',

@@ -1,9 +1,8 @@
-/// <reference types="vite/client" />
 // A remote OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama) as the backend:
 // lists its models and streams generations, turning each way a server can fail into an
 // EngineError whose code the UI explains. The API key goes only to the configured base URL.
 import { EngineError } from '../../../workers/protocol/errors.ts';
-import { connectAllowed, connectSources, parseSourceList } from '../config/csp.ts';
+import { policyAllows } from '../config/connect-policy.ts';
 import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/openai/api-server.ts';
 import { sseData } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../../../workers/protocol/openai/wire.ts';
@@ -149,9 +148,8 @@ async function* decode(body: ReadableStream<Uint8Array>, stall: StallTimer): Asy
 /** fetch, with every failure as the EngineError that explains it. */
 export async function remoteFetch(config: RemoteConfig, path: string, init: RequestInit, signal?: AbortSignal, stall = new StallTimer(config.timeoutMs)): Promise<Response> {
   const url = `${config.baseUrl.replace(/\/+$/, '')}${path}`;
-  const origin = globalThis.location.origin;
-  if (!connectAllowed(url, connectSources(parseSourceList(import.meta.env['VITE_CONNECT_SRC'] as string | undefined)), origin)) {
-    throw new EngineError('remote_unreachable', `This app's Content-Security-Policy does not allow connecting to ${new URL(url, origin).origin}: whoever deploys the app must add it to VITE_CONNECT_SRC.`, { csp: true });
+  if (!policyAllows(url)) {
+    throw new EngineError('remote_unreachable', `This app's Content-Security-Policy does not allow connecting to ${new URL(url, location.origin).origin}: whoever deploys the app must add it to VITE_CONNECT_SRC.`, { csp: true });
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.apiKey) headers['authorization'] = `Bearer ${config.apiKey}`;
