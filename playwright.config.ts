@@ -7,7 +7,7 @@ import { HUB_PORT, HUB_URL } from './e2e/helpers/hub.ts';
 
 // The hosts the tests connect to beyond the built-in model sources: the hub stand-in and the
 // remote OpenAI stand-ins of e2e/remote.spec.ts (the last one is there to be unreachable).
-const CONNECT_SRC = [HUB_URL, ...[20, 21, 22].map((offset) => `http://localhost:${PORT + offset}`), `http://127.0.0.1:${PORT + 23}`].join(' ');
+const CONNECT_SRC = [HUB_URL, ...[20, 21, 22, 23].map((offset) => `http://127.0.0.1:${PORT + offset}`)].join(' ');
 
 export default defineConfig({
   testDir: 'e2e',
