@@ -3,11 +3,12 @@
 import { defineConfig } from '@playwright/test';
 import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from './e2e/helpers/browser.ts';
 import { APP_PORT as PORT, EMBED_ENV } from './e2e/helpers/embed-hosts.ts';
-import { HUB_PORT, HUB_URL } from './e2e/helpers/hub.ts';
+import { HUB_PORT } from './e2e/helpers/hub.ts';
 
-// The hosts the tests connect to beyond the built-in model sources: the hub stand-in and the
-// remote OpenAI stand-ins of e2e/remote.spec.ts (the last one is there to be unreachable).
-const CONNECT_SRC = [HUB_URL, ...[20, 21, 22, 23].map((offset) => `http://127.0.0.1:${PORT + offset}`)].join(' ');
+// The hosts the tests connect to beyond the built-in model sources: the hub stand-ins (on
+// localhost; e2e/store.spec.ts starts faulty ones on random ports) and the remote OpenAI
+// stand-ins of e2e/remote.spec.ts on 127.0.0.1 (the last one is there to be unreachable).
+const CONNECT_SRC = ['http://localhost:*', ...[20, 21, 22, 23].map((offset) => `http://127.0.0.1:${PORT + offset}`)].join(' ');
 
 export default defineConfig({
   testDir: 'e2e',
