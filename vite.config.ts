@@ -6,20 +6,30 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig, loadEnv } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { contentSecurityPolicy, parseSourceList } from './src/lib/config/csp.ts';
 
 export default defineConfig(({ mode }) => {
   const env = { ...loadEnv(mode, process.cwd(), ''), ...process.env };
   // Host pages that may call the app through postMessage may frame it; QWEN_FRAME_ANCESTORS
   // overrides the list (a CSP source list) when framing and calling should differ.
   const frameAncestors = env['QWEN_FRAME_ANCESTORS'] ?? ["'self'", ...(env['VITE_EMBED_ORIGINS'] ?? '').split(/[\s,]+/).filter(Boolean)].join(' ');
+  // One policy for the build's <meta> tag (static hosts) and the servers' header, which alone
+  // reaches the workers and can carry frame-ancestors. VITE_CONNECT_SRC lists the deployer's
+  // extra hosts (a custom hub, a remote server); the app reads the same list at run time.
+  const policy = contentSecurityPolicy(parseSourceList(env['VITE_CONNECT_SRC']));
   const headers = {
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Embedder-Policy': 'credentialless',
-    'Content-Security-Policy': `frame-ancestors ${frameAncestors}`,
+    'Content-Security-Policy': `${policy}; frame-ancestors ${frameAncestors}`,
   };
   return {
     plugins: [
       svelte(),
+      {
+        name: 'qwen-local-csp-meta',
+        apply: 'build',
+        transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: policy }, injectTo: 'head-prepend' }],
+      },
       VitePWA({
         strategies: 'injectManifest',
         srcDir: 'workers/sw',

@@ -1,6 +1,6 @@
 // The official `openai` npm package as one ES module for a browser page: bundled by Vite from
-// node_modules at test time, then imported in the page from a blob: URL (same origin, so the
-// page's cross-origin isolation allows it).
+// node_modules at test time, then served to the page at a same-origin path it imports (the
+// app's Content-Security-Policy allows scripts from 'self' only, not blob: URLs).
 import { build, type Rolldown } from 'vite';
 import type { Page } from '@playwright/test';
 
@@ -25,12 +25,15 @@ export function openaiBundle(): Promise<string> {
   return bundled;
 }
 
+const BUNDLE_PATH = '/__e2e__/openai.mjs';
+
 /** Makes `window.OpenAI` the package's client class in the page. */
 export async function installOpenai(page: Page): Promise<void> {
   const code = await openaiBundle();
-  await page.evaluate(async (source) => {
-    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-    const module = (await import(/* @vite-ignore */ url)) as { default: unknown };
+  // On the context, so the request is caught even when the app's Service Worker fetches it.
+  await page.context().route(`**${BUNDLE_PATH}`, (route) => route.fulfill({ body: code, contentType: 'text/javascript' }));
+  await page.evaluate(async (path) => {
+    const module = (await import(/* @vite-ignore */ path)) as { default: unknown };
     (window as unknown as { OpenAI: unknown }).OpenAI = module.default;
-  }, code);
+  }, BUNDLE_PATH);
 }

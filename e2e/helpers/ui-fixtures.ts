@@ -25,7 +25,7 @@ export const HOSTILE_ANSWER = [
   'Safe link: [Qwen](https://qwenlm.github.io/)',
 ].join('\n\n');
 
-function conversation(id: string, title: string, turns: [string, string][], minutesAgo: number): Conversation {
+export function conversation(id: string, title: string, turns: [string, string][], minutesAgo: number): Conversation {
   const messages = turns.flatMap(([question, answer], i) => [
     { id: `${id}-u${i}`, role: 'user' as const, content: question, createdAt: AT + i },
     { id: `${id}-a${i}`, role: 'assistant' as const, content: answer, createdAt: AT + i + 1, status: 'done' as const, stats: STATS, model: 'onnx-community/Qwen2.5-0.5B-Instruct' },

@@ -1,6 +1,6 @@
 // Conversation rules: what a request sends, titles, and export files as untrusted input.
 import { describe, expect, it } from 'vitest';
-import { EXPORT_FORMAT, exportFile, newConversation, parseExportFile, requestMessages, titleFrom, type Conversation } from '../../src/lib/state/conversation.ts';
+import { EXPORT_FORMAT, exportFile, newConversation, parseConversation, parseExportFile, parseStored, requestMessages, titleFrom, type Conversation } from '../../src/lib/state/conversation.ts';
 import { EngineError } from '../../workers/protocol/errors.ts';
 import { needsReload, toUiError } from '../../src/lib/utils/engine-errors.ts';
 
@@ -63,12 +63,56 @@ describe('export files', () => {
     const file = {
       format: EXPORT_FORMAT,
       version: 1,
-      conversations: [{ id: 'x', title: 't', settings: { systemPrompt: 5, temperature: 'hot', top_p: 0.9 }, messages: [{ role: 'assistant', content: 'a', stats: { promptTokens: 'many' }, error: { code: 'evil' } }] }],
+      conversations: [{ id: 'x', title: 't', settings: { systemPrompt: 5, top_p: 0.9 }, messages: [{ role: 'assistant', content: 'a', stats: { promptTokens: 'many' }, error: { code: 'evil' } }] }],
     };
     const [c] = parseExportFile(JSON.stringify(file));
     expect(c!.settings).toEqual({ systemPrompt: '', top_p: 0.9 });
     expect(c!.messages[0]!.stats).toBeUndefined();
     expect(c!.messages[0]!.error).toBeUndefined();
+  });
+
+  const file = (conversations: unknown[]): string => JSON.stringify({ format: EXPORT_FORMAT, version: 1, conversations });
+
+  it('are refused when two messages share an id (the list is keyed by it)', () => {
+    const twice = { id: 'x', title: 't', messages: [{ id: 'm', role: 'user', content: 'a' }, { id: 'm', role: 'assistant', content: 'b' }] };
+    expect(() => parseExportFile(file([twice]))).toThrow('conversation 1 has two messages with the id "m"');
+  });
+
+  it('are refused when two conversations share an id', () => {
+    const one = { id: 'x', title: 't', messages: [] };
+    expect(() => parseExportFile(file([one, { ...one, title: 'u' }]))).toThrow('two conversations share the id "x"');
+  });
+
+  it.each([
+    ['temperature', 'hot'],
+    ['temperature', 5],
+    ['top_p', 1.5],
+    ['top_k', 2.5],
+    ['repetition_penalty', 0],
+    ['maxTokens', 0],
+    ['seed', 0.5],
+  ])('are refused when a setting is out of the engine range (%s = %s)', (key, value) => {
+    const c = { id: 'x', title: 't', settings: { systemPrompt: '', [key]: value }, messages: [] };
+    expect(() => parseExportFile(file([c]))).toThrow(`conversation 1 has an invalid setting ${key}`);
+  });
+});
+
+describe('parseConversation', () => {
+  it('checks a stored record as an import is checked', () => {
+    const c = chat();
+    expect(parseConversation(JSON.parse(JSON.stringify(c)), 'stored')).toEqual(c);
+    c.messages[1]!.id = 'u1';
+    expect(() => parseConversation(c, 'stored')).toThrow('stored has two messages with the id "u1"');
+  });
+
+  it('parseStored keeps the good records and gives a reason for each bad one', () => {
+    const good = chat();
+    const bad = chat();
+    bad.id = 'bad';
+    bad.messages[1]!.id = 'u1';
+    const { conversations, skipped } = parseStored([bad, 'junk', good]);
+    expect(conversations).toEqual([good]);
+    expect(skipped).toEqual(['stored conversation bad has two messages with the id "u1"', 'stored conversation #2 lacks an id, a title or messages']);
   });
 });
 

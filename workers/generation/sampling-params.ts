@@ -1,6 +1,8 @@
 // The sampling knobs of one request, named as on the OpenAI wire, with the model's defaults
 // read from its Hugging Face generation_config.json and the range check shared by the engine
-// and the API layer. top_k 0 and min_p 0 mean "off"; temperature 0 means greedy.
+// and the API layer (the ranges are workers/protocol/sampling-bounds.ts). top_k 0 and min_p 0
+// mean "off"; temperature 0 means greedy, and top_p 0 keeps only the most likely token.
+import { SAMPLING_BOUNDS, checkBound, describeBound, type SamplingField } from '../protocol/sampling-bounds.ts';
 
 export interface SamplingParams {
   temperature: number;
@@ -23,25 +25,12 @@ export const GREEDY: SamplingParams = Object.freeze({
   frequency_penalty: 0,
 });
 
-const RULES = {
-  temperature: { rule: 'a number from 0 to 2', holds: (v: number) => v >= 0 && v <= 2 },
-  top_k: { rule: 'an integer >= 0 (0 turns it off)', holds: (v: number) => Number.isInteger(v) && v >= 0 },
-  top_p: { rule: 'a number above 0 and at most 1', holds: (v: number) => v > 0 && v <= 1 },
-  min_p: { rule: 'a number from 0 to 1', holds: (v: number) => v >= 0 && v <= 1 },
-  repetition_penalty: { rule: 'a finite number above 0', holds: (v: number) => v > 0 && v < Infinity },
-  presence_penalty: { rule: 'a number from -2 to 2', holds: (v: number) => v >= -2 && v <= 2 },
-  frequency_penalty: { rule: 'a number from -2 to 2', holds: (v: number) => v >= -2 && v <= 2 },
-  seed: { rule: 'a safe integer', holds: (v: number) => Number.isSafeInteger(v) },
-} satisfies Record<keyof SamplingParams, { rule: string; holds: (v: number) => boolean }>;
-
 /** One readable sentence per field that is present and out of range; empty when all are fine. */
 export function validateSamplingParams(p: Partial<SamplingParams>): string[] {
   const problems: string[] = [];
-  for (const key of Object.keys(RULES) as (keyof SamplingParams)[]) {
+  for (const key of Object.keys(SAMPLING_BOUNDS) as SamplingField[]) {
     const value: unknown = p[key];
-    if (value === undefined) continue;
-    const { rule, holds } = RULES[key];
-    if (typeof value !== 'number' || !holds(value)) problems.push(`${key} must be ${rule} (got ${String(value)})`);
+    if (value !== undefined && checkBound(SAMPLING_BOUNDS[key], value) !== null) problems.push(`${key} must be ${describeBound(key)} (got ${String(value)})`);
   }
   return problems;
 }

@@ -31,6 +31,11 @@ export const en = {
   'sidebar.import': 'Import',
   'sidebar.imported': 'Conversations imported: {count}.',
   'sidebar.importFailed': 'This file is not a Qwen Local export: {reason}',
+  'sidebar.importMode': 'On import:',
+  'sidebar.importAdd': 'add to my chats',
+  'sidebar.importReplace': 'replace all my chats',
+  'sidebar.confirmReplace': 'Delete all {count} chats here and keep only the imported ones?',
+  'sidebar.skipped': '{count} saved chats could not be read and are hidden (they stay stored): {reason}',
   'sidebar.untitled': 'New chat',
 
   'backend.title': 'Backend',
@@ -116,6 +121,7 @@ export const en = {
   'store.deleteAll': 'Delete all',
   'store.confirmDeleteAll': 'Delete every stored model? They will need to be downloaded again.',
   'store.sourceError': 'This source URL is not usable. Use https://host, or a template with {repo} and {file}.',
+  'store.sourceBlocked': "This app's security policy does not allow downloads from {host}. Whoever deploys the app must add it to VITE_CONNECT_SRC when building it.",
 
   'device.title': 'This device',
   'device.checking': 'Checking WebGPU…',
@@ -292,7 +298,7 @@ export const en = {
   'error.remote_model_not_found': 'The server does not serve this model (404). Pick one of the models it lists under Models → Backend.',
   'error.remote_server_error': 'The server failed (5xx). Its own message is under Details; its log says more (for example: out of GPU memory).',
   'error.remote_timeout': 'The server did not answer in time. It may be busy or still loading the model: try again, or raise the timeout under Models → Backend.',
-  'error.remote_stream_dropped': 'The connection to the server broke in the middle of the answer. What arrived is kept; regenerate to try again.',
+  'error.remote_stream_dropped': 'The server closed the stream early, or the connection broke, before the answer finished. What arrived is kept; regenerate to try again.',
   'error.remote_no_logprobs': 'This server does not return prompt logprobs with token ids (vLLM 0.10.2 or later does), so the alignment diff cannot be computed here. Both answers are still shown.',
   'error.remote_bad_response': 'The server’s answer is not the OpenAI API’s. Check that the base URL ends with /v1.',
 } as const;

@@ -32,6 +32,11 @@ export const zh: Messages = {
   'sidebar.import': '导入',
   'sidebar.imported': '已导入 {count} 个对话。',
   'sidebar.importFailed': '这不是 Qwen Local 的导出文件：{reason}',
+  'sidebar.importMode': '导入时：',
+  'sidebar.importAdd': '添加到我的对话',
+  'sidebar.importReplace': '替换我的全部对话',
+  'sidebar.confirmReplace': '删除这里的全部 {count} 个对话，只保留导入的对话？',
+  'sidebar.skipped': '有 {count} 个已保存的对话无法读取，已隐藏（仍保留在存储中）：{reason}',
   'sidebar.untitled': '新对话',
 
   'backend.title': '后端',
@@ -117,6 +122,7 @@ export const zh: Messages = {
   'store.deleteAll': '全部删除',
   'store.confirmDeleteAll': '删除所有已存储的模型？之后需要重新下载。',
   'store.sourceError': '这个来源地址不可用。请使用 https://主机名，或包含 {repo} 和 {file} 的模板。',
+  'store.sourceBlocked': '本应用的安全策略不允许从 {host} 下载。部署者需要在构建时把它加入 VITE_CONNECT_SRC。',
 
   'device.title': '本设备',
   'device.checking': '正在检测 WebGPU…',
@@ -293,7 +299,7 @@ export const zh: Messages = {
   'error.remote_model_not_found': '服务器没有提供这个模型（404）。请在“模型 → 后端”中从服务器列出的模型里选择。',
   'error.remote_server_error': '服务器出错（5xx）。服务器自己的说明见“详情”，更多信息请看服务器日志（例如 GPU 显存不足）。',
   'error.remote_timeout': '服务器未能及时响应，可能正忙或仍在加载模型：请重试，或在“模型 → 后端”中调大超时时间。',
-  'error.remote_stream_dropped': '回答途中与服务器的连接断开了。已收到的内容会保留；可点击重新生成再试。',
+  'error.remote_stream_dropped': '回答结束前，服务器提前关闭了数据流或连接断开了。已收到的内容会保留；可点击重新生成再试。',
   'error.remote_no_logprobs': '这个服务器不返回带词元 ID 的提示词 logprobs（vLLM 0.10.2 及以上版本会返回），因此无法在这里计算对齐差异。两个回答仍会显示。',
   'error.remote_bad_response': '服务器的响应不是 OpenAI API 格式。请检查基础 URL 是否以 /v1 结尾。',
 };

@@ -5,8 +5,9 @@ import type { Conversation } from '../state/conversation.ts';
 
 const store = createStore('qwen-local-chats', 'conversations');
 
-export function readConversations(): Promise<Conversation[]> {
-  return values<Conversation>(store);
+/** The raw records: they were written by this app, but maybe by an older or broken build. */
+export function readConversations(): Promise<unknown[]> {
+  return values<unknown>(store);
 }
 
 export function writeConversation(conversation: Conversation): Promise<void> {

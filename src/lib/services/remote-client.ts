@@ -2,6 +2,7 @@
 // lists its models and streams generations, turning each way a server can fail into an
 // EngineError whose code the UI explains. The API key goes only to the configured base URL.
 import { EngineError } from '../../../workers/protocol/errors.ts';
+import { policyAllows } from '../config/connect-policy.ts';
 import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/openai/api-server.ts';
 import { sseData } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../../../workers/protocol/openai/wire.ts';
@@ -45,10 +46,18 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
   const response = await remoteFetch(config, chat ? '/chat/completions' : '/completions', { method: 'POST', body: JSON.stringify(body) }, signal, stall);
   let text = '';
   let firstTokenMs = 0;
-  let finish: 'stop' | 'length' = 'stop';
+  let finish: 'stop' | 'length' | undefined;
   let usage = { prompt_tokens: 0, completion_tokens: 0 };
   try {
-    for await (const data of sseData(decode(response.body!, stall))) {
+    const events = sseData(decode(response.body!, stall));
+    for (;;) {
+      const next = await events.next();
+      if (next.done) {
+        // A stream that ends without [DONE] or a finish_reason was cut short, however cleanly.
+        if (!next.value || !finish) throw new EngineError('remote_stream_dropped', `The server ${config.baseUrl} closed the stream early (${next.value ? 'no finish_reason' : 'no [DONE]'}).`, { received: text.length });
+        return result(text, usage, firstTokenMs, started, finish);
+      }
+      const data = next.value;
       const event = JSON.parse(data) as ChatCompletionChunk | Completion | ErrorBody;
       if ('error' in event) throw new EngineError('remote_server_error', event.error.message, { error: event.error });
       const choice = event.choices[0];
@@ -69,7 +78,6 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
   } finally {
     stall.stop();
   }
-  return result(text, usage, firstTokenMs, started, finish);
 }
 
 function result(text: string, usage: { prompt_tokens: number; completion_tokens: number }, firstTokenMs: number, started: number, finishReason: 'stop' | 'length' | 'abort'): GenerateResult {
@@ -140,6 +148,9 @@ async function* decode(body: ReadableStream<Uint8Array>, stall: StallTimer): Asy
 /** fetch, with every failure as the EngineError that explains it. */
 export async function remoteFetch(config: RemoteConfig, path: string, init: RequestInit, signal?: AbortSignal, stall = new StallTimer(config.timeoutMs)): Promise<Response> {
   const url = `${config.baseUrl.replace(/\/+$/, '')}${path}`;
+  if (!policyAllows(url)) {
+    throw new EngineError('remote_unreachable', `This app's Content-Security-Policy does not allow connecting to ${new URL(url, location.origin).origin}: whoever deploys the app must add it to VITE_CONNECT_SRC.`, { csp: true });
+  }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.apiKey) headers['authorization'] = `Bearer ${config.apiKey}`;
   let response: Response;

@@ -2,6 +2,7 @@
 // the export file format with its validation (imports are untrusted input).
 import type { EngineErrorCode } from '../../../workers/protocol/errors.ts';
 import type { ChatMessage, GenerationStats } from '../../../workers/protocol/messages.ts';
+import { MAX_TOKENS_BOUND, SAMPLING_BOUNDS, checkBound, type SamplingBound } from '../../../workers/protocol/sampling-bounds.ts';
 
 export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'length' | 'interrupted' | 'error';
 
@@ -74,7 +75,15 @@ export function exportFile(conversations: Conversation[], now = new Date()): Exp
   return { format: EXPORT_FORMAT, version: 1, exportedAt: now.toISOString(), conversations };
 }
 
-const NUMERIC_SETTINGS = ['temperature', 'top_p', 'top_k', 'repetition_penalty', 'maxTokens', 'seed'] as const;
+// The engine's ranges: an imported setting outside them would fail every turn of the chat.
+const NUMERIC_SETTINGS = {
+  temperature: SAMPLING_BOUNDS.temperature,
+  top_p: SAMPLING_BOUNDS.top_p,
+  top_k: SAMPLING_BOUNDS.top_k,
+  repetition_penalty: SAMPLING_BOUNDS.repetition_penalty,
+  maxTokens: MAX_TOKENS_BOUND,
+  seed: SAMPLING_BOUNDS.seed,
+} satisfies Record<Exclude<keyof ConversationSettings, 'systemPrompt'>, SamplingBound>;
 
 /** The conversations in an export file, checked field by field; throws a readable reason. */
 export function parseExportFile(text: string): Conversation[] {
@@ -87,21 +96,45 @@ export function parseExportFile(text: string): Conversation[] {
   if (!isObject(data) || data['format'] !== EXPORT_FORMAT || data['version'] !== 1) throw new Error(`not a ${EXPORT_FORMAT} v1 file`);
   const list = data['conversations'];
   if (!Array.isArray(list)) throw new Error('no conversations list');
-  return list.map((c, i) => parseConversation(c, i));
+  const conversations = list.map((c, i) => parseConversation(c, `conversation ${i + 1}`));
+  const repeated = firstRepeat(conversations.map((c) => c.id));
+  if (repeated !== undefined) throw new Error(`two conversations share the id ${JSON.stringify(repeated)}`);
+  return conversations;
 }
 
-function parseConversation(c: unknown, index: number): Conversation {
-  const where = `conversation ${index + 1}`;
+/** The stored records that pass the import checks, and a reason for each one skipped. */
+export function parseStored(records: readonly unknown[]): { conversations: Conversation[]; skipped: string[] } {
+  const conversations: Conversation[] = [];
+  const skipped: string[] = [];
+  records.forEach((record, i) => {
+    const id = isObject(record) && typeof record['id'] === 'string' ? record['id'] : `#${i + 1}`;
+    try {
+      conversations.push(parseConversation(record, `stored conversation ${id}`));
+    } catch (error) {
+      skipped.push(error instanceof Error ? error.message : String(error));
+    }
+  });
+  return { conversations, skipped };
+}
+
+/** One conversation from a file or from storage, checked as an import is; throws a readable reason. */
+export function parseConversation(c: unknown, where: string): Conversation {
   if (!isObject(c) || typeof c['id'] !== 'string' || typeof c['title'] !== 'string' || !Array.isArray(c['messages'])) {
     throw new Error(`${where} lacks an id, a title or messages`);
   }
   const settings = isObject(c['settings']) ? c['settings'] : {};
   const parsed: ConversationSettings = { systemPrompt: typeof settings['systemPrompt'] === 'string' ? settings['systemPrompt'] : '' };
-  for (const key of NUMERIC_SETTINGS) {
+  for (const [key, bound] of Object.entries(NUMERIC_SETTINGS) as [keyof typeof NUMERIC_SETTINGS, SamplingBound][]) {
     const value = settings[key];
-    if (typeof value === 'number' && Number.isFinite(value)) parsed[key] = value;
+    if (value === undefined || value === null) continue;
+    if (checkBound(bound, value) !== null) throw new Error(`${where} has an invalid setting ${key}: ${JSON.stringify(value)}`);
+    parsed[key] = value as number;
   }
   const now = Date.now();
+  const messages = c['messages'].map((m: unknown, j: number) => parseMessage(m, `${where}, message ${j + 1}`));
+  // Messages are keyed by id in the list: a repeat would break rendering of the whole app.
+  const repeated = firstRepeat(messages.map((m) => m.id));
+  if (repeated !== undefined) throw new Error(`${where} has two messages with the id ${JSON.stringify(repeated)}`);
   return {
     id: c['id'],
     title: c['title'],
@@ -110,7 +143,7 @@ function parseConversation(c: unknown, index: number): Conversation {
     updatedAt: typeof c['updatedAt'] === 'number' ? c['updatedAt'] : now,
     draft: typeof c['draft'] === 'string' ? c['draft'] : '',
     settings: parsed,
-    messages: c['messages'].map((m: unknown, j: number) => parseMessage(m, `${where}, message ${j + 1}`)),
+    messages,
   };
 }
 
@@ -183,6 +216,11 @@ function parseStats(value: unknown): GenerationStats | undefined {
   const stats = { finishReason: finish } as GenerationStats;
   for (const key of STAT_NUMBERS) stats[key] = value[key] as number;
   return stats;
+}
+
+function firstRepeat(ids: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  return ids.find((id) => seen.size === seen.add(id).size);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -2,7 +2,7 @@
 // IndexedDB, throttled per conversation so a streaming answer or a draft costs one write every
 // SAVE_MS, and flushed when the page is hidden (reload, tab closed).
 import { deleteConversation, readConversations, writeConversation } from '../services/chat-db.ts';
-import { newConversation, titleFrom, type Conversation, type ConversationSettings } from './conversation.ts';
+import { newConversation, newId, parseStored, titleFrom, type Conversation, type ConversationSettings } from './conversation.ts';
 
 const SAVE_MS = 250;
 const ACTIVE_KEY = 'qwen-local.active-conversation';
@@ -12,6 +12,8 @@ class Conversations {
   activeId = $state<string | null>(null);
   loaded = $state(false);
   #persist = true;
+  /** Why stored records were left out at start (each is kept in storage, untouched). */
+  skipped = $state.raw<string[]>([]);
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   active = $derived(this.list.find((c) => c.id === this.activeId) ?? null);
@@ -21,11 +23,10 @@ class Conversations {
   /** Opens the saved chats; without `persist` (an embed kept from the user's data) starts empty and writes nothing. */
   async init({ persist }: { persist: boolean }): Promise<void> {
     this.#persist = persist;
-    const stored = persist ? await readConversations() : [];
-    // An answer still streaming in the saved copy was cut off by a reload or a closed tab.
-    for (const c of stored) {
-      for (const m of c.messages) if (m.status === 'streaming') m.status = 'interrupted';
-    }
+    // A bad record is skipped, not fatal; an answer still streaming in the saved copy was cut
+    // off by a reload or a closed tab and comes back interrupted (parseStored does both).
+    const { conversations: stored, skipped } = parseStored(persist ? await readConversations() : []);
+    this.skipped = skipped;
     this.list = stored;
     const saved = localStorage.getItem(ACTIVE_KEY);
     this.activeId = stored.some((c) => c.id === saved) ? saved : (this.sorted[0]?.id ?? null);
@@ -86,16 +87,23 @@ class Conversations {
     }
   }
 
-  /** Adds imported conversations; one whose id exists here already replaces it. */
-  import(conversations: Conversation[]): void {
+  /** Imported conversations: `add` keeps every chat here (an imported one whose id is taken gets a
+   * new id); `replace` deletes every chat here first. */
+  async import(conversations: Conversation[], mode: 'add' | 'replace'): Promise<void> {
+    if (mode === 'replace') {
+      for (const c of this.list) clearTimeout(this.#timers.get(c.id));
+      this.#timers.clear();
+      if (this.#persist) await Promise.all(this.list.map((c) => deleteConversation(c.id)));
+      this.list = [];
+    }
     for (const c of conversations) {
-      const at = this.list.findIndex((x) => x.id === c.id);
-      if (at >= 0) this.list[at] = c;
-      else this.list.push(c);
+      if (this.get(c.id)) c.id = newId();
+      this.list.push(c);
       this.save(c.id, true, false);
     }
     const first = conversations[0];
     if (first) this.select(first.id);
+    else if (!this.active) this.create();
   }
 
   /** Schedules a write of the conversation (at once with `now`), and marks it as just used. */

@@ -57,7 +57,7 @@ describe('greedy (temperature 0)', () => {
 
 describe('createSampler', () => {
   it('rejects out-of-range parameters, naming each', () => {
-    expect(() => createSampler({ ...GREEDY, temperature: 3, top_p: 0 })).toThrow(
+    expect(() => createSampler({ ...GREEDY, temperature: 3, top_p: -0.1 })).toThrow(
       /invalid sampling parameters: temperature must be .*; top_p must be/,
     );
   });
@@ -110,6 +110,14 @@ describe('top-k', () => {
 describe('top-p', () => {
   // Probabilities 0.5, 0.3, 0.15, 0.05, shuffled so ids do not follow rank.
   const logits = logitsOf([0.15, 0.05, 0.5, 0.3]);
+
+  it('top_p 0 (accepted, as by OpenAI) keeps only the most likely token, with or without top-k', () => {
+    expectShares(shares({ top_p: 0 }, logits), [0, 0, 1, 0]);
+    expectShares(shares({ top_p: 0, top_k: 3 }, logits), [0, 0, 1, 0]);
+    const wide = randomLogits(new Random(7), VOCAB, 4);
+    const sampler = createSampler({ ...GREEDY, temperature: 1, top_p: 0, seed: 3 });
+    for (let i = 0; i < 5; i++) expect(sampler.sample(wide.slice(), NO_HISTORY)).toBe(argmax(wide));
+  });
 
   it('keeps the smallest set reaching top_p and renormalises over it', () => {
     expectShares(shares({ top_p: 0.4 }, logits), [0, 0, 1, 0]); // 0.5 >= 0.4

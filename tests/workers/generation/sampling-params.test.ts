@@ -25,7 +25,7 @@ describe('validateSamplingParams', () => {
       validateSamplingParams({
         temperature: 2,
         top_k: 151_936,
-        top_p: 1,
+        top_p: 0,
         min_p: 1,
         repetition_penalty: 0.01,
         presence_penalty: -2,
@@ -40,7 +40,7 @@ describe('validateSamplingParams', () => {
     ['temperature', 2.01],
     ['top_k', -1],
     ['top_k', 2.5],
-    ['top_p', 0],
+    ['top_p', -0.1],
     ['top_p', 1.1],
     ['min_p', -0.1],
     ['min_p', 1.5],
@@ -59,12 +59,12 @@ describe('validateSamplingParams', () => {
 
   it('rejects values of the wrong type that slipped past the wire types', () => {
     expect(validateSamplingParams({ top_p: '0.9' as unknown as number })).toEqual([
-      'top_p must be a number above 0 and at most 1 (got 0.9)',
+      'top_p must be a number from 0 to 1 (got 0.9)',
     ]);
   });
 
   it('lists every problem, not just the first', () => {
-    expect(validateSamplingParams({ temperature: 3, top_p: 0, seed: 1.5 })).toHaveLength(3);
+    expect(validateSamplingParams({ temperature: 3, top_p: -1, seed: 1.5 })).toHaveLength(3);
   });
 });
 
@@ -94,7 +94,7 @@ describe('samplingDefaults', () => {
 
   it('falls back to neutral values for missing or out-of-range fields', () => {
     expect(samplingDefaults({ do_sample: true })).toEqual({ ...GREEDY, temperature: 1 });
-    expect(samplingDefaults({ do_sample: true, temperature: 5, top_k: '20', top_p: 0, min_p: 0.05 })).toEqual({
+    expect(samplingDefaults({ do_sample: true, temperature: 5, top_k: '20', top_p: 1.5, min_p: 0.05 })).toEqual({
       ...GREEDY,
       temperature: 1,
       min_p: 0.05,

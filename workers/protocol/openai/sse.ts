@@ -7,8 +7,9 @@ export function sseEvent(data: unknown): string {
   return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
-/** The `data` payloads of an event stream, given its text in arbitrary pieces; stops at [DONE]. */
-export async function* sseData(pieces: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
+/** The `data` payloads of an event stream, given its text in arbitrary pieces; stops at [DONE].
+ * Returns whether [DONE] came: a stream that just ends was cut short. */
+export async function* sseData(pieces: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string, boolean> {
   let buffer = '';
   for await (const piece of pieces) {
     buffer += piece;
@@ -21,8 +22,9 @@ export async function* sseData(pieces: Iterable<string> | AsyncIterable<string>)
         .filter((line) => line.startsWith('data:'))
         .map((line) => line.slice(5).trimStart())
         .join('\n');
-      if (data === DONE) return;
+      if (data === DONE) return true;
       if (data) yield data;
     }
   }
+  return false;
 }

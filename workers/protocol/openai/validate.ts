@@ -2,6 +2,7 @@
 // 400 naming the field (`param`), with OpenAI's error codes. Every accepted field is applied;
 // fields this engine cannot honour (n > 1, tools, logprobs) are refused, never ignored.
 import { validateResponseFormat } from '../../grammar/response-format.ts';
+import { SAMPLING_BOUNDS, checkBound, describeBound, type SamplingField } from '../sampling-bounds.ts';
 import { ApiError, invalidParam } from './api-error.ts';
 import type { ChatCompletionCreateParams, CompletionCreateParams, TextPart, WireMessage } from './wire.ts';
 
@@ -69,20 +70,11 @@ export function validateCompletionRequest(body: Body): CompletionCreateParams {
 function checkCommon(body: Body): void {
   const model = required(body, 'model');
   if (typeof model !== 'string' || model === '') throw typeError('model', 'a non-empty string', model);
-  optional(body, 'temperature', range(0, 2));
-  optional(body, 'top_p', range(0, 1));
-  optional(body, 'min_p', range(0, 1));
-  optional(body, 'presence_penalty', range(-2, 2));
-  optional(body, 'frequency_penalty', range(-2, 2));
-  optional(body, 'repetition_penalty', (param, v) => {
-    if (typeof v !== 'number' || !(v > 0) || v === Infinity) throw invalidParam(param, 'invalid_value', `Invalid '${param}': expected a number above 0, but got ${JSON.stringify(v)} instead.`);
-  });
-  optional(body, 'top_k', (param, v) => {
-    if (!Number.isInteger(v) || (v as number) < -1) throw invalidParam(param, 'invalid_value', `Invalid '${param}': expected an integer >= 0 (or -1 for off), but got ${JSON.stringify(v)} instead.`);
-  });
-  optional(body, 'seed', (param, v) => {
-    if (!Number.isSafeInteger(v)) throw typeError(param, 'an integer', v);
-  });
+  for (const field of Object.keys(SAMPLING_BOUNDS) as SamplingField[]) {
+    // vLLM's "off" for top_k is -1 (the engine's is 0); api-server.ts maps it.
+    if (field === 'top_k' && body[field] === -1) continue;
+    optional(body, field, bounded(field));
+  }
   optional(body, 'max_tokens', checkPositiveInteger);
   optional(body, 'n', (param, v) => {
     if (!Number.isInteger(v)) throw typeError(param, 'an integer', v);
@@ -156,11 +148,21 @@ function refuseUnless(body: Body, param: string, allowed: (value: unknown) => bo
   throw invalidParam(param, 'unsupported_parameter', `Unsupported parameter: '${param}'. ${message}`);
 }
 
-function range(min: number, max: number): (param: string, value: unknown) => void {
+function bounded(field: SamplingField): (param: string, value: unknown) => void {
   return (param, value) => {
-    if (typeof value !== 'number' || Number.isNaN(value)) throw typeError(param, 'a number', value);
-    if (value > max) throw invalidParam(param, 'decimal_above_max_value', `Invalid '${param}': decimal above maximum value. Expected a value <= ${max}, but got ${value} instead.`);
-    if (value < min) throw invalidParam(param, 'decimal_below_min_value', `Invalid '${param}': decimal below minimum value. Expected a value >= ${min}, but got ${value} instead.`);
+    const { integer } = SAMPLING_BOUNDS[field];
+    const kind = integer ? 'integer' : 'decimal';
+    switch (checkBound(SAMPLING_BOUNDS[field], value)) {
+      case null:
+        return;
+      case 'type':
+      case 'integer':
+        throw typeError(param, integer ? 'an integer' : 'a number', value);
+      case 'above_max':
+        throw invalidParam(param, `${kind}_above_max_value`, `Invalid '${param}': ${kind} above maximum value. Expected ${describeBound(field)}, but got ${String(value)} instead.`);
+      case 'below_min':
+        throw invalidParam(param, `${kind}_below_min_value`, `Invalid '${param}': ${kind} below minimum value. Expected ${describeBound(field)}, but got ${String(value)} instead.`);
+    }
   };
 }
 

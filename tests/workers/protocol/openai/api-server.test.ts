@@ -54,6 +54,8 @@ describe('/v1 errors', () => {
     ['temperature too high', 'POST', '/v1/chat/completions', chat({ temperature: 3 }), 400, { code: 'decimal_above_max_value', param: 'temperature' }],
     ['temperature a string', 'POST', '/v1/chat/completions', chat({ temperature: 'hot' }), 400, { code: 'invalid_type', param: 'temperature' }],
     ['top_p negative', 'POST', '/v1/chat/completions', chat({ top_p: -0.1 }), 400, { code: 'decimal_below_min_value', param: 'top_p' }],
+    ['repetition_penalty 0', 'POST', '/v1/chat/completions', chat({ repetition_penalty: 0 }), 400, { code: 'decimal_below_min_value', param: 'repetition_penalty' }],
+    ['top_k fractional', 'POST', '/v1/chat/completions', chat({ top_k: 2.5 }), 400, { code: 'invalid_type', param: 'top_k' }],
     ['max_tokens 0', 'POST', '/v1/chat/completions', chat({ max_tokens: 0 }), 400, { code: 'integer_below_min_value', param: 'max_tokens' }],
     ['n = 2', 'POST', '/v1/chat/completions', chat({ n: 2 }), 400, { param: 'n' }],
     ['five stops', 'POST', '/v1/chat/completions', chat({ stop: ['a', 'b', 'c', 'd', 'e'] }), 400, { code: 'array_above_max_length', param: 'stop' }],
