@@ -1,21 +1,14 @@
-// An independent check of the JSON test's answers: ajv (JSON Schema 2020-12, with formats),
-// loaded on first use so the chat does not pay for it.
-import type { ErrorObject } from 'ajv';
-
+// An independent check of the JSON test's answers: @cfworker/json-schema (drafts 4 to 2020-12,
+// with formats), loaded on first use so the chat does not pay for it. Not ajv: ajv compiles each
+// schema with new Function, which the app's CSP (no 'unsafe-eval') refuses.
 export type Validate = (value: unknown) => string[];
-
-let ajvPromise: Promise<import('ajv/dist/2020.js').Ajv2020> | null = null;
-
-async function loadAjv(): Promise<import('ajv/dist/2020.js').Ajv2020> {
-  const [{ Ajv2020 }, formats] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  formats.default(ajv);
-  return ajv;
-}
 
 /** A validator for `schema`: the problems with a value, empty when it is valid. */
 export async function schemaValidator(schema: Record<string, unknown>): Promise<Validate> {
-  const ajv = await (ajvPromise ??= loadAjv());
-  const validate = ajv.compile(schema);
-  return (value) => (validate(value) ? [] : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim()));
+  const { Validator } = await import('@cfworker/json-schema');
+  const validator = new Validator(schema, '2020-12', false);
+  return (value) => {
+    const result = validator.validate(value);
+    return result.valid ? [] : result.errors.map((e) => `${e.instanceLocation.replace(/^#/, '') || '/'} ${e.error}`.trim());
+  };
 }
