@@ -22,6 +22,15 @@ async function expectNoReload(page: Page): Promise<void> {
   expect(await page.evaluate(() => (globalThis as { noReload?: boolean }).noReload)).toBe(true);
 }
 
+/** Sends the second question and expects its answer to end in the error `code` saying `text`. */
+async function askAndExpectError(page: Page, code: string, text: string): Promise<void> {
+  await page.getByTestId('prompt-input').fill('Second question');
+  await page.getByTestId('prompt-input').press('Enter');
+  const error = assistantMessages(page).last().getByTestId('error');
+  await expect(error).toHaveAttribute('data-code', code);
+  await expect(error).toContainText(text);
+}
+
 /** Loads the model again from the failed answer, then regenerates it: a working chat. */
 async function loadAgainAndRegenerate(page: Page, loadMs: number): Promise<void> {
   await assistantMessages(page).last().getByTestId('reload-model').click();
@@ -59,11 +68,7 @@ test('a lost GPU device ends in a clear message, and the chat works after loadin
     device.destroy();
     await device.lost;
   });
-  await page.getByTestId('prompt-input').fill('Second question');
-  await page.getByTestId('prompt-input').press('Enter');
-  const error = assistantMessages(page).last().getByTestId('error');
-  await expect(error).toHaveAttribute('data-code', 'device_lost');
-  await expect(error).toContainText('The GPU stopped responding (device lost). Load the model again');
+  await askAndExpectError(page, 'device_lost', 'The GPU stopped responding (device lost). Load the model again');
   await expect(page.getByTestId('model-ready')).toHaveCount(0);
 
   await loadAgainAndRegenerate(page, WEBGPU_LOAD_MS);
@@ -90,11 +95,7 @@ test('a crashed engine worker ends the answer with a clear message, and the chat
     };
   });
   const restarted = page.waitForEvent('worker', (w) => w.url().includes('engine.worker'));
-  await page.getByTestId('prompt-input').fill('Second question');
-  await page.getByTestId('prompt-input').press('Enter');
-  const error = assistantMessages(page).last().getByTestId('error');
-  await expect(error).toHaveAttribute('data-code', 'engine_crashed');
-  await expect(error).toContainText('The engine stopped unexpectedly and was restarted. Load the model again');
+  await askAndExpectError(page, 'engine_crashed', 'The engine stopped unexpectedly and was restarted. Load the model again');
   // Not left spinning: Stop is gone, Send is back.
   await expect(page.getByTestId('stop')).toHaveCount(0);
   await expect(page.getByTestId('send')).toBeVisible();
