@@ -88,7 +88,7 @@ export function readReply(port: MessagePort, limits: ReplyLimits): Promise<ApiRe
     w?.();
   };
   const aliveTimer = limits.alive && setInterval(() => void limits.alive!().then((yes) => yes || fail(tabLost())), limits.aliveCheckMs ?? 2_000);
-  const onAbort = (): void => fail(new ApiError(499, { type: 'invalid_request_error', code: 'client_closed_request', message: 'The client closed the request.' }));
+  const onAbort = (): void => fail(clientClosed('The client closed the request.'));
   limits.signal?.addEventListener('abort', onAbort);
   const finish = (): void => {
     clearTimeout(timer);
@@ -145,9 +145,13 @@ export function readReply(port: MessagePort, limits: ReplyLimits): Promise<ApiRe
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
-      if (!ended && !failure) fail(new ApiError(499, { type: 'invalid_request_error', code: 'client_closed_request', message: 'The client stopped reading.' }));
+      if (!ended && !failure) fail(clientClosed('The client stopped reading.'));
     }
   }
+}
+
+function clientClosed(message: string): ApiError {
+  return new ApiError(499, { type: 'invalid_request_error', code: 'client_closed_request', message });
 }
 
 function timeout(what: string): ApiError {
