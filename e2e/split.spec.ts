@@ -10,7 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
 import { meaninglessNodeNames } from '../scripts/forge/rename-nodes.ts';
 import { startHubServer } from '../scripts/hub-server.ts';
-import { customSource } from '../workers/store/sources.ts';
+import { customSource } from '../workers/protocol/model-source.ts';
 import type { EngineClient } from '../src/lib/services/engine-client.ts';
 import type { CapabilityReport, LoadRequest } from '../workers/protocol/messages.ts';
 import { HUB_SOURCE, TINY_INSTRUCT, appUrl } from './helpers/hub.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect, test, type Page, type Worker } from '@playwright/test';
 import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
 import { startHubServer, type HubServer } from '../scripts/hub-server.ts';
-import { customSource } from '../workers/store/sources.ts';
+import { customSource } from '../workers/protocol/model-source.ts';
 import { generate, unloadEngine } from './helpers/engine-page.ts';
 import { TINY_INSTRUCT } from './helpers/hub.ts';
 import { referenceGreedy } from './helpers/reference.ts';

@@ -4,7 +4,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { expect, test } from '@playwright/test';
-import type { ResponseFormat } from '../workers/grammar/response-format.ts';
+import type { ResponseFormat } from '../workers/protocol/response-format.ts';
 import { SCHEMAS } from '../tests/workers/grammar/schemas.ts';
 import { generate, generateError, openEngine } from './helpers/engine-page.ts';
 import { TINY_INSTRUCT } from './helpers/hub.ts';

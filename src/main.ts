@@ -2,7 +2,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { EMBED_MODE, EMBED_ORIGINS } from './lib/config/embed.ts';
-import { startApiHost } from './lib/state/api-host.ts';
+import { startApiHost } from './lib/api/api-host.ts';
 import { startEmbedLoad } from './lib/state/embed-load.ts';
 import { pwa } from './lib/state/pwa.svelte.ts';
 import './app.css';

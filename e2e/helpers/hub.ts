@@ -1,5 +1,5 @@
 // Where the e2e tests serve the forged hub (see playwright.config.ts) and how pages pick a model.
-import { customSource } from '../../workers/store/sources.ts';
+import { customSource } from '../../workers/protocol/model-source.ts';
 
 export const HUB_PORT = Number(process.env['QWEN_HUB_PORT'] ?? 8787);
 export const HUB_URL = `http://localhost:${HUB_PORT}`;

@@ -12,7 +12,7 @@ import * as ortNode from 'onnxruntime-node';
 import { ensureFixtures, fixture, fixtureDir } from '../forge/fixture-set.ts';
 import { FORMATS } from '../../workers/grammar/formats.ts';
 import { createGrammarConstraint } from '../../workers/grammar/grammar-constraint.ts';
-import type { ResponseFormat } from '../../workers/grammar/response-format.ts';
+import type { ResponseFormat } from '../../workers/protocol/response-format.ts';
 import { tokenIndexFor } from '../../workers/grammar/token-index.ts';
 import { vocabularyFromTokenizerJson } from '../../workers/grammar/vocabulary.ts';
 import { Random } from '../../workers/generation/random.ts';

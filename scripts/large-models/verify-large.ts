@@ -15,7 +15,7 @@ import type { EngineClient } from '../../src/lib/services/engine-client.ts';
 import { ModelRunner } from '../../tests/helpers/model-runner.ts';
 import { PromptEncoder, createTokenizer } from '../../workers/engine/prompt-encoder.ts';
 import type { CapabilityReport, GenerateInput, GenerationStats } from '../../workers/protocol/messages.ts';
-import { customSource } from '../../workers/store/sources.ts';
+import { customSource } from '../../workers/protocol/model-source.ts';
 import { forge } from '../forge/forge.ts';
 import type { SizeName } from '../forge/model-shape.ts';
 import { startHubServer } from '../hub-server.ts';

@@ -1,7 +1,7 @@
 // Conversation rules: what a request sends, titles, and export files as untrusted input.
 import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMAT, exportFile, newConversation, parseConversation, parseExportFile, parseStored, requestMessages, titleFrom, type Conversation } from '../../src/lib/state/conversation.ts';
-import { EngineError } from '../../workers/protocol/errors.ts';
+import { EngineError, RemoteError, toErrorShape } from '../../workers/protocol/errors.ts';
 import { needsReload, toUiError } from '../../src/lib/utils/engine-errors.ts';
 
 function chat(): Conversation {
@@ -117,9 +117,11 @@ describe('parseConversation', () => {
 });
 
 describe('toUiError', () => {
-  it('keeps engine codes, spots a lost GPU device, and says when to reload', () => {
+  it("keeps the thrower's code (engine or remote) and says when to reload", () => {
     expect(toUiError(new EngineError('tokenizer_mismatch', 'no match'))).toEqual({ code: 'tokenizer_mismatch', detail: 'no match' });
-    expect(toUiError(new EngineError('internal', 'GPUDevice was lost: reason unknown'))).toMatchObject({ code: 'device_lost' });
+    expect(toUiError(new RemoteError('remote_timeout', 'slow'))).toEqual({ code: 'remote_timeout', detail: 'slow' });
+    // The engine worker names a lost device that onnxruntime reports as a plain error.
+    expect(toUiError(EngineError.from(toErrorShape(new Error('GPUDevice was lost: reason unknown'))))).toMatchObject({ code: 'device_lost' });
     expect(toUiError(new Error('boom'))).toEqual({ code: 'internal', detail: 'boom' });
     expect(needsReload({ code: 'out_of_memory', detail: '' })).toBe(true);
     expect(needsReload({ code: 'context_length_exceeded', detail: '' })).toBe(false);

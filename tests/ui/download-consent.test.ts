@@ -2,7 +2,7 @@
 // host does not count as the model (a page could name a trusted model and its own host).
 import { describe, expect, it } from 'vitest';
 import { downloadQuestion, type StoredCopy } from '../../src/lib/utils/download-consent.ts';
-import { customSource, DEFAULT_SOURCE } from '../../workers/store/sources.ts';
+import { customSource, DEFAULT_SOURCE } from '../../workers/protocol/model-source.ts';
 
 const REPO = 'onnx-community/Qwen2.5-0.5B-Instruct';
 const EVIL = customSource('https://evil.example');

@@ -2,7 +2,7 @@
 // error that still carries how much text arrived.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { remoteGenerate } from '../../src/lib/services/remote-client.ts';
-import { EngineError } from '../../workers/protocol/errors.ts';
+import { RemoteError } from '../../workers/protocol/errors.ts';
 
 const config = { baseUrl: 'http://remote.test/v1', apiKey: '', timeoutMs: 5000 };
 const payload = { input: { mode: 'chat' as const, messages: [{ role: 'user' as const, content: 'Hi' }] }, sampling: {} };
@@ -40,8 +40,8 @@ describe('remoteGenerate and the Content-Security-Policy', () => {
     vi.stubEnv('VITE_CONNECT_SRC', '');
     serve('data: [DONE]\n\n');
     const { error } = await generate();
-    expect((error as EngineError).code).toBe('remote_unreachable');
-    expect((error as EngineError).message).toMatch(/Content-Security-Policy does not allow connecting to http:\/\/remote\.test: .*VITE_CONNECT_SRC/);
+    expect((error as RemoteError).code).toBe('remote_unreachable');
+    expect((error as RemoteError).message).toMatch(/Content-Security-Policy does not allow connecting to http:\/\/remote\.test: .*VITE_CONNECT_SRC/);
   });
 });
 
@@ -57,14 +57,14 @@ describe('remoteGenerate stream end', () => {
     serve(chunk('Hel') + chunk('lo'));
     const { deltas, error } = await generate();
     expect(deltas).toBe('Hello');
-    expect(error).toBeInstanceOf(EngineError);
-    expect((error as EngineError).code).toBe('remote_stream_dropped');
-    expect((error as EngineError).message).toMatch(/closed the stream early/);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as RemoteError).code).toBe('remote_stream_dropped');
+    expect((error as RemoteError).message).toMatch(/closed the stream early/);
   });
 
   it('[DONE] without any finish_reason is an error too', async () => {
     serve(chunk('Hel') + 'data: [DONE]\n\n');
     const { error } = await generate();
-    expect((error as EngineError).code).toBe('remote_stream_dropped');
+    expect((error as RemoteError).code).toBe('remote_stream_dropped');
   });
 });

@@ -9,7 +9,7 @@ import { prepareGraph } from './graph-rewrite/prepare.ts';
 import { configNumber, readGraphContract } from './ort-session.ts';
 import type { Pipeline } from './pipeline.ts';
 import { createPipeline } from './split/load-stages.ts';
-import { systemMemoryBytes, unpackAllowance } from './split/limits.ts';
+import { systemMemoryBytes, unpackAllowance } from '../protocol/memory-limits.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';

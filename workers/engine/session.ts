@@ -5,7 +5,8 @@ import { EngineError } from '../protocol/errors.ts';
 import type { DoneEvent, GenerateRequest, GenerationDefaults, GenerationStats, ScoreRequest, ScoresEvent } from '../protocol/messages.ts';
 import { Random } from '../generation/random.ts';
 import { createSampler } from '../generation/sampler.ts';
-import { samplingDefaults, validateSamplingParams, type SamplingParams } from '../generation/sampling-params.ts';
+import { samplingDefaults } from '../generation/sampling-params.ts';
+import { maxTokensProblem, samplingProblems, type SamplingParams } from '../protocol/sampling-rules.ts';
 import { StopStringFilter } from '../generation/stop-strings.ts';
 import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
 import { TextStreamer } from '../generation/text-streamer.ts';
@@ -78,9 +79,8 @@ export class ModelSession {
         { promptTokens: promptTokens.length, contextTokens: context },
       );
     }
-    if (request.maxTokens !== undefined && !(Number.isSafeInteger(request.maxTokens) && request.maxTokens >= 1)) {
-      throw new EngineError('invalid_request', `max tokens must be a whole number of at least 1 (got ${request.maxTokens}).`);
-    }
+    const maxTokensRefusal = request.maxTokens === undefined ? null : maxTokensProblem(request.maxTokens);
+    if (maxTokensRefusal) throw new EngineError('invalid_request', maxTokensRefusal, { param: 'max_tokens' });
     const maxTokens = Math.min(request.maxTokens ?? this.#defaultMaxTokens(), context - promptTokens.length);
     const constraint = this.#constraint(request, maxTokens);
 
@@ -189,21 +189,21 @@ export class ModelSession {
     const format = request.responseFormat;
     if (!format) return null;
     const problems = validateResponseFormat(format);
-    if (problems.length > 0) throw new EngineError('invalid_request', `response_format: ${problems.join('; ')}`, { problems });
+    if (problems.length > 0) throw new EngineError('invalid_request', `response_format: ${problems.join('; ')}`, { param: 'response_format', problems });
     try {
       return createGrammarConstraint(format, this.#parts.vocabulary, { maxTokens, eosTokenIds: [...this.#eosIds] });
     } catch (error) {
       if (error instanceof SchemaError) {
-        throw new EngineError('invalid_request', `response_format: ${error.message}`, { keyword: error.keyword, path: error.path });
+        throw new EngineError('invalid_request', `response_format: ${error.message}`, { param: 'response_format', keyword: error.keyword, path: error.path });
       }
-      if (error instanceof RangeError) throw new EngineError('invalid_request', `response_format: ${error.message}`);
+      if (error instanceof RangeError) throw new EngineError('invalid_request', `response_format: ${error.message}`, { param: 'response_format' });
       throw error;
     }
   }
 
   #samplingParams(request: GenerateRequest): SamplingParams {
     const params = { ...samplingDefaults(this.#parts.generationConfig), ...request.sampling };
-    const problems = validateSamplingParams(params);
+    const problems = samplingProblems(params);
     if (problems.length > 0) throw new EngineError('invalid_request', problems.join('; '), { problems });
     return params;
   }

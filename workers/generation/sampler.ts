@@ -5,7 +5,7 @@
 import { buildLogitsProcessors, type LogitsProcessor, type TokenContext } from './logits-processors/index.ts';
 import { keepNucleus } from './nucleus.ts';
 import { Random } from './random.ts';
-import { validateSamplingParams, type SamplingParams } from './sampling-params.ts';
+import type { SamplingParams } from '../protocol/sampling-rules.ts';
 import { selectTopK } from './top-k.ts';
 import { gatherVocabularyCandidates } from './vocabulary-candidates.ts';
 
@@ -14,11 +14,9 @@ export interface Sampler {
   sample(logits: Float32Array, context: TokenContext): number;
 }
 
-/** Throws a RangeError listing every out-of-range parameter. `random` defaults to one seeded
- * with `params.seed` (random when absent); greedy decoding never draws from it. */
+/** `params` in range (the engine checks each request with samplingProblems). `random` defaults to
+ * one seeded with `params.seed` (random when absent); greedy decoding never draws from it. */
 export function createSampler(params: SamplingParams, random?: Random): Sampler {
-  const problems = validateSamplingParams(params);
-  if (problems.length > 0) throw new RangeError(`invalid sampling parameters: ${problems.join('; ')}`);
   const processors = buildLogitsProcessors(params);
   if (params.temperature === 0) {
     return {

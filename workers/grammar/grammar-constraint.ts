@@ -17,7 +17,8 @@
 import type { LogitsProcessor, TokenContext } from '../generation/logits-processors/logits-processor.ts';
 import { MaskComputer } from './mask.ts';
 import { advanceBytes, closingBytes, closingCost, initialState, isComplete, type MatchState } from './matcher.ts';
-import { grammarFor, type ResponseFormat } from './response-format.ts';
+import type { ResponseFormat } from '../protocol/response-format.ts';
+import { grammarFor } from './response-format.ts';
 import type { Grammar } from './schema-compiler.ts';
 import { type TokenIndex, tokenIndexFor } from './token-index.ts';
 import { fewestTokens } from './token-plan.ts';

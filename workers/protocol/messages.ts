@@ -1,9 +1,8 @@
 // The contract between the UI thread and the engine worker: one discriminated union each way.
 // Every request carries an id; every event names the request it answers.
-import type { SamplingParams } from '../generation/sampling-params.ts';
-import type { ResponseFormat } from '../grammar/index.ts';
-import type { DownloadProgress } from '../store/progress.ts';
-import type { ModelSource } from '../store/sources.ts';
+import type { ResponseFormat } from './response-format.ts';
+import type { SamplingOptions, SamplingParams } from './sampling-rules.ts';
+import type { ModelSource } from './model-source.ts';
 import type { EngineErrorShape } from './errors.ts';
 
 export type Device = 'webgpu' | 'wasm';
@@ -19,17 +18,6 @@ export interface GenerationDefaults {
   /** Every field set, as the engine applies them when a request leaves them out. */
   sampling: SamplingParams;
   maxTokens: number;
-}
-
-export interface SamplingOptions {
-  temperature?: number;
-  top_k?: number;
-  top_p?: number;
-  min_p?: number;
-  repetition_penalty?: number;
-  presence_penalty?: number;
-  frequency_penalty?: number;
-  seed?: number;
 }
 
 export interface LoadRequest {
@@ -120,6 +108,34 @@ export interface StatsRequest {
 
 export type EngineRequest = LoadRequest | GenerateRequest | ScoreRequest | AbortRequest | UnloadRequest | StatsRequest;
 
+/** The stored models, as the model store lists them. */
+export interface StoredModelsRequest {
+  kind: 'stored-models';
+  id: string;
+}
+
+/** Deletes one stored model (by its key), or every one, under the lock downloads and loads take:
+ * a running download of it stops, a load of it is waited for. */
+export interface DeleteStoredRequest {
+  kind: 'delete-stored';
+  id: string;
+  /** Absent: every model, and chunks left without a record. */
+  key?: string;
+}
+
+/** Whether the engine can enforce `format` (its shape and its JSON Schema), before a request uses it. */
+export interface CheckFormatRequest {
+  kind: 'check-format';
+  id: string;
+  format: unknown;
+}
+
+/** What the worker answers at once, beside the engine's queue. */
+export type WorkerSideRequest = StoredModelsRequest | DeleteStoredRequest | CheckFormatRequest;
+
+/** Everything the UI sends the engine worker. */
+export type WorkerRequest = EngineRequest | WorkerSideRequest;
+
 /** What the engine ended up running, reported once a load completes. */
 export interface CapabilityReport {
   repo: string;
@@ -187,8 +203,17 @@ export interface EngineStats {
   requestsServed: number;
 }
 
-/** What a load is doing: downloading, checking the stored chunks, compiling the graph, warming up. */
-export type LoadPhase = 'download' | 'verify' | 'compile' | 'warmup';
+/** A download's progress: bytes per file and for the whole model, speed, time left. */
+export interface DownloadProgress {
+  file: string;
+  fileBytesDone: number;
+  fileBytesTotal: number;
+  totalDone: number;
+  totalBytes: number;
+  /** null until there are enough samples to say. */
+  bytesPerSecond: number | null;
+  etaSeconds: number | null;
+}
 
 export type ProgressEvent = { kind: 'progress'; id: string } & (
   | ({ phase: 'download' } & DownloadProgress)
@@ -264,4 +289,36 @@ export interface ErrorEvent {
   error: EngineErrorShape;
 }
 
+export interface StoredModelSummary {
+  key: string;
+  repo: string;
+  dtype: ModelDtype;
+  state: 'downloading' | 'ready';
+  /** Bytes stored, and the model's full size. */
+  bytes: number;
+  totalBytes: number;
+  sourceTemplate: string;
+}
+
+export interface StoredModelsEvent {
+  kind: 'stored-models';
+  id: string;
+  models: StoredModelSummary[];
+}
+
+export interface DeletedEvent {
+  kind: 'deleted';
+  id: string;
+}
+
+export interface FormatCheckedEvent {
+  kind: 'format-checked';
+  id: string;
+  /** One sentence per problem; empty when the engine can enforce the format. */
+  problems: string[];
+}
+
 export type EngineEvent = ProgressEvent | LoadedEvent | TokenEvent | DoneEvent | ScoresEvent | StatsEvent | UnloadedEvent | ErrorEvent;
+
+/** Everything the engine worker sends the UI. */
+export type WorkerEvent = EngineEvent | StoredModelsEvent | DeletedEvent | FormatCheckedEvent;

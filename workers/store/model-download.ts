@@ -12,10 +12,11 @@ import { fetchLfsPointer } from './lfs-pointer.ts';
 import { checkMetadataFile } from './metadata-check.ts';
 import { METADATA_FILES, OPTIONAL_FILES, weightFiles } from './model-files.ts';
 import { onDeletion, withModelLock } from './model-lock.ts';
-import { ProgressTracker, type DownloadProgress } from './progress.ts';
+import type { DownloadProgress } from '../protocol/messages.ts';
+import { ProgressTracker } from './progress.ts';
 import { checkQuota, isQuotaError, quotaExceeded } from './quota.ts';
 import { modelBytes, modelKey, storedBytes, storedModelBytes, type StoredFile, type StoredModel } from './records.ts';
-import { fileUrl, pointerUrl, sourceHost, type ModelSource } from './sources.ts';
+import { fileUrl, pointerUrl, sourceHost, type ModelSource } from '../protocol/model-source.ts';
 
 /** Tens of MB: small enough to buffer, large enough that IndexedDB writes stay efficient. */
 export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;

@@ -12,7 +12,7 @@ import { checkMetadataFile } from './metadata-check.ts';
 import { modelFileName } from './model-files.ts';
 import { withModelLock } from './model-lock.ts';
 import type { StoredFile, StoredModel } from './records.ts';
-import { fileUrl, type ModelSource } from './sources.ts';
+import { fileUrl, type ModelSource } from '../protocol/model-source.ts';
 
 /** Room left after the graph's bytes, so a load-time rewrite can append without copying the file. */
 export const GRAPH_SPARE_BYTES = 64 * 1024;

@@ -1,16 +1,7 @@
 // Download progress for the UI: bytes per file and for the whole model, speed over the last few
 // seconds (so a stall shows at once), and the time left at that speed. Throttled: one report
 // per interval, plus each file's end.
-export interface DownloadProgress {
-  file: string;
-  fileBytesDone: number;
-  fileBytesTotal: number;
-  totalDone: number;
-  totalBytes: number;
-  /** null until there are enough samples to say. */
-  bytesPerSecond: number | null;
-  etaSeconds: number | null;
-}
+import type { DownloadProgress } from '../protocol/messages.ts';
 
 const WINDOW_MS = 4000;
 

@@ -1,7 +1,7 @@
 // What the store keeps about each model: one record per (repo, dtype) with its files, and for
 // each file the checksums that let a later load prove the stored bytes are the downloaded ones.
 import type { ModelDtype } from '../protocol/messages.ts';
-import type { ModelSource } from './sources.ts';
+import type { ModelSource } from '../protocol/model-source.ts';
 
 export interface StoredFile {
   /** Path in the repo, e.g. "onnx/model_q4.onnx". */

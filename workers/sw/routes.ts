@@ -2,9 +2,9 @@
 // and answers on a MessagePort; the answer streams back as the HTTP response. With no app tab
 // open there is nothing to run the model, and the client is told how to fix that.
 import { ApiError } from '../protocol/openai/api-error.ts';
-import { sameModel } from '../protocol/openai/api-server.ts';
-import { API_REQUEST, API_STATUS, readReply, type ApiRequestMessage, type ApiStatusMessage, type ApiStatusReply } from '../protocol/openai/relay.ts';
+import { API_REQUEST, API_STATUS, sameModel, type ApiRequestMessage, type ApiStatusMessage, type ApiStatusReply } from '../protocol/openai/relay.ts';
 import { readCappedBody, refusal } from '../protocol/openai/request-gate.ts';
+import { readReply } from './read-reply.ts';
 
 /** How long the app tab may take before the first byte (a long prompt prefill on a slow GPU). */
 const HEAD_TIMEOUT_MS = 10 * 60_000;

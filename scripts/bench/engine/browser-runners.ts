@@ -4,7 +4,7 @@
 // heap while it runs.
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import type { EngineClient } from '../../../src/lib/services/engine-client.ts';
-import { customSource } from '../../../workers/store/sources.ts';
+import { customSource } from '../../../workers/protocol/model-source.ts';
 import type { PeerReply, PeerRequest } from '../browser/transformers-protocol.ts';
 import { sampleHeap, workerHeap, workerTargets, type HeapSampler } from '../worker-heap.ts';
 import type { Prompt } from './prompts.ts';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { LOGITS_ROWS, sliceLogits } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
-import { MAX_PIECE_BYTES } from '../../../workers/engine/split/limits.ts';
+import { MAX_PIECE_BYTES } from '../../../workers/protocol/memory-limits.ts';
 import { splitModel } from '../../../workers/engine/split/split-model.ts';
 import { GRAPH_BYTES } from '../../../workers/engine/split/stage-graphs.ts';
 import { stageFileBytes } from '../../../workers/engine/split/unpack-weights.ts';

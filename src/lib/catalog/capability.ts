@@ -2,7 +2,7 @@
 // device, with what context, dtype and number of stages, or why not. Pure. The facts come from
 // the catalog (models.ts) and the engine's split limits; the picker shows the verdict and
 // model-choice passes a shorter context on to the load request.
-import { PAGE_SHARE_OF_MEMORY, STAGE_WEIGHT_BYTES, systemMemoryBytes, WASM_HEAP_BYTES, WASM_KV_COPIES } from '../../../workers/engine/split/limits.ts';
+import { PAGE_SHARE_OF_MEMORY, STAGE_WEIGHT_BYTES, systemMemoryBytes, WASM_HEAP_BYTES, WASM_KV_COPIES } from '../../../workers/protocol/memory-limits.ts';
 import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
 import { CATALOG, type CatalogDtype, type CatalogModel } from './models.ts';
 

@@ -13,6 +13,9 @@ import type {
   ProgressEvent,
   ScoreRequest,
   ScoresEvent,
+  StoredModelSummary,
+  WorkerEvent,
+  WorkerRequest,
 } from '../../../workers/protocol/messages.ts';
 
 type Payload<T extends EngineRequest> = Omit<T, 'kind' | 'id'>;
@@ -20,9 +23,9 @@ export type GenerateResult = Omit<DoneEvent, 'kind' | 'id'>;
 export type ScoreResult = Omit<ScoresEvent, 'kind' | 'id'>;
 
 interface Pending {
-  resolve: (event: EngineEvent) => void;
+  resolve: (event: WorkerEvent) => void;
   reject: (error: EngineError) => void;
-  onEvent?: (event: EngineEvent) => void;
+  onEvent?: (event: WorkerEvent) => void;
 }
 
 let nextId = 0;
@@ -42,7 +45,7 @@ export class EngineClient {
 
   #start(): Worker {
     const worker = this.#createWorker();
-    worker.onmessage = (message: MessageEvent<EngineEvent>) => this.#receive(message.data);
+    worker.onmessage = (message: MessageEvent<WorkerEvent>) => this.#receive(message.data);
     // An error that escapes the engine (a WASM abort, a bug) leaves its state unknown: treat it as a crash.
     worker.onerror = (event: ErrorEvent) => this.#crashed(worker, event.message);
     return worker;
@@ -95,6 +98,23 @@ export class EngineClient {
     return (event as Extract<EngineEvent, { kind: 'stats' }>).stats;
   }
 
+  /** The stored models, listed by the worker that downloads them. */
+  async storedModels(): Promise<StoredModelSummary[]> {
+    const event = await this.#call({ kind: 'stored-models', id: newId() });
+    return (event as Extract<WorkerEvent, { kind: 'stored-models' }>).models;
+  }
+
+  /** Deletes one stored model, or every one without `key`, under the lock downloads and loads take. */
+  async deleteStored(key?: string): Promise<void> {
+    await this.#call({ kind: 'delete-stored', id: newId(), ...(key === undefined ? {} : { key }) });
+  }
+
+  /** What keeps the engine from enforcing `format` (its shape, its JSON Schema); empty when nothing. */
+  async checkFormat(format: unknown): Promise<string[]> {
+    const event = await this.#call({ kind: 'check-format', id: newId(), format });
+    return (event as Extract<WorkerEvent, { kind: 'format-checked' }>).problems;
+  }
+
   terminate(): void {
     this.#worker?.terminate();
     this.#worker = null;
@@ -109,18 +129,18 @@ export class EngineClient {
     return () => signal?.removeEventListener('abort', onAbort);
   }
 
-  #call(request: EngineRequest, onEvent?: (event: EngineEvent) => void): Promise<EngineEvent> {
+  #call(request: WorkerRequest, onEvent?: (event: WorkerEvent) => void): Promise<WorkerEvent> {
     return new Promise((resolve, reject) => {
       this.#pending.set(request.id, { resolve, reject, onEvent });
       this.#post(request);
     });
   }
 
-  #post(request: EngineRequest): void {
+  #post(request: WorkerRequest): void {
     (this.#worker ??= this.#start()).postMessage(request);
   }
 
-  #receive(event: EngineEvent): void {
+  #receive(event: WorkerEvent): void {
     const pending = this.#pending.get(event.id);
     if (!pending) return;
     switch (event.kind) {
@@ -137,6 +157,9 @@ export class EngineClient {
       case 'scores':
       case 'stats':
       case 'unloaded':
+      case 'stored-models':
+      case 'deleted':
+      case 'format-checked':
         this.#pending.delete(event.id);
         pending.resolve(event);
         return;

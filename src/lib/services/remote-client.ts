@@ -1,9 +1,9 @@
 // A remote OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama) as the backend:
 // lists its models and streams generations, turning each way a server can fail into an
-// EngineError whose code the UI explains. The API key goes only to the configured base URL.
-import { EngineError } from '../../../workers/protocol/errors.ts';
+// EngineError or RemoteError whose code the UI explains. The API key goes only to the configured base URL.
+import { EngineError, RemoteError } from '../../../workers/protocol/errors.ts';
 import { policyAllows } from '../config/connect-policy.ts';
-import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/openai/api-server.ts';
+import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/text-generator.ts';
 import { sseData } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../../../workers/protocol/openai/wire.ts';
 
@@ -23,7 +23,7 @@ export interface RemoteModel {
 export async function listRemoteModels(config: RemoteConfig, signal?: AbortSignal): Promise<RemoteModel[]> {
   const response = await remoteFetch(config, '/models', { method: 'GET' }, signal);
   const list = (await readJson(response)) as Partial<ModelList>;
-  if (!Array.isArray(list.data)) throw new EngineError('remote_bad_response', `GET ${config.baseUrl}/models did not return a model list.`);
+  if (!Array.isArray(list.data)) throw new RemoteError('remote_bad_response', `GET ${config.baseUrl}/models did not return a model list.`);
   return list.data.map((m) => ({ id: m.id, contextTokens: typeof m.max_model_len === 'number' ? m.max_model_len : null }));
 }
 
@@ -54,12 +54,12 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
       const next = await events.next();
       if (next.done) {
         // A stream that ends without [DONE] or a finish_reason was cut short, however cleanly.
-        if (!next.value || !finish) throw new EngineError('remote_stream_dropped', `The server ${config.baseUrl} closed the stream early (${next.value ? 'no finish_reason' : 'no [DONE]'}).`, { received: text.length });
+        if (!next.value || !finish) throw new RemoteError('remote_stream_dropped', `The server ${config.baseUrl} closed the stream early (${next.value ? 'no finish_reason' : 'no [DONE]'}).`, { received: text.length });
         return result(text, usage, firstTokenMs, started, finish);
       }
       const data = next.value;
       const event = JSON.parse(data) as ChatCompletionChunk | Completion | ErrorBody;
-      if ('error' in event) throw new EngineError('remote_server_error', event.error.message, { error: event.error });
+      if ('error' in event) throw new RemoteError('remote_server_error', event.error.message, { error: event.error });
       const choice = event.choices[0];
       const delta = choice ? ('delta' in choice ? (choice.delta.content ?? '') : choice.text) : '';
       if (delta) {
@@ -72,9 +72,9 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
     }
   } catch (error) {
     if (hooks.signal.aborted) return result(text, usage, firstTokenMs, started, 'abort');
-    if (error instanceof EngineError) throw error;
-    if (stall.fired) throw new EngineError('remote_timeout', `No data from ${config.baseUrl} for ${config.timeoutMs / 1000} s in the middle of the answer.`);
-    throw new EngineError('remote_stream_dropped', `The stream from ${config.baseUrl} broke: ${String(error)}`, { received: text.length });
+    if (error instanceof EngineError || error instanceof RemoteError) throw error;
+    if (stall.fired) throw new RemoteError('remote_timeout', `No data from ${config.baseUrl} for ${config.timeoutMs / 1000} s in the middle of the answer.`);
+    throw new RemoteError('remote_stream_dropped', `The stream from ${config.baseUrl} broke: ${String(error)}`, { received: text.length });
   } finally {
     stall.stop();
   }
@@ -145,11 +145,11 @@ async function* decode(body: ReadableStream<Uint8Array>, stall: StallTimer): Asy
   }
 }
 
-/** fetch, with every failure as the EngineError that explains it. */
+/** fetch, with every failure as the error that explains it. */
 export async function remoteFetch(config: RemoteConfig, path: string, init: RequestInit, signal?: AbortSignal, stall = new StallTimer(config.timeoutMs)): Promise<Response> {
   const url = `${config.baseUrl.replace(/\/+$/, '')}${path}`;
   if (!policyAllows(url)) {
-    throw new EngineError('remote_unreachable', `This app's Content-Security-Policy does not allow connecting to ${new URL(url, location.origin).origin}: whoever deploys the app must add it to VITE_CONNECT_SRC.`, { csp: true });
+    throw new RemoteError('remote_unreachable', `This app's Content-Security-Policy does not allow connecting to ${new URL(url, location.origin).origin}: whoever deploys the app must add it to VITE_CONNECT_SRC.`, { csp: true });
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.apiKey) headers['authorization'] = `Bearer ${config.apiKey}`;
@@ -157,7 +157,7 @@ export async function remoteFetch(config: RemoteConfig, path: string, init: Requ
   try {
     response = await fetch(url, { ...init, headers, signal: signal ? AbortSignal.any([signal, stall.signal]) : stall.signal });
   } catch (error) {
-    if (stall.fired) throw new EngineError('remote_timeout', `${init.method} ${url}: no answer within ${config.timeoutMs / 1000} s.`);
+    if (stall.fired) throw new RemoteError('remote_timeout', `${init.method} ${url}: no answer within ${config.timeoutMs / 1000} s.`);
     if (signal?.aborted) throw new EngineError('aborted', 'Stopped.');
     throw await classifyNetworkError(url, error);
   } finally {
@@ -167,24 +167,24 @@ export async function remoteFetch(config: RemoteConfig, path: string, init: Requ
   const text = await response.text().catch(() => '');
   const detail = errorMessage(text) ?? `${response.status} ${response.statusText}`;
   const body = { status: response.status, body: text.slice(0, 2000) };
-  if (response.status === 401 || response.status === 403) throw new EngineError('remote_unauthorized', detail, body);
-  if (response.status === 404 && /model/i.test(detail)) throw new EngineError('remote_model_not_found', detail, body);
-  if (response.status === 404) throw new EngineError('remote_bad_response', `${init.method} ${url}: 404 ${detail}`, body);
-  if (response.status >= 500) throw new EngineError('remote_server_error', detail, body);
+  if (response.status === 401 || response.status === 403) throw new RemoteError('remote_unauthorized', detail, body);
+  if (response.status === 404 && /model/i.test(detail)) throw new RemoteError('remote_model_not_found', detail, body);
+  if (response.status === 404) throw new RemoteError('remote_bad_response', `${init.method} ${url}: 404 ${detail}`, body);
+  if (response.status >= 500) throw new RemoteError('remote_server_error', detail, body);
   if (/context length|context_length|maximum context/i.test(detail)) throw new EngineError('context_length_exceeded', detail, body);
   throw new EngineError('invalid_request', detail, body);
 }
 
 /** A fetch that fails outright is either no server or a server that refuses this origin; only
  * a no-cors probe tells them apart (it succeeds, opaquely, whenever something answers). */
-async function classifyNetworkError(url: string, error: unknown): Promise<EngineError> {
+async function classifyNetworkError(url: string, error: unknown): Promise<RemoteError> {
   const reachable = await fetch(url, { mode: 'no-cors', signal: AbortSignal.timeout(5000) }).then(
     () => true,
     () => false,
   );
   return reachable
-    ? new EngineError('remote_cors', `${url} answered, but without Access-Control-Allow-Origin for ${location.origin}.`)
-    : new EngineError('remote_unreachable', `${url}: ${String(error)}`);
+    ? new RemoteError('remote_cors', `${url} answered, but without Access-Control-Allow-Origin for ${location.origin}.`)
+    : new RemoteError('remote_unreachable', `${url}: ${String(error)}`);
 }
 
 function errorMessage(text: string): string | null {
@@ -200,6 +200,6 @@ async function readJson(response: Response): Promise<unknown> {
   try {
     return await response.json();
   } catch {
-    throw new EngineError('remote_bad_response', `${response.url} did not return JSON.`);
+    throw new RemoteError('remote_bad_response', `${response.url} did not return JSON.`);
   }
 }

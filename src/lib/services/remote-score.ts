@@ -2,7 +2,7 @@
 // sent as one completion prompt with vLLM's `prompt_logprobs` (each prompt token's rank and the
 // top candidates) and `return_token_ids`; the answer's tokens are the trailing ones whose text
 // makes up the answer. Servers without these fields get a clear note instead of a diff.
-import { EngineError } from '../../../workers/protocol/errors.ts';
+import { RemoteError } from '../../../workers/protocol/errors.ts';
 import type { ChatMessage, GenerateInput, TokenScore } from '../../../workers/protocol/messages.ts';
 import type { ScoreResult } from './engine-client.ts';
 import { remoteFetch, type RemoteConfig } from './remote-client.ts';
@@ -34,7 +34,7 @@ export async function remoteScore(config: RemoteConfig, model: string, input: Ge
   const ids = choice?.prompt_token_ids;
   const logprobs = choice?.prompt_logprobs;
   if (!ids || !logprobs || logprobs.length !== ids.length) {
-    throw new EngineError('remote_no_logprobs', `${model} on ${config.baseUrl} returned no prompt_logprobs with prompt_token_ids, so answer tokens cannot be ranked. vLLM 0.10.2 or later returns them; other servers do not.`);
+    throw new RemoteError('remote_no_logprobs', `${model} on ${config.baseUrl} returned no prompt_logprobs with prompt_token_ids, so answer tokens cannot be ranked. vLLM 0.10.2 or later returns them; other servers do not.`);
   }
   const scored = ids.map((id, i): TokenScore | null => {
     const entries = logprobs[i];
@@ -56,6 +56,6 @@ export async function remoteScore(config: RemoteConfig, model: string, input: Ge
     text = token.text + text;
     start--;
   }
-  if (text !== answer) throw new EngineError('remote_bad_response', `The server's tokens of the answer do not spell it (got ${JSON.stringify(text.slice(0, 80))}).`);
+  if (text !== answer) throw new RemoteError('remote_bad_response', `The server's tokens of the answer do not spell it (got ${JSON.stringify(text.slice(0, 80))}).`);
   return { promptIds: ids.slice(0, start), tokens: scored.slice(start) as TokenScore[], durationMs: performance.now() - started };
 }

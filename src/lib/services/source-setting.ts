@@ -1,6 +1,6 @@
 // The model source setting (Hugging Face, a mirror, ModelScope, this site, a custom URL), kept
 // in this browser's localStorage.
-import { DEFAULT_SOURCE, type ModelSource } from '../../../workers/store/sources.ts';
+import { DEFAULT_SOURCE, type ModelSource } from '../../../workers/protocol/model-source.ts';
 
 const KEY = 'qwen-local.model-source';
 

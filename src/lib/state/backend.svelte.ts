@@ -2,7 +2,7 @@
 // Chat, the structured panel and the /v1 host call `backend.generate` and never branch on which
 // one it is; the model bar and the compare panel show what only this device has (loads, memory). Settings persist in localStorage; API keys are kept per
 // server origin, so a key is only ever sent to the origin it was entered for.
-import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/openai/api-server.ts';
+import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/text-generator.ts';
 import { USER_DATA } from '../config/embed.ts';
 import { listRemoteModels, remoteGenerate, type RemoteConfig, type RemoteModel } from '../services/remote-client.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';

@@ -1,7 +1,7 @@
 // The chat actions: send, stop, regenerate, edit-and-resend, delete. Each request sends the
 // whole conversation; the engine reuses its KV cache for the longest common prefix, so a resend
 // after an edit recomputes only from the edited message on.
-import type { SamplingOptions } from '../../../workers/protocol/messages.ts';
+import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import { needsReload, toUiError } from '../utils/engine-errors.ts';
 import { newId, requestMessages, type Conversation, type Message } from './conversation.ts';
 import { conversations } from './conversations.svelte.ts';

@@ -2,7 +2,7 @@
 // pane's model, scores by teacher forcing) or the remote server of the backend setting (serves
 // the model already; scores with vLLM's prompt logprobs). The compare store picks by backend.
 import type { GenerateInput, LoadRequest, ProgressEvent } from '../../../workers/protocol/messages.ts';
-import type { GeneratePayload } from '../../../workers/protocol/openai/api-server.ts';
+import type { GeneratePayload } from '../../../workers/protocol/text-generator.ts';
 import { EngineClient, type GenerateResult, type ScoreResult } from '../services/engine-client.ts';
 import { remoteGenerate, type RemoteConfig } from '../services/remote-client.ts';
 import { remoteScore } from '../services/remote-score.ts';

@@ -2,7 +2,7 @@
 // its own engine worker streaming side by side, or one after the other in one worker when both
 // do not fit in memory; then the chat answer is scored by both models (teacher forcing) for
 // the alignment diff. Vocabulary: pane = one model's side; run = one question to both.
-import type { SamplingOptions } from '../../../workers/protocol/messages.ts';
+import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import { memoryBudgetBytes } from '../catalog/capability.ts';
 import { comparePairs } from '../catalog/models.ts';
 import { t } from '../i18n/i18n.svelte.ts';

@@ -1,8 +1,8 @@
 // What a conversation is, and the pure rules on it: the messages a request sends, titles, and
 // the export file format with its validation (imports are untrusted input).
-import type { EngineErrorCode } from '../../../workers/protocol/errors.ts';
+import { isErrorCode, type ErrorCode } from '../../../workers/protocol/errors.ts';
 import type { ChatMessage, GenerationStats } from '../../../workers/protocol/messages.ts';
-import { MAX_TOKENS_BOUND, SAMPLING_BOUNDS, checkBound, type SamplingBound } from '../../../workers/protocol/sampling-bounds.ts';
+import { MAX_TOKENS_BOUND, SAMPLING_BOUNDS, checkBound, type SamplingBound } from '../../../workers/protocol/sampling-rules.ts';
 
 export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'length' | 'interrupted' | 'error';
 
@@ -15,7 +15,7 @@ export interface Message {
   status?: MessageStatus;
   stats?: GenerationStats;
   model?: string;
-  error?: { code: EngineErrorCode | 'device_lost'; detail: string };
+  error?: { code: ErrorCode; detail: string };
 }
 
 /** Sampling overrides; a field left out means the model's generation_config default. */
@@ -166,38 +166,12 @@ function parseMessage(m: unknown, where: string): Message {
   const stats = parseStats(m['stats']);
   if (stats) message.stats = stats;
   const error = m['error'];
-  if (isObject(error) && typeof error['code'] === 'string' && ERROR_CODES.includes(error['code'] as ErrorCode)) {
-    message.error = { code: error['code'] as ErrorCode, detail: typeof error['detail'] === 'string' ? error['detail'] : '' };
+  if (isObject(error) && isErrorCode(error['code'])) {
+    message.error = { code: error['code'], detail: typeof error['detail'] === 'string' ? error['detail'] : '' };
   }
   return message;
 }
 
-type ErrorCode = NonNullable<Message['error']>['code'];
-const ERROR_CODES: readonly ErrorCode[] = [
-  'model_not_loaded',
-  'model_files_invalid',
-  'model_fetch_failed',
-  'model_corrupt',
-  'storage_quota',
-  'tokenizer_mismatch',
-  'webgpu_unavailable',
-  'out_of_memory',
-  'device_lost',
-  'engine_crashed',
-  'context_length_exceeded',
-  'invalid_request',
-  'aborted',
-  'internal',
-  'remote_unreachable',
-  'remote_cors',
-  'remote_unauthorized',
-  'remote_model_not_found',
-  'remote_server_error',
-  'remote_timeout',
-  'remote_stream_dropped',
-  'remote_bad_response',
-  'remote_no_logprobs',
-];
 
 const STAT_NUMBERS = [
   'promptTokens',

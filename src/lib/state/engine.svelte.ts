@@ -1,9 +1,9 @@
 // The one engine worker and what the UI shows about it: the detected GPU, the load in progress
 // (with its progress events), the loaded model's capability report, the stored models, and the
 // last load error. After a lost device or a crashed engine the last load can be repeated as it was.
-import type { CapabilityReport, LoadRequest, ProgressEvent } from '../../../workers/protocol/messages.ts';
+import type { CapabilityReport, LoadRequest, ProgressEvent, StoredModelSummary } from '../../../workers/protocol/messages.ts';
 import { EngineClient } from '../services/engine-client.ts';
-import { listStoredModels, requestPersistentStorage, type StoredModelSummary } from '../services/model-store.ts';
+import { requestPersistentStorage } from '../services/model-store.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';
 import { detectGpuCapabilities, type GpuCapabilities } from '../utils/gpu-capabilities.ts';
 
@@ -31,7 +31,12 @@ class EngineState {
   }
 
   async refreshStored(): Promise<void> {
-    this.stored = await listStoredModels();
+    this.stored = await this.client.storedModels();
+  }
+
+  /** Deletes one stored model, or every one without `key` (refreshStored lists the store again). */
+  deleteStored(key?: string): Promise<void> {
+    return this.client.deleteStored(key);
   }
 
   isStored(repo: string): boolean {

@@ -3,7 +3,7 @@
 // ?dtype= ?device= ?chunkMiB=, for tests and self-hosting), which win for the visit. The load
 // request carries the capability check's shorter context when the model needs one.
 import type { Device, LoadRequest } from '../../../workers/protocol/messages.ts';
-import type { ModelSource } from '../../../workers/store/sources.ts';
+import type { ModelSource } from '../../../workers/protocol/model-source.ts';
 import { checkCapability, deviceProfile, maxContextTokensFor, type CapabilityDevice } from '../catalog/capability.ts';
 import { catalogEntry } from '../catalog/models.ts';
 import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';

@@ -1,6 +1,6 @@
 // The alignment diff as a JSON file: what was compared (models, question, prompt format,
 // sampling, the prompt's token ids) and every answer token with both models' figures.
-import type { SamplingOptions } from '../../../workers/protocol/messages.ts';
+import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import type { AlignmentDiff, DiffSummary, DiffToken } from './alignment-diff.ts';
 import type { PromptFormat } from './compare-prompts.ts';
 

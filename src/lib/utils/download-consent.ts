@@ -2,7 +2,7 @@
 // download does (a page can name any host and any model), unless the same model is already
 // stored from that same source. The question names the model, the host and the size if known.
 import type { LoadRequest } from '../../../workers/protocol/messages.ts';
-import { sourceHost } from '../../../workers/store/sources.ts';
+import { sourceHost } from '../../../workers/protocol/model-source.ts';
 
 export interface DownloadQuestion {
   repo: string;

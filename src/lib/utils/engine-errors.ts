@@ -1,15 +1,13 @@
 // Any failure as an error code the UI has a translated message for, plus the engine's own words
-// as the detail. A lost GPU device surfaces from onnxruntime as a plain error, so it is told
-// apart by its message.
-import { EngineError } from '../../../workers/protocol/errors.ts';
+// as the detail. The code is the thrower's (the engine worker classifies onnxruntime's errors).
+import { EngineError, RemoteError } from '../../../workers/protocol/errors.ts';
 import type { Message } from '../state/conversation.ts';
 
 export type UiError = NonNullable<Message['error']>;
 
 export function toUiError(error: unknown): UiError {
   const detail = error instanceof Error ? error.message : String(error);
-  if (/device (was |is )?lost|GPUDevice.*lost|lost the device/i.test(detail)) return { code: 'device_lost', detail };
-  if (error instanceof EngineError) return { code: error.code, detail };
+  if (error instanceof EngineError || error instanceof RemoteError) return { code: error.code, detail };
   return { code: 'internal', detail };
 }
 

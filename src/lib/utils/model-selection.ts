@@ -2,7 +2,7 @@
 // ?hub=<host with the hub's layout, or a {repo}/{file} template>&source=<preset id>
 // &model=<repo id>&dtype=q4|q4f16|fp32&device=webgpu|wasm&chunkMiB=<stored chunk size>
 import type { Device, LoadRequest, ModelDtype } from '../../../workers/protocol/messages.ts';
-import { SOURCE_PRESETS, customSource, sourceFromPreset, type ModelSource } from '../../../workers/store/sources.ts';
+import { SOURCE_PRESETS, customSource, sourceFromPreset, type ModelSource } from '../../../workers/protocol/model-source.ts';
 
 export const DEFAULT_MODEL = 'onnx-community/Qwen2.5-0.5B-Instruct';
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { TokenContext } from '../../../workers/generation/logits-processors/index.ts';
 import { Random } from '../../../workers/generation/random.ts';
 import { argmax, createSampler } from '../../../workers/generation/sampler.ts';
-import { GREEDY, type SamplingParams } from '../../../workers/generation/sampling-params.ts';
+import { GREEDY } from '../../../workers/generation/sampling-params.ts';
+import type { SamplingParams } from '../../../workers/protocol/sampling-rules.ts';
 import { figureTable } from '../../helpers/figures.ts';
 
 const VOCAB = 151_936;
@@ -56,12 +57,6 @@ describe('greedy (temperature 0)', () => {
 });
 
 describe('createSampler', () => {
-  it('rejects out-of-range parameters, naming each', () => {
-    expect(() => createSampler({ ...GREEDY, temperature: 3, top_p: -0.1 })).toThrow(
-      /invalid sampling parameters: temperature must be .*; top_p must be/,
-    );
-  });
-
   it('rewrites the logits in place, as documented', () => {
     const logits = new Float32Array([1, 2]);
     createSampler({ ...GREEDY, temperature: 0.5, seed: 1 }).sample(logits, NO_HISTORY);

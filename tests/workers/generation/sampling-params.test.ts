@@ -1,7 +1,8 @@
 // Shown: GREEDY is neutral, validation names every out-of-range field, and samplingDefaults
 // reads a generation_config.json the way transformers does (do_sample decides greedy).
 import { describe, expect, it } from 'vitest';
-import { GREEDY, samplingDefaults, validateSamplingParams } from '../../../workers/generation/sampling-params.ts';
+import { GREEDY, samplingDefaults } from '../../../workers/generation/sampling-params.ts';
+import { samplingProblems } from '../../../workers/protocol/sampling-rules.ts';
 
 describe('GREEDY', () => {
   it('is temperature 0 with every other knob off', () => {
@@ -14,15 +15,15 @@ describe('GREEDY', () => {
       presence_penalty: 0,
       frequency_penalty: 0,
     });
-    expect(validateSamplingParams(GREEDY)).toEqual([]);
+    expect(samplingProblems(GREEDY)).toEqual([]);
   });
 });
 
-describe('validateSamplingParams', () => {
+describe('samplingProblems', () => {
   it('accepts the edges of every range and an empty object', () => {
-    expect(validateSamplingParams({})).toEqual([]);
+    expect(samplingProblems({})).toEqual([]);
     expect(
-      validateSamplingParams({
+      samplingProblems({
         temperature: 2,
         top_k: 151_936,
         top_p: 0,
@@ -52,19 +53,19 @@ describe('validateSamplingParams', () => {
     ['seed', 2 ** 53],
     ['temperature', NaN],
   ] as const)('rejects %s = %s with a sentence naming it', (key, value) => {
-    const problems = validateSamplingParams({ [key]: value });
+    const problems = samplingProblems({ [key]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${key} must be .+ \\(got ${String(value)}\\)$`));
   });
 
   it('rejects values of the wrong type that slipped past the wire types', () => {
-    expect(validateSamplingParams({ top_p: '0.9' as unknown as number })).toEqual([
+    expect(samplingProblems({ top_p: '0.9' as unknown as number })).toEqual([
       'top_p must be a number from 0 to 1 (got 0.9)',
     ]);
   });
 
   it('lists every problem, not just the first', () => {
-    expect(validateSamplingParams({ temperature: 3, top_p: -1, seed: 1.5 })).toHaveLength(3);
+    expect(samplingProblems({ temperature: 3, top_p: -1, seed: 1.5 })).toHaveLength(3);
   });
 });
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrammarConstraint } from '../../../workers/grammar/grammar-constraint.ts';
-import type { ResponseFormat } from '../../../workers/grammar/response-format.ts';
+import type { ResponseFormat } from '../../../workers/protocol/response-format.ts';
 import { type TokenVocabulary, vocabularyFromTokenizerJson } from '../../../workers/grammar/vocabulary.ts';
 import { createSampler } from '../../../workers/generation/sampler.ts';
 import { GREEDY } from '../../../workers/generation/sampling-params.ts';

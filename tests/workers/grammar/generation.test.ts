@@ -6,7 +6,7 @@
 // the smallest document needs. The mask's time per step is printed at the end.
 import { describe, expect, it } from 'vitest';
 import { createGrammarConstraint, minimalDocumentTokens } from '../../../workers/grammar/grammar-constraint.ts';
-import type { ResponseFormat } from '../../../workers/grammar/response-format.ts';
+import type { ResponseFormat } from '../../../workers/protocol/response-format.ts';
 import { Random } from '../../../workers/generation/random.ts';
 import { createSampler } from '../../../workers/generation/sampler.ts';
 import { GREEDY } from '../../../workers/generation/sampling-params.ts';

@@ -5,7 +5,8 @@
 // shut in time; and validateResponseFormat reports shape and schema problems.
 import { describe, expect, it } from 'vitest';
 import { createGrammarConstraint, minimalDocumentTokens } from '../../../workers/grammar/grammar-constraint.ts';
-import { type ResponseFormat, validateResponseFormat } from '../../../workers/grammar/response-format.ts';
+import type { ResponseFormat } from '../../../workers/protocol/response-format.ts';
+import { validateResponseFormat } from '../../../workers/grammar/response-format.ts';
 import { SchemaError } from '../../../workers/grammar/schema-error.ts';
 import { decodeTokens, EOS_IDS, QWEN_LOGITS, qwenVocabulary } from './helpers.ts';
 

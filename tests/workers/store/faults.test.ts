@@ -10,7 +10,7 @@ import { FileHasher } from '../../../workers/store/checksums.ts';
 import { chunkModelKeys, getModel, listModels, putModel } from '../../../workers/store/idb.ts';
 import { readModel } from '../../../workers/store/model-reader.ts';
 import { modelKey, storedBytes } from '../../../workers/store/records.ts';
-import { customSource } from '../../../workers/store/sources.ts';
+import { customSource } from '../../../workers/protocol/model-source.ts';
 import { deleteStoredModel } from '../../../workers/store/store-admin.ts';
 import { CHUNK, ensure, fixtureRepoOf, rejection, request, useHub, waitFor } from './store-harness.ts';
 

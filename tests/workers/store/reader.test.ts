@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { getChunk, getModel, putChunk } from '../../../workers/store/idb.ts';
 import { readModel } from '../../../workers/store/model-reader.ts';
 import { modelKey } from '../../../workers/store/records.ts';
-import { customSource } from '../../../workers/store/sources.ts';
+import { customSource } from '../../../workers/protocol/model-source.ts';
 import { CHUNK, ensure, fixtureRepoOf, request, useHub } from './store-harness.ts';
 
 const single = fixtureRepoOf('optimum-q4');

@@ -1,8 +1,9 @@
 // Model sources as URL templates, and download progress figures.
 import { describe, expect, it } from 'vitest';
-import { ProgressTracker, type DownloadProgress } from '../../../workers/store/progress.ts';
+import type { DownloadProgress } from '../../../workers/protocol/messages.ts';
+import { ProgressTracker } from '../../../workers/store/progress.ts';
 import { parseLfsPointer } from '../../../workers/store/lfs-pointer.ts';
-import { customSource, fileUrl, pointerUrl, sourceFromPreset } from '../../../workers/store/sources.ts';
+import { customSource, fileUrl, pointerUrl, sourceFromPreset } from '../../../workers/protocol/model-source.ts';
 
 const REPO = 'onnx-community/Qwen2.5-0.5B-Instruct';
 const ORIGIN = 'https://chat.example.com';

@@ -9,8 +9,8 @@ import { HUB_ROOT, fixture, fixtureDir, fixtureRepo } from '../../../scripts/for
 import { startHubServer, type HubServer } from '../../../scripts/hub-server.ts';
 import { deleteAllStoredModels } from '../../../workers/store/store-admin.ts';
 import { ensureModel, type ModelRequest } from '../../../workers/store/model-download.ts';
-import type { DownloadProgress } from '../../../workers/store/progress.ts';
-import { customSource } from '../../../workers/store/sources.ts';
+import type { DownloadProgress } from '../../../workers/protocol/messages.ts';
+import { customSource } from '../../../workers/protocol/model-source.ts';
 
 export const CHUNK = 4 * 2 ** 20;
 export const FAST_RETRY = { attempts: 3, baseDelayMs: 5 };

@@ -11,7 +11,7 @@ import type { DeviceChoice } from '../gpu-device.ts';
 import type { SessionGraph } from '../ort-session.ts';
 import { Pipeline, type Stage } from '../pipeline.ts';
 import { SessionStage, type KvShape } from '../stage-session.ts';
-import { MAX_PIECE_BYTES, STAGE_WEIGHT_BYTES } from './limits.ts';
+import { MAX_PIECE_BYTES, STAGE_WEIGHT_BYTES } from '../../protocol/memory-limits.ts';
 import { splitModel } from './split-model.ts';
 import { GRAPH_BYTES, type StoredPart } from './stage-graphs.ts';
 import { stageFileBytes } from './unpack-weights.ts';

@@ -3,7 +3,7 @@
 // more weights than INLINE_WEIGHT_BYTES as one stage with them outside (onnxruntime holds a
 // graph's own bytes several times over while it creates a session); and unpacks 4-bit weights to
 // float32 within a memory allowance (unpack-weights.ts). Null when the graph can load as it is.
-import { INLINE_WEIGHT_BYTES } from './limits.ts';
+import { INLINE_WEIGHT_BYTES } from '../../protocol/memory-limits.ts';
 import { readOnnxModel } from './onnx-model.ts';
 import { planSplit } from './split-plan.ts';
 import { writeStageGraphs, type StageGraph } from './stage-graphs.ts';

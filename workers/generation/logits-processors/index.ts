@@ -1,6 +1,6 @@
 // Builds the processor list for one request: penalties first, temperature last (the order of
 // transformers and vLLM), each left out when its setting would change nothing.
-import type { SamplingParams } from '../sampling-params.ts';
+import type { SamplingParams } from '../../protocol/sampling-rules.ts';
 import type { LogitsProcessor } from './logits-processor.ts';
 import { PresenceFrequencyPenalty } from './presence-frequency-penalty.ts';
 import { RepetitionPenalty } from './repetition-penalty.ts';

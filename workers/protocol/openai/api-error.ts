@@ -46,7 +46,7 @@ export function fromEngineError(error: EngineErrorShape): ApiError {
       return new ApiError(400, { type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded', message });
     }
     case 'invalid_request':
-      return invalidParam(null, 'invalid_value', error.message);
+      return invalidParam(typeof error.detail?.['param'] === 'string' ? error.detail['param'] : null, 'invalid_value', error.message);
     case 'model_not_loaded':
       return noModelLoaded();
     // The tab can serve again once its model is loaded anew: unavailable, not a server fault.

@@ -1,7 +1,7 @@
 // A typed client in the shape of the official `openai` package, for pages that embed the engine
 // directly (no HTTP) or talk to an embedded app through postMessage: the transport decides how
 // a request travels; `create({ stream: true })` returns an async iterator of chunks.
-import type { ApiRequest, ApiResponse } from './api-server.ts';
+import type { ApiRequest, ApiResponse } from './relay.ts';
 import { sseData } from './sse.ts';
 import type {
   ChatCompletion,

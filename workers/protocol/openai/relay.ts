@@ -1,9 +1,20 @@
 // An API request carried to the page that runs the engine, over a MessagePort of its own: the
 // Service Worker and iframe hosts send { type, request } with the port; the page answers on the
 // port with the head, the body's pieces and the end; the asker may cancel (the client went away).
-import { ApiError } from './api-error.ts';
-import type { ApiRequest, ApiResponse } from './api-server.ts';
-import { DONE, sseEvent } from './sse.ts';
+
+export interface ApiRequest {
+  method: string;
+  /** Path and query, e.g. `/v1/chat/completions`. */
+  path: string;
+  body?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text, or server-sent events as they are produced. */
+  body: string | AsyncIterable<string>;
+}
 
 export const API_REQUEST = 'qwen-local-api';
 /** The Service Worker asks each open app tab which model it has loaded, to pick which one answers. */
@@ -36,128 +47,9 @@ export function isApiRequestMessage(data: unknown): data is ApiRequestMessage {
   return type === API_REQUEST && typeof request?.method === 'string' && typeof request.path === 'string' && (request.body === undefined || typeof request.body === 'string');
 }
 
-/** Answers one request on `port`; a cancel from the other side aborts the generation. */
-export async function answerOnPort(port: MessagePort, respond: (signal: AbortSignal) => Promise<ApiResponse>): Promise<void> {
-  const controller = new AbortController();
-  port.onmessage = (event: MessageEvent<ApiCancel>) => {
-    if (event.data.type === 'cancel') controller.abort();
-  };
-  const post = (reply: ApiReply): void => port.postMessage(reply);
-  try {
-    const response = await respond(controller.signal);
-    post({ type: 'head', status: response.status, headers: response.headers });
-    if (typeof response.body === 'string') {
-      post({ type: 'chunk', data: response.body });
-    } else {
-      for await (const piece of response.body) {
-        if (controller.signal.aborted) break;
-        post({ type: 'chunk', data: piece });
-      }
-    }
-  } finally {
-    post({ type: 'end' });
-    port.onmessage = null;
-  }
-}
-
-export interface ReplyLimits {
-  /** Aborts when the client goes away; the tab is told to stop generating. */
-  signal?: AbortSignal;
-  /** Until the head: a long prompt's prefill on a slow GPU. */
-  headTimeoutMs: number;
-  /** Between pieces after the head: a tab that stops sending without an end is stuck or gone. */
-  idleTimeoutMs: number;
-  /** Whether the answering tab still exists, asked every `aliveCheckMs` (a closed or crashed tab never sends the end). */
-  alive?: () => Promise<boolean>;
-  aliveCheckMs?: number;
-}
-
-/** The answer arriving on `port`, as a response whose body streams. Leaving the body early, the
- * signal, a timeout or a lost tab cancel the generation; after the head an event stream ends with
- * an error event, a JSON body with an error. */
-export function readReply(port: MessagePort, limits: ReplyLimits): Promise<ApiResponse> {
-  const pieces: string[] = [];
-  let ended = false;
-  let failure: ApiError | null = null;
-  let streaming = false;
-  let wake: (() => void) | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const aliveTimer = limits.alive && setInterval(() => void limits.alive!().then((yes) => yes || fail(tabLost())), limits.aliveCheckMs ?? 2_000);
-  const onAbort = (): void => fail(clientClosed('The client closed the request.'));
-  limits.signal?.addEventListener('abort', onAbort);
-  const finish = (): void => {
-    clearTimeout(timer);
-    clearInterval(aliveTimer);
-    limits.signal?.removeEventListener('abort', onAbort);
-    port.onmessage = null;
-  };
-  let rejectHead: ((error: ApiError) => void) | null = null;
-  function fail(error: ApiError): void {
-    if (ended || failure) return;
-    failure = error;
-    finish();
-    port.postMessage({ type: 'cancel' } satisfies ApiCancel);
-    rejectHead?.(error);
-    notify();
-  }
-  const idle = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fail(timeout(`sent nothing for ${limits.idleTimeoutMs} ms`)), limits.idleTimeoutMs);
-  };
-
-  return new Promise((resolve, reject) => {
-    rejectHead = reject;
-    if (limits.signal?.aborted) return onAbort();
-    timer = setTimeout(() => fail(timeout(`did not answer within ${limits.headTimeoutMs} ms`)), limits.headTimeoutMs);
-    port.onmessage = (event: MessageEvent<ApiReply>) => {
-      const reply = event.data;
-      if (reply.type === 'head') {
-        rejectHead = null;
-        streaming = (reply.headers['content-type'] ?? '').startsWith('text/event-stream');
-        resolve({ status: reply.status, headers: reply.headers, body: body() });
-      } else if (reply.type === 'chunk') {
-        pieces.push(reply.data);
-      } else {
-        ended = true;
-        finish();
-      }
-      if (!ended) idle();
-      notify();
-    };
-  });
-
-  async function* body(): AsyncGenerator<string> {
-    try {
-      for (;;) {
-        while (pieces.length > 0) yield pieces.shift()!;
-        if (ended) return;
-        if (failure) {
-          if (!streaming) throw failure;
-          yield sseEvent(failure.body);
-          yield sseEvent(DONE);
-          return;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    } finally {
-      if (!ended && !failure) fail(clientClosed('The client stopped reading.'));
-    }
-  }
-}
-
-function clientClosed(message: string): ApiError {
-  return new ApiError(499, { type: 'invalid_request_error', code: 'client_closed_request', message });
-}
-
-function timeout(what: string): ApiError {
-  return new ApiError(504, { type: 'server_error', code: 'app_timeout', message: `The Qwen Local tab ${what}; the generation was stopped.` });
-}
-
-function tabLost(): ApiError {
-  return new ApiError(502, { type: 'server_error', code: 'app_tab_lost', message: 'The Qwen Local tab that was answering was closed or crashed. Open the app again and resend the request.' });
+/** Model ids match exactly, ignoring case, or by the name after the organisation. */
+export function sameModel(loaded: string, requested: string): boolean {
+  const a = loaded.toLowerCase();
+  const b = requested.toLowerCase();
+  return a === b || a.split('/').pop() === b;
 }

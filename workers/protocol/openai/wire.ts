@@ -1,7 +1,7 @@
 // The OpenAI wire format this app speaks (the subset it serves), in snake_case as on the wire:
 // requests the Service Worker, the iframe bridge and the in-page client accept, and the objects
 // they answer with. Streaming and non-streaming requests split on the literal `stream: true`.
-import type { ResponseFormat } from '../../grammar/response-format.ts';
+import type { ResponseFormat } from '../response-format.ts';
 
 export type Role = 'system' | 'developer' | 'user' | 'assistant';
 

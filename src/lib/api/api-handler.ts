@@ -1,32 +1,17 @@
 // The /v1 API itself, independent of how requests arrive (Service Worker, iframe bridge, the
 // in-page client): routes a request, validates it, runs it on the engine it is given and
 // answers in OpenAI's shapes, streaming as server-sent events.
-import { EngineError } from '../errors.ts';
-import type { DoneEvent, GenerateRequest, SamplingOptions } from '../messages.ts';
-import { ApiError, fromEngineError, modelNotFound, noModelLoaded } from './api-error.ts';
+import { EngineError } from '../../../workers/protocol/errors.ts';
+import { ApiError, fromEngineError, modelNotFound, noModelLoaded } from '../../../workers/protocol/openai/api-error.ts';
+import { sameModel, type ApiRequest, type ApiResponse } from '../../../workers/protocol/openai/relay.ts';
+import { bodyTooLarge, MAX_BODY_BYTES } from '../../../workers/protocol/openai/request-gate.ts';
+import { DONE, sseEvent } from '../../../workers/protocol/openai/sse.ts';
+import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList } from '../../../workers/protocol/openai/wire.ts';
+import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
+import type { GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
 import { GenerationStream } from './generation-stream.ts';
 import { chatChunk, chatCompletion, chatUsageChunk, completion, completionUsageChunk, modelObject, newIdentity, usageOf, wireFinish, type ResponseIdentity } from './responses.ts';
-import { bodyTooLarge, MAX_BODY_BYTES } from './request-gate.ts';
-import { DONE, sseEvent } from './sse.ts';
 import { messageText, parseBody, validateChatRequest, validateCompletionRequest } from './validate.ts';
-import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList } from './wire.ts';
-
-export interface ApiRequest {
-  method: string;
-  /** Path and query, e.g. `/v1/chat/completions`. */
-  path: string;
-  body?: string;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** JSON text, or server-sent events as they are produced. */
-  body: string | AsyncIterable<string>;
-}
-
-export type GenerateResult = Omit<DoneEvent, 'kind' | 'id'>;
-export type GeneratePayload = Omit<GenerateRequest, 'kind' | 'id'>;
 
 export interface ApiModelInfo {
   id: string;
@@ -36,10 +21,9 @@ export interface ApiModelInfo {
 }
 
 /** What the API needs of the engine: which model is loaded, and a generation. */
-export interface ApiEngine {
+export interface ApiEngine extends TextGenerator {
   /** The loaded model, once a load in progress has finished; null when none is loaded. */
   model(): Promise<ApiModelInfo | null>;
-  generate(payload: GeneratePayload, hooks: { onDelta: (delta: string) => void; signal: AbortSignal }): Promise<GenerateResult>;
 }
 
 /** OpenAI's legacy completions default, which vLLM keeps too. */
@@ -94,13 +78,6 @@ async function route(engine: ApiEngine, request: ApiRequest, signal: AbortSignal
 async function listModels(engine: ApiEngine): Promise<ModelList> {
   const model = await engine.model();
   return { object: 'list', data: model ? [modelObject(model.id, model.loadedAt, model.contextTokens)] : [] };
-}
-
-/** Model ids match exactly, ignoring case, or by the name after the organisation. */
-export function sameModel(loaded: string, requested: string): boolean {
-  const a = loaded.toLowerCase();
-  const b = requested.toLowerCase();
-  return a === b || a.split('/').pop() === b;
 }
 
 async function resolveModel(engine: ApiEngine, requested: string): Promise<string> {

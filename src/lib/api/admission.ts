@@ -1,9 +1,10 @@
 // How many /v1 requests each origin may have in progress in this tab (one generates, the rest
 // wait for the engine); past that an origin gets a 429 with Retry-After instead of a queue that
 // grows without bound, and other origins are not held up behind it.
-import { ApiError } from './api-error.ts';
-import { errorResponse, type ApiResponse } from './api-server.ts';
-import { answerOnPort } from './relay.ts';
+import { ApiError } from '../../../workers/protocol/openai/api-error.ts';
+import type { ApiResponse } from '../../../workers/protocol/openai/relay.ts';
+import { errorResponse } from './api-handler.ts';
+import { answerOnPort } from './answer-on-port.ts';
 
 export class Admission {
   readonly #inProgress = new Map<string, number>();

@@ -1,7 +1,7 @@
 // One engine generation seen as a stream: deltas queue up as they arrive and are read by an
 // async iterator; `started` settles on the first delta or the end, so a caller can still answer
 // with an error status when the engine refuses the request before any text.
-import type { GenerateResult } from './api-server.ts';
+import type { GenerateResult } from '../../../workers/protocol/text-generator.ts';
 
 export class GenerationStream {
   readonly result: Promise<GenerateResult>;

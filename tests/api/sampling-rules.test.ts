@@ -1,10 +1,9 @@
 // One table of sampling ranges: the API and the engine accept exactly the same values, and an
 // API refusal names the field (top_p 0 used to pass the API and then fail in the engine).
 import { describe, expect, it } from 'vitest';
-import { validateSamplingParams } from '../../../workers/generation/sampling-params.ts';
-import { ApiError } from '../../../workers/protocol/openai/api-error.ts';
-import { validateChatRequest } from '../../../workers/protocol/openai/validate.ts';
-import { SAMPLING_BOUNDS, type SamplingField } from '../../../workers/protocol/sampling-bounds.ts';
+import { ApiError } from '../../workers/protocol/openai/api-error.ts';
+import { validateChatRequest } from '../../src/lib/api/validate.ts';
+import { SAMPLING_BOUNDS, samplingProblems, type SamplingField } from '../../workers/protocol/sampling-rules.ts';
 
 function apiRefusal(field: SamplingField, value: number): string | null {
   try {
@@ -24,7 +23,7 @@ describe('SAMPLING_BOUNDS', () => {
       for (const value of PROBES) {
         // vLLM's top_k -1 ("off") is a wire alias the API maps to the engine's 0.
         if (field === 'top_k' && value === -1) continue;
-        const engineAccepts = validateSamplingParams({ [field]: value }).length === 0;
+        const engineAccepts = samplingProblems({ [field]: value }).length === 0;
         expect(apiRefusal(field, value), `${field} = ${value}`).toBe(engineAccepts ? null : field);
       }
     });
@@ -32,6 +31,6 @@ describe('SAMPLING_BOUNDS', () => {
 
   it('accepts top_p 0 everywhere, as OpenAI does', () => {
     expect(apiRefusal('top_p', 0)).toBeNull();
-    expect(validateSamplingParams({ top_p: 0 })).toEqual([]);
+    expect(samplingProblems({ top_p: 0 })).toEqual([]);
   });
 });

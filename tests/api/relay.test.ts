@@ -2,10 +2,12 @@
 // MessageChannel, with a scripted engine: a client that goes away, a timeout, a silent tab and a
 // lost tab each stop the generation, and the client gets an error rather than a hang.
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../../../../workers/protocol/errors.ts';
-import { handleApiRequest, type ApiEngine, type ApiResponse } from '../../../../workers/protocol/openai/api-server.ts';
-import { answerOnPort, readReply, type ApiReply, type ReplyLimits } from '../../../../workers/protocol/openai/relay.ts';
-import { sseData } from '../../../../workers/protocol/openai/sse.ts';
+import { EngineError } from '../../workers/protocol/errors.ts';
+import { answerOnPort } from '../../src/lib/api/answer-on-port.ts';
+import { handleApiRequest, type ApiEngine } from '../../src/lib/api/api-handler.ts';
+import type { ApiReply, ApiResponse } from '../../workers/protocol/openai/relay.ts';
+import { readReply, type ReplyLimits } from '../../workers/sw/read-reply.ts';
+import { sseData } from '../../workers/protocol/openai/sse.ts';
 
 const MODEL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct';
 const LONG = 60_000;
@@ -25,11 +27,11 @@ function endlessEngine(deltas: string[]): { engine: ApiEngine; aborted: Promise<
   const aborted = new Promise<void>((resolve) => (markAborted = resolve));
   const engine: ApiEngine = {
     model: async () => ({ id: MODEL, contextTokens: 64, loadedAt: 1 }),
-    generate: (_payload, { onDelta, signal }) =>
+    generate: (_payload, { onDelta = () => undefined, signal } = {}) =>
       new Promise((_resolve, reject) => {
         calls += 1;
         for (const delta of deltas) onDelta(delta);
-        signal.addEventListener('abort', () => {
+        signal?.addEventListener('abort', () => {
           markAborted();
           reject(new EngineError('aborted', 'aborted'));
         });
@@ -58,7 +60,7 @@ describe('the /v1 relay', () => {
   it('passes a whole answer through and ends', async () => {
     const engine: ApiEngine = {
       model: async () => ({ id: MODEL, contextTokens: 64, loadedAt: 1 }),
-      generate: async (_p, { onDelta }) => {
+      generate: async (_p, { onDelta = () => undefined } = {}) => {
         onDelta('Hi');
         return { text: 'Hi', tokenIds: [1], stats: { promptTokens: 1, reusedTokens: 0, prefillTokens: 1, prefillTokensPerSecond: 1, decodeTokens: 1, decodeTokensPerSecond: 1, timeToFirstTokenMs: 1, finishReason: 'stop' } };
       },

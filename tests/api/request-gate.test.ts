@@ -1,9 +1,9 @@
 // Who may call /v1 over HTTP, the body cap, and the per-origin limit on requests in progress.
 import { describe, expect, it } from 'vitest';
-import { Admission } from '../../../../workers/protocol/openai/admission.ts';
-import type { ApiReply } from '../../../../workers/protocol/openai/relay.ts';
-import { handleApiRequest, type ApiEngine } from '../../../../workers/protocol/openai/api-server.ts';
-import { MAX_BODY_BYTES, readCappedBody, refusal, type GatedRequest } from '../../../../workers/protocol/openai/request-gate.ts';
+import { Admission } from '../../src/lib/api/admission.ts';
+import type { ApiReply } from '../../workers/protocol/openai/relay.ts';
+import { handleApiRequest, type ApiEngine } from '../../src/lib/api/api-handler.ts';
+import { MAX_BODY_BYTES, readCappedBody, refusal, type GatedRequest } from '../../workers/protocol/openai/request-gate.ts';
 
 const OWN = 'https://app.example';
 

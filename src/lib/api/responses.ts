@@ -1,8 +1,8 @@
 // The response objects of /v1, built from an engine result: completions, stream chunks and
 // usage. Usage counts are the engine's own token counts (prompt after the chat template; every
 // generated token, the end-of-turn token included).
-import type { FinishReason, GenerationStats } from '../messages.ts';
-import type { ChatCompletion, ChatCompletionChunk, Completion, CompletionUsage, Model, WireFinishReason } from './wire.ts';
+import type { FinishReason, GenerationStats } from '../../../workers/protocol/messages.ts';
+import type { ChatCompletion, ChatCompletionChunk, Completion, CompletionUsage, Model, WireFinishReason } from '../../../workers/protocol/openai/wire.ts';
 
 /** Names this build in every response, as OpenAI's system_fingerprint does. */
 export const SYSTEM_FINGERPRINT = 'qwen-local-onnxruntime-web';

@@ -1,6 +1,21 @@
-// The one range table for the sampling knobs: the API validation, the engine's check and the
-// settings inputs all read it, so the three can't drift. top_p 0 is allowed, as in OpenAI's
-// API: the nucleus then keeps only the most likely token (greedy-equivalent).
+// The sampling knobs of a request, named as on the OpenAI wire, and the one table of their
+// ranges: the /v1 validation, the engine's check (samplingProblems) and the settings inputs all
+// read it, so they can't drift. top_k 0 and min_p 0 mean "off"; temperature 0 means greedy;
+// top_p 0 is allowed, as in OpenAI's API: the nucleus then keeps only the most likely token.
+
+export interface SamplingParams {
+  temperature: number;
+  top_k: number;
+  top_p: number;
+  min_p: number;
+  repetition_penalty: number;
+  presence_penalty: number;
+  frequency_penalty: number;
+  seed?: number;
+}
+
+/** What a request may set; the model's defaults fill the rest. */
+export type SamplingOptions = Partial<SamplingParams>;
 
 export interface SamplingBound {
   min: number;
@@ -38,11 +53,25 @@ export function checkBound(bound: SamplingBound, value: unknown): BoundProblem |
 }
 
 /** The range in words, e.g. "a number from 0 to 1" or "an integer >= 0". */
-export function describeBound(field: SamplingField): string {
-  const bound: SamplingBound = SAMPLING_BOUNDS[field];
+export function describeBound(bound: SamplingBound): string {
   const kind = bound.integer ? 'an integer' : 'a number';
   const open = bound.max >= Number.MAX_SAFE_INTEGER;
   if (bound.minExclusive) return `${kind} above ${bound.min}${open ? '' : ` and at most ${bound.max}`}`;
   if (bound.min <= Number.MIN_SAFE_INTEGER && open) return `a safe integer`;
   return open ? `${kind} >= ${bound.min}` : `${kind} from ${bound.min} to ${bound.max}`;
+}
+
+/** One readable sentence per field that is present and out of range; empty when all are fine. */
+export function samplingProblems(options: SamplingOptions): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(SAMPLING_BOUNDS) as SamplingField[]) {
+    const value: unknown = options[key];
+    if (value !== undefined && checkBound(SAMPLING_BOUNDS[key], value) !== null) problems.push(`${key} must be ${describeBound(SAMPLING_BOUNDS[key])} (got ${String(value)})`);
+  }
+  return problems;
+}
+
+/** The output length's problem, or null when it is fine. */
+export function maxTokensProblem(value: unknown): string | null {
+  return checkBound(MAX_TOKENS_BOUND, value) === null ? null : `max tokens must be ${describeBound(MAX_TOKENS_BOUND)} (got ${String(value)})`;
 }

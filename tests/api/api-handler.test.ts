@@ -1,10 +1,12 @@
 // The /v1 handler against a scripted engine: routing, OpenAI-shaped errors with their statuses,
 // what reaches the engine for each field, streamed vs whole answers, and usage.
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../../../workers/protocol/errors.ts';
-import { handleApiRequest, type ApiEngine, type ApiResponse, type GeneratePayload } from '../../../../workers/protocol/openai/api-server.ts';
-import { createClient } from '../../../../workers/protocol/openai/client.ts';
-import { sseData } from '../../../../workers/protocol/openai/sse.ts';
+import { EngineError } from '../../workers/protocol/errors.ts';
+import { handleApiRequest, type ApiEngine } from '../../src/lib/api/api-handler.ts';
+import type { ApiResponse } from '../../workers/protocol/openai/relay.ts';
+import type { GeneratePayload } from '../../workers/protocol/text-generator.ts';
+import { createClient } from '../../workers/protocol/openai/client.ts';
+import { sseData } from '../../workers/protocol/openai/sse.ts';
 
 const MODEL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct';
 
@@ -13,7 +15,7 @@ function fakeEngine(options: { loaded?: boolean; pieces?: string[]; fail?: Engin
   return {
     seen,
     model: async () => (options.loaded === false ? null : { id: MODEL, contextTokens: 64, loadedAt: 1_700_000_000 }),
-    async generate(payload, { onDelta }) {
+    async generate(payload, { onDelta = () => undefined } = {}) {
       seen.push(payload);
       const pieces = options.pieces ?? ['Hel', 'lo', '!'];
       for (const [i, piece] of pieces.entries()) {

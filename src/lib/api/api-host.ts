@@ -1,12 +1,13 @@
 // This tab as the server of the /v1 API: answers the requests the Service Worker relays from
 // same-origin pages and those an allowed host page posts into the embedded app, running them on
 // the tab's engine. Requests from origins not on the allowlist get a 403 and never reach it.
-import { Admission } from '../../../workers/protocol/openai/admission.ts';
 import { ApiError } from '../../../workers/protocol/openai/api-error.ts';
-import { errorResponse, handleApiRequest, type ApiEngine } from '../../../workers/protocol/openai/api-server.ts';
-import { API_READY, API_STATUS, answerOnPort, isApiRequestMessage, type ApiStatusReply } from '../../../workers/protocol/openai/relay.ts';
-import { backend } from './backend.svelte.ts';
-import { engine } from './engine.svelte.ts';
+import { API_READY, API_STATUS, isApiRequestMessage, type ApiStatusReply } from '../../../workers/protocol/openai/relay.ts';
+import { backend } from '../state/backend.svelte.ts';
+import { engine } from '../state/engine.svelte.ts';
+import { Admission } from './admission.ts';
+import { answerOnPort } from './answer-on-port.ts';
+import { errorResponse, handleApiRequest, type ApiEngine } from './api-handler.ts';
 
 // The API runs on whichever backend the tab uses: this device's engine or a remote server.
 const apiEngine: ApiEngine = {
@@ -15,7 +16,7 @@ const apiEngine: ApiEngine = {
     const id = backend.modelId;
     return id ? { id, contextTokens: backend.contextTokens, loadedAt: engine.loadedAt } : null;
   },
-  generate: (payload, hooks) => backend.generate(payload, hooks),
+  generate: (payload, hooks) => backend.generate(payload, { onDelta: hooks?.onDelta ?? (() => undefined), signal: hooks?.signal ?? new AbortController().signal }),
 };
 
 // One generating and three waiting per origin; a client told to retry comes back after a token run or two.

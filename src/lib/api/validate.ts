@@ -1,10 +1,10 @@
 // Checks a /v1 request body field by field the way OpenAI does: the first problem becomes a
 // 400 naming the field (`param`), with OpenAI's error codes. Every accepted field is applied;
 // fields this engine cannot honour (n > 1, tools, logprobs) are refused, never ignored.
-import { validateResponseFormat } from '../../grammar/response-format.ts';
-import { SAMPLING_BOUNDS, checkBound, describeBound, type SamplingField } from '../sampling-bounds.ts';
-import { ApiError, invalidParam } from './api-error.ts';
-import type { ChatCompletionCreateParams, CompletionCreateParams, TextPart, WireMessage } from './wire.ts';
+import { ApiError, invalidParam } from '../../../workers/protocol/openai/api-error.ts';
+import type { ChatCompletionCreateParams, CompletionCreateParams, TextPart, WireMessage } from '../../../workers/protocol/openai/wire.ts';
+import { responseFormatShapeProblems } from '../../../workers/protocol/response-format.ts';
+import { MAX_TOKENS_BOUND, SAMPLING_BOUNDS, checkBound, describeBound, type SamplingBound, type SamplingField } from '../../../workers/protocol/sampling-rules.ts';
 
 type Body = Record<string, unknown>;
 
@@ -35,7 +35,7 @@ export function validateChatRequest(body: Body): ChatCompletionCreateParams {
   if (!Array.isArray(messages)) throw typeError('messages', 'an array', messages);
   if (messages.length === 0) throw invalidParam('messages', 'empty_array', "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.");
   messages.forEach(checkMessage);
-  optional(body, 'max_completion_tokens', checkPositiveInteger);
+  optional(body, 'max_completion_tokens', bounded(MAX_TOKENS_BOUND));
   refuseUnless(body, 'logprobs', (v) => v === false || v === null, 'logprobs are not available from this in-browser engine.');
   refuseUnless(body, 'top_logprobs', (v) => v === null, 'logprobs are not available from this in-browser engine.');
   refuseUnless(body, 'tools', (v) => v === null || (Array.isArray(v) && v.length === 0), 'Tool calling is not supported by this engine; describe the tool in the system prompt instead.');
@@ -46,7 +46,7 @@ export function validateChatRequest(body: Body): ChatCompletionCreateParams {
     if (typeof v !== 'object' || Array.isArray(v)) throw typeError(param, 'an object', v);
   });
   optional(body, 'response_format', (param, v) => {
-    const problems = validateResponseFormat(v);
+    const problems = responseFormatShapeProblems(v);
     if (problems.length > 0) throw invalidParam(param, 'invalid_value', `Invalid '${param}': ${problems.join('; ')}.`);
   });
   return body as unknown as ChatCompletionCreateParams;
@@ -73,9 +73,9 @@ function checkCommon(body: Body): void {
   for (const field of Object.keys(SAMPLING_BOUNDS) as SamplingField[]) {
     // vLLM's "off" for top_k is -1 (the engine's is 0); api-server.ts maps it.
     if (field === 'top_k' && body[field] === -1) continue;
-    optional(body, field, bounded(field));
+    optional(body, field, bounded(SAMPLING_BOUNDS[field]));
   }
-  optional(body, 'max_tokens', checkPositiveInteger);
+  optional(body, 'max_tokens', bounded(MAX_TOKENS_BOUND));
   optional(body, 'n', (param, v) => {
     if (!Number.isInteger(v)) throw typeError(param, 'an integer', v);
     if (v !== 1) throw invalidParam(param, 'invalid_value', `Invalid '${param}': this engine returns one choice per request (n must be 1, got ${String(v)}).`);
@@ -148,27 +148,22 @@ function refuseUnless(body: Body, param: string, allowed: (value: unknown) => bo
   throw invalidParam(param, 'unsupported_parameter', `Unsupported parameter: '${param}'. ${message}`);
 }
 
-function bounded(field: SamplingField): (param: string, value: unknown) => void {
+function bounded(bound: SamplingBound): (param: string, value: unknown) => void {
   return (param, value) => {
-    const { integer } = SAMPLING_BOUNDS[field];
+    const { integer } = bound;
     const kind = integer ? 'integer' : 'decimal';
-    switch (checkBound(SAMPLING_BOUNDS[field], value)) {
+    switch (checkBound(bound, value)) {
       case null:
         return;
       case 'type':
       case 'integer':
         throw typeError(param, integer ? 'an integer' : 'a number', value);
       case 'above_max':
-        throw invalidParam(param, `${kind}_above_max_value`, `Invalid '${param}': ${kind} above maximum value. Expected ${describeBound(field)}, but got ${String(value)} instead.`);
+        throw invalidParam(param, `${kind}_above_max_value`, `Invalid '${param}': ${kind} above maximum value. Expected ${describeBound(bound)}, but got ${String(value)} instead.`);
       case 'below_min':
-        throw invalidParam(param, `${kind}_below_min_value`, `Invalid '${param}': ${kind} below minimum value. Expected ${describeBound(field)}, but got ${String(value)} instead.`);
+        throw invalidParam(param, `${kind}_below_min_value`, `Invalid '${param}': ${kind} below minimum value. Expected ${describeBound(bound)}, but got ${String(value)} instead.`);
     }
   };
-}
-
-function checkPositiveInteger(param: string, value: unknown): void {
-  if (!Number.isInteger(value)) throw typeError(param, 'an integer', value);
-  if ((value as number) < 1) throw invalidParam(param, 'integer_below_min_value', `Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${String(value)} instead.`);
 }
 
 function checkBoolean(param: string, value: unknown): void {
