@@ -19,8 +19,9 @@ import { expectTranslated } from './helpers/ui-i18n.ts';
 
 const QUESTION = 'Explain what a large language model is in two sentences.';
 const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
-// Into the test's output folder; with UPDATE_SCREENSHOTS=1 over the committed set in e2e/screenshots/.
-const shot = (name: string): string => (process.env['UPDATE_SCREENSHOTS'] ? `e2e/screenshots/${name}.png` : test.info().outputPath(`${name}.png`));
+// For the record, into the test's output folder: not committed and not compared (fonts and
+// antialiasing differ between machines; the layout checks above are what the test asserts).
+const shot = (name: string): string => test.info().outputPath(`${name}.png`);
 
 async function openOnQuestion(page: Page, extra = ''): Promise<void> {
   await openCompare(page, extra);

@@ -8,8 +8,9 @@ import { expectNoHorizontalScroll, loadModel, openChat } from './helpers/ui-chat
 import { SHOWCASE, exportBuffer } from './helpers/ui-fixtures.ts';
 
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
-// Into the test's output folder; with UPDATE_SCREENSHOTS=1 over the committed set in e2e/screenshots/.
-const shot = (name: string): string => (process.env['UPDATE_SCREENSHOTS'] ? `e2e/screenshots/${name}.png` : test.info().outputPath(`${name}.png`));
+// For the record, into the test's output folder: not committed and not compared (fonts and
+// antialiasing differ between machines; the layout checks above are what the test asserts).
+const shot = (name: string): string => test.info().outputPath(`${name}.png`);
 
 let hub: HubServer;
 test.beforeAll(async () => {
