@@ -9,7 +9,7 @@ import { SHOWCASE, exportBuffer } from './helpers/ui-fixtures.ts';
 
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
 // For the record, into the test's output folder: not committed and not compared (fonts and
-// antialiasing differ between machines; the layout checks above are what the test asserts).
+// antialiasing differ between machines; what each test asserts is the layout, not the pixels).
 const shot = (name: string): string => test.info().outputPath(`${name}.png`);
 
 let hub: HubServer;
