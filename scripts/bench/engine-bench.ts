@@ -15,6 +15,7 @@ import { NodeRunner } from './engine/node-runner.ts';
 import { BenchPrompts } from './engine/prompts.ts';
 import { formatMemory, formatTable, writeResult, type BenchResult } from './engine/report.ts';
 import { SETTINGS_HELP, benchSettings } from './engine/settings.ts';
+import { allowLocalHubs } from '../local-build.ts';
 
 const OUT = 'bench-results/engine.json';
 const DIST = '.cache/bench-dist';
@@ -43,6 +44,7 @@ const result: BenchResult = {
 };
 
 console.log('building the app with the transformers.js bench page …');
+allowLocalHubs();
 await build({ logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', transformers: 'scripts/bench/browser/transformers.html' } } } });
 const server = await preview({ build: { outDir: DIST }, preview: { port: 4181 }, logLevel: 'warn' });
 const hub = await startHubServer(BENCH_HUB, 0);

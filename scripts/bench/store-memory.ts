@@ -11,6 +11,7 @@ import type { SizeName } from '../forge/model-shape.ts';
 import { startHubServer } from '../hub-server.ts';
 import { BENCH_HUB, benchModel } from './bench-hub.ts';
 import { workerHeap } from './worker-heap.ts';
+import { allowLocalHubs } from '../local-build.ts';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '0.5B' }, chunk: { type: 'string', default: '32' } } });
 const size = values.size as SizeName;
@@ -18,6 +19,7 @@ const chunkBytes = Number(values.chunk) * 2 ** 20;
 const { repo, modelPath: weights } = benchModel(size);
 const fileBytes = statSync(weights).size;
 
+allowLocalHubs();
 await build({ logLevel: 'warn' });
 const server = await preview({ preview: { port: 4180, strictPort: true }, logLevel: 'warn' });
 const appUrl = 'http://localhost:4180/';

@@ -20,6 +20,7 @@ import { forge } from '../forge/forge.ts';
 import type { SizeName } from '../forge/model-shape.ts';
 import { startHubServer } from '../hub-server.ts';
 import { sampleMemory, type MemoryPeaks } from './process-memory.ts';
+import { allowLocalHubs } from '../local-build.ts';
 
 const HUB = process.env['LARGE_HUB'] ?? '.cache/large-hub';
 const SIZES = (process.env['LARGE_SIZES'] ?? '3B,7B').split(',').filter(Boolean) as SizeName[];
@@ -126,6 +127,7 @@ for (const model of models) {
 const half = COMPARE ? forged('1.5B', false) : null;
 
 console.log('building the app …');
+allowLocalHubs();
 await build({ logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true } });
 const server = await preview({ build: { outDir: DIST }, preview: { port: 4183 }, logLevel: 'warn' });
 const hub = await startHubServer(HUB, 0);
