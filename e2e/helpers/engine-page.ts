@@ -1,10 +1,10 @@
 // Drives the engine client the app puts on the page (window.qwenLocal.engine) from a test.
 import type { Page } from '@playwright/test';
-import type { EngineClient, GenerateResult, ScoreResult } from '../../src/lib/services/engine-client.ts';
-import type { CapabilityReport, EngineStats, GenerateRequest, LoadRequest, ScoreRequest } from '../../workers/protocol/messages.ts';
+import type { EngineClient, ScoreResult } from '../../src/lib/services/engine-client.ts';
+import type { CapabilityReport, EngineStats, LoadRequest, ScoreRequest } from '../../workers/protocol/messages.ts';
+import type { GeneratePayload, GenerateResult } from '../../workers/protocol/text-generator.ts';
 import { HUB_SOURCE, appUrl } from './hub.ts';
 
-type GenerateOptions = Omit<GenerateRequest, 'kind' | 'id'>;
 export interface Generation extends GenerateResult {
   deltas: string[];
 }
@@ -23,7 +23,7 @@ export async function openEngine(page: Page, model: string, device: 'webgpu' | '
   );
 }
 
-export async function generate(page: Page, options: GenerateOptions, abortAfterDeltas?: number): Promise<Generation> {
+export async function generate(page: Page, options: GeneratePayload, abortAfterDeltas?: number): Promise<Generation> {
   return page.evaluate(
     async ({ options, abortAfterDeltas }) => {
       const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;
@@ -63,7 +63,7 @@ export async function loadError(page: Page, options: Omit<LoadRequest, 'kind' | 
 }
 
 /** The engine's error for a request, as { code, message }, or null if it succeeded. */
-export async function generateError(page: Page, options: GenerateOptions): Promise<ErrorSummary> {
+export async function generateError(page: Page, options: GeneratePayload): Promise<ErrorSummary> {
   return page.evaluate(
     async ({ options }) => {
       const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;

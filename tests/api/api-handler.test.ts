@@ -5,7 +5,6 @@ import { EngineError } from '../../workers/protocol/errors.ts';
 import { handleApiRequest, type ApiEngine } from '../../src/lib/api/api-handler.ts';
 import type { ApiResponse } from '../../workers/protocol/openai/relay.ts';
 import type { GeneratePayload } from '../../workers/protocol/text-generator.ts';
-import { createClient } from '../../workers/protocol/openai/client.ts';
 import { sseData } from '../../workers/protocol/openai/sse.ts';
 
 const MODEL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct';
@@ -174,17 +173,13 @@ describe('/v1 answers', () => {
     expect(streamed.text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
-  it('the typed client reads the same shapes, streaming as an async iterator', async () => {
-    const engine = fakeEngine();
-    const client = createClient((request) => handleApiRequest(engine, request, new AbortController().signal));
-    const models = await client.models.list();
-    expect(models.data[0]!.id).toBe(MODEL);
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], stream: true });
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe('Hello!');
-    const done = await client.completions.create({ model: MODEL, prompt: 'Hi' });
-    expect(done.choices[0]!.text).toBe('Hello!');
-    await expect(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 404, error: { code: 'model_not_found' } });
+  it('a text completion whole and streamed carry the same text', async () => {
+    const whole = await call(fakeEngine(), 'POST', '/v1/completions', { model: MODEL, prompt: 'Hi' });
+    expect(whole.json).toMatchObject({ object: 'text_completion', choices: [{ index: 0, text: 'Hello!', finish_reason: 'stop' }] });
+    const streamed = await call(fakeEngine(), 'POST', '/v1/completions', { model: MODEL, prompt: 'Hi', stream: true });
+    const chunks: { choices: { text: string; finish_reason: string | null }[] }[] = [];
+    for await (const data of sseData([streamed.text])) chunks.push(JSON.parse(data));
+    expect(chunks.map((c) => c.choices[0]?.text ?? '').join('')).toBe('Hello!');
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
   });
 });

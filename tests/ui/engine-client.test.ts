@@ -1,5 +1,6 @@
 // EngineClient against a fake Worker: a worker that crashes fails every pending request with
-// engine_crashed (no answer left spinning), and the next request goes to a fresh worker.
+// engine_crashed (no answer left spinning), and the next request goes to a fresh worker; a
+// generation stopped before its answer resolves with the text so far, not an error.
 import { describe, expect, it } from 'vitest';
 import { EngineClient } from '../../src/lib/services/engine-client.ts';
 import type { EngineError } from '../../workers/protocol/errors.ts';
@@ -73,5 +74,20 @@ describe('EngineClient when its worker crashes', () => {
     // A late error from the dead worker changes nothing.
     workers[0]!.crash('late');
     expect(fresh.terminated).toBe(false);
+  });
+});
+
+describe('EngineClient when a generation is stopped', () => {
+  it("turns the worker's 'aborted' error into an answer with finishReason abort and the text so far", async () => {
+    const { client, workers } = clientWithFakes();
+    const controller = new AbortController();
+    const generating = client.generate({ input: { mode: 'completion', prompt: 'hi' } }, { signal: controller.signal });
+    const worker = workers[0]!;
+    const id = worker.posted[0]!.id;
+    worker.answer({ kind: 'token', id, delta: 'He' });
+    controller.abort();
+    expect(worker.posted[1]).toMatchObject({ kind: 'abort', target: id });
+    worker.answer({ kind: 'error', id, error: { code: 'aborted', message: 'Stopped while reading the prompt.' } });
+    await expect(generating).resolves.toMatchObject({ text: 'He', tokenIds: [], stats: { finishReason: 'abort', decodeTokens: 0 } });
   });
 });

@@ -1,11 +1,13 @@
 // A remote stream is complete only with a finish_reason and [DONE]; one that just closes is an
-// error that still carries how much text arrived.
+// error that still carries how much text arrived. A stop, even before the server answers, is an
+// answer with finishReason 'abort'.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { remoteGenerate } from '../../src/lib/services/remote-client.ts';
+import { RemoteGenerator } from '../../src/lib/services/remote-client.ts';
 import { RemoteError } from '../../workers/protocol/errors.ts';
+import type { GeneratePayload } from '../../workers/protocol/text-generator.ts';
 
 const config = { baseUrl: 'http://remote.test/v1', apiKey: '', timeoutMs: 5000 };
-const payload = { input: { mode: 'chat' as const, messages: [{ role: 'user' as const, content: 'Hi' }] }, sampling: {} };
+const payload: GeneratePayload = { input: { mode: 'chat', messages: [{ role: 'user', content: 'Hi' }] }, sampling: {} };
 
 function chunk(content: string, finish: string | null = null): string {
   return `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
@@ -15,10 +17,12 @@ function serve(body: string): void {
   vi.stubGlobal('fetch', () => Promise.resolve(new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } })));
 }
 
-async function generate(): Promise<{ deltas: string; result?: unknown; error?: unknown }> {
+const remote = new RemoteGenerator(() => config, () => 'm');
+
+async function generate(signal = new AbortController().signal): Promise<{ deltas: string; result?: unknown; error?: unknown }> {
   let deltas = '';
   try {
-    const result = await remoteGenerate(config, 'm', payload as never, { onDelta: (d) => (deltas += d), signal: new AbortController().signal });
+    const result = await remote.generate(payload, { onDelta: (d) => (deltas += d), signal });
     return { deltas, result };
   } catch (error) {
     return { deltas, error };
@@ -35,7 +39,7 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe('remoteGenerate and the Content-Security-Policy', () => {
+describe('RemoteGenerator and the Content-Security-Policy', () => {
   it('refuses a server the connect-src policy does not list, saying how to allow it', async () => {
     vi.stubEnv('VITE_CONNECT_SRC', '');
     serve('data: [DONE]\n\n');
@@ -45,7 +49,7 @@ describe('remoteGenerate and the Content-Security-Policy', () => {
   });
 });
 
-describe('remoteGenerate stream end', () => {
+describe('RemoteGenerator stream end', () => {
   it('completes with a finish_reason and [DONE]', async () => {
     serve(chunk('Hel') + chunk('lo', 'stop') + 'data: [DONE]\n\n');
     const { result, error } = await generate();
@@ -66,5 +70,17 @@ describe('remoteGenerate stream end', () => {
     serve(chunk('Hel') + 'data: [DONE]\n\n');
     const { error } = await generate();
     expect((error as RemoteError).code).toBe('remote_stream_dropped');
+  });
+});
+
+describe('RemoteGenerator stop', () => {
+  it('a stop before the server answers resolves with no text and finishReason abort', async () => {
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))));
+    const controller = new AbortController();
+    const pending = generate(controller.signal);
+    controller.abort();
+    const { result, error } = await pending;
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ text: '', stats: { finishReason: 'abort' } });
   });
 });

@@ -16,7 +16,7 @@ const apiEngine: ApiEngine = {
     const id = backend.modelId;
     return id ? { id, contextTokens: backend.contextTokens, loadedAt: engine.loadedAt } : null;
   },
-  generate: (payload, hooks) => backend.generate(payload, { onDelta: hooks?.onDelta ?? (() => undefined), signal: hooks?.signal ?? new AbortController().signal }),
+  generate: (payload, hooks) => backend.generate(payload, hooks),
 };
 
 // One generating and three waiting per origin; a client told to retry comes back after a token run or two.

@@ -1,18 +1,16 @@
 // The UI language: zh-CN or en, first from the saved choice, else from the browser, switchable
 // at run time. `t` reads the reactive locale, so every string re-renders on a switch.
+import { readSetting, writeSetting } from '../services/settings-store.ts';
 import type { MessageKey } from './en.ts';
-import { DICTIONARIES, browserLocale, format, type Locale } from './locale.ts';
+import { DICTIONARIES, LOCALES, browserLocale, format, type Locale } from './locale.ts';
 
 export { LOCALES, type Locale } from './locale.ts';
 
-const KEY = 'qwen-local.locale';
-
-function initialLocale(): Locale {
-  const saved = localStorage.getItem(KEY);
-  return saved === 'en' || saved === 'zh-CN' ? saved : browserLocale(navigator.languages);
+function isLocale(value: unknown): value is Locale {
+  return LOCALES.some(({ id }) => id === value);
 }
 
-const state = $state({ locale: initialLocale() });
+const state = $state({ locale: readSetting('locale', isLocale, browserLocale(navigator.languages)) });
 
 export function locale(): Locale {
   return state.locale;
@@ -20,7 +18,7 @@ export function locale(): Locale {
 
 export function setLocale(next: Locale): void {
   state.locale = next;
-  localStorage.setItem(KEY, next);
+  writeSetting('locale', next);
   document.documentElement.lang = next;
 }
 

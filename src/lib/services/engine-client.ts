@@ -8,7 +8,6 @@ import type {
   EngineEvent,
   EngineRequest,
   EngineStats,
-  GenerateRequest,
   LoadRequest,
   ProgressEvent,
   ScoreRequest,
@@ -17,9 +16,9 @@ import type {
   WorkerEvent,
   WorkerRequest,
 } from '../../../workers/protocol/messages.ts';
+import type { GenerateHooks, GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
 
 type Payload<T extends EngineRequest> = Omit<T, 'kind' | 'id'>;
-export type GenerateResult = Omit<DoneEvent, 'kind' | 'id'>;
 export type ScoreResult = Omit<ScoresEvent, 'kind' | 'id'>;
 
 interface Pending {
@@ -32,7 +31,7 @@ let nextId = 0;
 
 const engineWorker = (): Worker => new Worker(new URL('../../../workers/engine/engine.worker.ts', import.meta.url), { type: 'module' });
 
-export class EngineClient {
+export class EngineClient implements TextGenerator {
   readonly #createWorker: () => Worker;
   /** Null after a crash until the next request starts a fresh one. */
   #worker: Worker | null;
@@ -68,13 +67,27 @@ export class EngineClient {
       .finally(this.#abortOn(id, signal));
   }
 
-  generate(options: Payload<GenerateRequest>, hooks: { onDelta?: (delta: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult> {
+  generate(payload: GeneratePayload, hooks: GenerateHooks = {}): Promise<GenerateResult> {
     const id = newId();
-    return this.#call({ kind: 'generate', id, ...options }, (e) => e.kind === 'token' && hooks.onDelta?.(e.delta))
-      .then((e) => {
-        const { kind: _kind, id: _id, ...result } = e as DoneEvent;
-        return result;
-      })
+    let text = '';
+    const onEvent = (e: WorkerEvent): void => {
+      if (e.kind !== 'token') return;
+      text += e.delta;
+      hooks.onDelta?.(e.delta);
+    };
+    return this.#call({ kind: 'generate', id, ...payload }, onEvent)
+      .then(
+        (e) => {
+          const { kind: _kind, id: _id, ...result } = e as DoneEvent;
+          return result;
+        },
+        // A stop during the prompt's prefill (or an unload under it) comes back as an 'aborted'
+        // error; the contract makes every stop an answer.
+        (error: EngineError) => {
+          if (error.code === 'aborted') return stoppedResult(text);
+          throw error;
+        },
+      )
       .finally(this.#abortOn(id, hooks.signal));
   }
 
@@ -169,6 +182,15 @@ export class EngineClient {
       }
     }
   }
+}
+
+/** What a stop before the engine's own answer leaves: the text so far, no counts. */
+function stoppedResult(text: string): GenerateResult {
+  return {
+    text,
+    tokenIds: [],
+    stats: { promptTokens: 0, reusedTokens: 0, prefillTokens: 0, prefillTokensPerSecond: 0, decodeTokens: 0, decodeTokensPerSecond: 0, timeToFirstTokenMs: 0, finishReason: 'abort' },
+  };
 }
 
 function newId(): string {

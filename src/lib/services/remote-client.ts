@@ -3,9 +3,9 @@
 // EngineError or RemoteError whose code the UI explains. The API key goes only to the configured base URL.
 import { EngineError, RemoteError } from '../../../workers/protocol/errors.ts';
 import { policyAllows } from '../config/connect-policy.ts';
-import type { GeneratePayload, GenerateResult } from '../../../workers/protocol/text-generator.ts';
 import { sseData } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../../../workers/protocol/openai/wire.ts';
+import type { GenerateHooks, GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
 
 export interface RemoteConfig {
   /** Up to and including /v1, e.g. http://gpu-box:8000/v1. */
@@ -27,7 +27,23 @@ export async function listRemoteModels(config: RemoteConfig, signal?: AbortSigna
   return list.data.map((m) => ({ id: m.id, contextTokens: typeof m.max_model_len === 'number' ? m.max_model_len : null }));
 }
 
-export async function remoteGenerate(config: RemoteConfig, model: string, payload: GeneratePayload, hooks: { onDelta: (delta: string) => void; signal: AbortSignal }): Promise<GenerateResult> {
+/** A model on a remote server as a TextGenerator; the config and the model are read at each
+ * request, so a settings change applies from the next answer on. */
+export class RemoteGenerator implements TextGenerator {
+  readonly #config: () => RemoteConfig;
+  readonly #model: () => string;
+
+  constructor(config: () => RemoteConfig, model: () => string) {
+    this.#config = config;
+    this.#model = model;
+  }
+
+  generate(payload: GeneratePayload, hooks: GenerateHooks = {}): Promise<GenerateResult> {
+    return remoteGenerate(this.#config(), this.#model(), payload, hooks);
+  }
+}
+
+async function remoteGenerate(config: RemoteConfig, model: string, payload: GeneratePayload, hooks: GenerateHooks): Promise<GenerateResult> {
   const chat = payload.input.mode === 'chat';
   const body: Record<string, unknown> = {
     model,
@@ -42,13 +58,13 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
 
   const started = performance.now();
   const stall = new StallTimer(config.timeoutMs);
-  const signal = AbortSignal.any([hooks.signal, stall.signal]);
-  const response = await remoteFetch(config, chat ? '/chat/completions' : '/completions', { method: 'POST', body: JSON.stringify(body) }, signal, stall);
+  const signal = hooks.signal ? AbortSignal.any([hooks.signal, stall.signal]) : stall.signal;
   let text = '';
   let firstTokenMs = 0;
   let finish: 'stop' | 'length' | undefined;
   let usage = { prompt_tokens: 0, completion_tokens: 0 };
   try {
+    const response = await remoteFetch(config, chat ? '/chat/completions' : '/completions', { method: 'POST', body: JSON.stringify(body) }, signal, stall);
     const events = sseData(decode(response.body!, stall));
     for (;;) {
       const next = await events.next();
@@ -65,13 +81,14 @@ export async function remoteGenerate(config: RemoteConfig, model: string, payloa
       if (delta) {
         if (!text) firstTokenMs = performance.now() - started;
         text += delta;
-        hooks.onDelta(delta);
+        hooks.onDelta?.(delta);
       }
       if (choice?.finish_reason) finish = choice.finish_reason === 'length' ? 'length' : 'stop';
       if (event.usage) usage = event.usage;
     }
   } catch (error) {
-    if (hooks.signal.aborted) return result(text, usage, firstTokenMs, started, 'abort');
+    // Stopped before the server answered, or mid-stream: either way a stop, not an error.
+    if (hooks.signal?.aborted) return result(text, usage, firstTokenMs, started, 'abort');
     if (error instanceof EngineError || error instanceof RemoteError) throw error;
     if (stall.fired) throw new RemoteError('remote_timeout', `No data from ${config.baseUrl} for ${config.timeoutMs / 1000} s in the middle of the answer.`);
     throw new RemoteError('remote_stream_dropped', `The stream from ${config.baseUrl} broke: ${String(error)}`, { received: text.length });

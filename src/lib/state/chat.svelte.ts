@@ -2,7 +2,8 @@
 // whole conversation; the engine reuses its KV cache for the longest common prefix, so a resend
 // after an edit recomputes only from the edited message on.
 import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
-import { needsReload, toUiError } from '../utils/engine-errors.ts';
+import { needsReload } from '../utils/engine-errors.ts';
+import { streamAnswer } from './answer-stream.ts';
 import { newId, requestMessages, type Conversation, type Message } from './conversation.ts';
 import { conversations } from './conversations.svelte.ts';
 import { backend } from './backend.svelte.ts';
@@ -21,24 +22,29 @@ function sampling(c: Conversation): SamplingOptions {
 }
 
 class Chat {
-  running = $state<Running | null>(null);
+  #running = $state<Running | null>(null);
+
+  /** The answer streaming now, and where. */
+  get running(): Running | null {
+    return this.#running;
+  }
 
   /** Whether a new request may start now. */
   get canSend(): boolean {
-    return this.running === null && backend.modelId !== null;
+    return this.#running === null && backend.modelId !== null;
   }
 
   async send(text: string): Promise<void> {
     const c = conversations.active;
     if (!c || !text.trim() || !this.canSend) return;
     c.messages.push(userMessage(text));
-    c.draft = '';
+    conversations.setDraft(c.id, '');
     conversations.autoTitle(c);
     await this.#answer(c);
   }
 
   stop(): void {
-    this.running?.controller.abort();
+    this.#running?.controller.abort();
   }
 
   /** Answers the last user message again, replacing the answer after it. */
@@ -61,7 +67,7 @@ class Chat {
 
   remove(messageId: string): void {
     const c = conversations.active;
-    if (!c || this.running?.conversationId === c.id) return;
+    if (!c || this.#running?.conversationId === c.id) return;
     c.messages = c.messages.filter((m) => m.id !== messageId);
     conversations.save(c.id);
   }
@@ -73,32 +79,32 @@ class Chat {
     c.messages.push({ id: newId(), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming', model });
     // The proxied copy, so the writes below re-render.
     const answer: Message = c.messages.at(-1)!;
-    conversations.save(c.id, true);
+    conversations.save(c.id, { now: true });
     const controller = new AbortController();
-    this.running = { conversationId: c.id, controller };
-    try {
-      const result = await backend.generate(
-        { input: { mode: 'chat', messages }, sampling: sampling(c), maxTokens: c.settings.maxTokens },
-        {
-          onDelta: (delta) => {
-            answer.content += delta;
-            conversations.save(c.id);
-          },
-          signal: controller.signal,
+    this.#running = { conversationId: c.id, controller };
+    const answered = await streamAnswer(
+      backend,
+      { input: { mode: 'chat', messages }, sampling: sampling(c), maxTokens: c.settings.maxTokens },
+      {
+        onText: (text) => {
+          answer.content = text;
+          conversations.save(c.id);
         },
-      );
-      answer.content = result.text;
-      answer.stats = result.stats;
-      answer.status = { stop: 'done', length: 'length', abort: 'stopped' }[result.stats.finishReason] as Message['status'];
-    } catch (e) {
-      const error = toUiError(e);
-      answer.status = error.code === 'aborted' ? 'stopped' : 'error';
-      if (error.code !== 'aborted') answer.error = error;
-      if (needsReload(error)) engine.forget();
-    } finally {
-      this.running = null;
-      conversations.save(c.id, true);
+        signal: controller.signal,
+      },
+    );
+    if (answered.ok) {
+      const { text, stats } = answered.result;
+      answer.content = text;
+      answer.stats = stats;
+      answer.status = { stop: 'done', length: 'length', abort: 'stopped' }[stats.finishReason] as Message['status'];
+    } else {
+      answer.status = 'error';
+      answer.error = answered.error;
+      if (needsReload(answered.error)) engine.forget();
     }
+    this.#running = null;
+    conversations.save(c.id, { now: true });
   }
 }
 

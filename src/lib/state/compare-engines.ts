@@ -2,15 +2,14 @@
 // pane's model, scores by teacher forcing) or the remote server of the backend setting (serves
 // the model already; scores with vLLM's prompt logprobs). The compare store picks by backend.
 import type { GenerateInput, LoadRequest, ProgressEvent } from '../../../workers/protocol/messages.ts';
-import type { GeneratePayload } from '../../../workers/protocol/text-generator.ts';
-import { EngineClient, type GenerateResult, type ScoreResult } from '../services/engine-client.ts';
-import { remoteGenerate, type RemoteConfig } from '../services/remote-client.ts';
+import type { GenerateHooks, GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
+import { EngineClient, type ScoreResult } from '../services/engine-client.ts';
+import { RemoteGenerator, type RemoteConfig } from '../services/remote-client.ts';
 import { remoteScore } from '../services/remote-score.ts';
 
-export interface PaneEngine {
+export interface PaneEngine extends TextGenerator {
   /** Makes `repo` ready to answer (a load on this device; nothing on a server). */
   ready(repo: string, onProgress: (p: ProgressEvent) => void, signal: AbortSignal): Promise<void>;
-  generate(payload: GeneratePayload, hooks: { onDelta: (delta: string) => void; signal: AbortSignal }): Promise<GenerateResult>;
   /** Each token of `answer`, read after `input` by this engine's model. */
   score(input: GenerateInput, answer: GenerateResult, signal: AbortSignal): Promise<ScoreResult>;
   /** True once `ready` has made a model ready. */
@@ -40,7 +39,7 @@ export class LocalPaneEngine implements PaneEngine {
     this.#loaded = key;
   }
 
-  generate(payload: GeneratePayload, hooks: { onDelta: (delta: string) => void; signal: AbortSignal }): Promise<GenerateResult> {
+  generate(payload: GeneratePayload, hooks?: GenerateHooks): Promise<GenerateResult> {
     return this.#client.generate(payload, hooks);
   }
 
@@ -57,9 +56,11 @@ export class LocalPaneEngine implements PaneEngine {
 export class RemotePaneEngine implements PaneEngine {
   readonly #config: () => RemoteConfig;
   #model = '';
+  readonly #remote: RemoteGenerator;
 
   constructor(config: () => RemoteConfig) {
     this.#config = config;
+    this.#remote = new RemoteGenerator(config, () => this.#model);
   }
 
   get holdsModel(): boolean {
@@ -70,8 +71,8 @@ export class RemotePaneEngine implements PaneEngine {
     this.#model = repo;
   }
 
-  generate(payload: GeneratePayload, hooks: { onDelta: (delta: string) => void; signal: AbortSignal }): Promise<GenerateResult> {
-    return remoteGenerate(this.#config(), this.#model, payload, hooks);
+  generate(payload: GeneratePayload, hooks?: GenerateHooks): Promise<GenerateResult> {
+    return this.#remote.generate(payload, hooks);
   }
 
   score(input: GenerateInput, answer: GenerateResult, signal: AbortSignal): Promise<ScoreResult> {

@@ -3,41 +3,46 @@
 // ?dtype= ?device= ?chunkMiB=, for tests and self-hosting), which win for the visit. The load
 // request carries the capability check's shorter context when the model needs one.
 import type { Device, LoadRequest } from '../../../workers/protocol/messages.ts';
-import type { ModelSource } from '../../../workers/protocol/model-source.ts';
+import { DEFAULT_SOURCE, type ModelSource } from '../../../workers/protocol/model-source.ts';
 import { checkCapability, deviceProfile, maxContextTokensFor, type CapabilityDevice } from '../catalog/capability.ts';
 import { catalogEntry } from '../catalog/models.ts';
 import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
-import { loadSourceSetting, saveSourceSetting } from '../services/source-setting.ts';
+import { isRecord, isString, readSetting, writeSetting } from '../services/settings-store.ts';
 import { modelSelection } from '../utils/model-selection.ts';
 
 export type DevicePreference = 'auto' | Device;
 
-const REPO_KEY = 'qwen-local.model';
-const CUSTOM_KEY = 'qwen-local.custom-models';
-const DEVICE_KEY = 'qwen-local.device';
-
-function readList(key: string): string[] {
-  try {
-    const value: unknown = JSON.parse(localStorage.getItem(key) ?? '[]');
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
+function isModelSource(value: unknown): value is ModelSource {
+  return isRecord(value) && typeof value['template'] === 'string' && typeof value['id'] === 'string';
 }
 
 class ModelChoice {
   readonly #params = new URLSearchParams(location.search);
-  savedSource = $state(loadSourceSetting());
+  #savedSource = $state(readSetting('modelSource', isModelSource, DEFAULT_SOURCE));
   /** The URL's selection: its source, dtype, device and chunk size override the settings. */
-  readonly url = $derived(modelSelection(location.search, this.savedSource));
-  repo = $state(this.#params.get('model') || localStorage.getItem(REPO_KEY) || '');
-  customRepos = $state(readList(CUSTOM_KEY));
-  device = $state<DevicePreference>(this.#deviceSetting());
+  readonly url = $derived(modelSelection(location.search, this.#savedSource));
+  #repo = $state(this.#params.get('model') || readSetting('model', isString, ''));
+  #customRepos = $state(readSetting('customModels', Array.isArray, []).filter(isString));
+  #device = $state<DevicePreference>(this.#deviceSetting());
 
   constructor() {
     // A ?model= outside the catalog becomes a custom entry, so the picker can show it.
     const fromUrl = this.#params.get('model');
-    if (fromUrl) this.addCustom(fromUrl, false);
+    if (fromUrl) this.#remember(fromUrl.trim());
+  }
+
+  /** The chosen model ('' until the user or the URL picks one). */
+  get repo(): string {
+    return this.#repo;
+  }
+
+  /** Repositories outside the catalog the user added. */
+  get customRepos(): readonly string[] {
+    return this.#customRepos;
+  }
+
+  get device(): DevicePreference {
+    return this.#device;
   }
 
   /** The load request for `repo`, with the context the capability check allows a catalog model. */
@@ -54,31 +59,36 @@ class ModelChoice {
   }
 
   choose(repo: string): void {
-    this.repo = repo;
-    localStorage.setItem(REPO_KEY, repo);
+    this.#repo = repo;
+    writeSetting('model', repo);
   }
 
-  addCustom(repo: string, choose = true): void {
+  /** Adds a repository outside the catalog and chooses it. */
+  addCustom(repo: string): void {
     const id = repo.trim();
-    if (!catalogEntry(id) && !this.customRepos.includes(id)) {
-      this.customRepos.push(id);
-      localStorage.setItem(CUSTOM_KEY, JSON.stringify(this.customRepos));
-    }
-    if (choose) this.choose(id);
+    this.#remember(id);
+    this.choose(id);
   }
 
   setDevice(device: DevicePreference): void {
-    this.device = device;
-    localStorage.setItem(DEVICE_KEY, device);
+    this.#device = device;
+    writeSetting('device', device);
   }
 
   setSource(source: ModelSource): void {
-    saveSourceSetting(source);
-    this.savedSource = source;
+    writeSetting('modelSource', source);
+    this.#savedSource = source;
+  }
+
+  #remember(id: string): void {
+    if (catalogEntry(id) || this.#customRepos.includes(id)) return;
+    this.#customRepos.push(id);
+    writeSetting('customModels', this.#customRepos);
   }
 
   #deviceSetting(): DevicePreference {
-    const value = this.#params.get('device') ?? localStorage.getItem(DEVICE_KEY);
+    // The URL's ?device= wins for the visit, even one the app does not know (then 'auto').
+    const value = this.#params.get('device') ?? readSetting('device', isString, null);
     return value === 'webgpu' || value === 'wasm' ? value : 'auto';
   }
 }

@@ -1,7 +1,7 @@
 // Light, dark, or the system's, kept in localStorage and applied as html[data-theme].
-export type Theme = 'system' | 'light' | 'dark';
+import { readSetting, writeSetting } from '../services/settings-store.ts';
 
-const KEY = 'qwen-local.theme';
+export type Theme = 'system' | 'light' | 'dark';
 
 function apply(theme: Theme): void {
   if (theme === 'system') delete document.documentElement.dataset['theme'];
@@ -9,22 +9,25 @@ function apply(theme: Theme): void {
 }
 
 class ThemeSetting {
-  current = $state<Theme>(readTheme());
+  #current = $state<Theme>(readSetting('theme', isTheme, 'system'));
 
   constructor() {
-    apply(this.current);
+    apply(this.#current);
+  }
+
+  get current(): Theme {
+    return this.#current;
   }
 
   set(theme: Theme): void {
-    this.current = theme;
-    localStorage.setItem(KEY, theme);
+    this.#current = theme;
+    writeSetting('theme', theme);
     apply(theme);
   }
 }
 
-function readTheme(): Theme {
-  const saved = localStorage.getItem(KEY);
-  return saved === 'light' || saved === 'dark' ? saved : 'system';
+function isTheme(value: unknown): value is Theme {
+  return value === 'system' || value === 'light' || value === 'dark';
 }
 
 export const theme = new ThemeSetting();
