@@ -6,7 +6,7 @@ import type { CapabilityReport, Device, EngineEvent, EngineRequest, GenerateRequ
 import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
 import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { prepareGraph } from './graph-rewrite/prepare.ts';
-import { configNumber, readGraphContract } from './ort-session.ts';
+import { configNumber, readGraphContract } from './graph-contract.ts';
 import type { Pipeline } from './pipeline.ts';
 import { createPipeline } from './split/load-stages.ts';
 import { systemMemoryBytes, unpackAllowance } from './split/limits.ts';

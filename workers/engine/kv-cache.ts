@@ -2,7 +2,7 @@
 // step (on the GPU with WebGPU). A new prompt reuses the longest common token prefix
 // (prefix-match.ts); the rest is cropped on the device. Every tensor it drops is disposed.
 import { ort } from './ort-env.ts';
-import type { GraphContract } from './ort-session.ts';
+import type { GraphContract } from './graph-contract.ts';
 
 type Tensor = ort.Tensor;
 
