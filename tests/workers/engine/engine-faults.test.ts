@@ -17,9 +17,8 @@ let Pipeline: typeof PipelineClass;
 let ort: typeof import('onnxruntime-web');
 
 beforeAll(async () => {
-  // ort-env.ts reads the worker's cross-origin isolation; the engine its origin and device memory.
-  vi.stubGlobal('self', { crossOriginIsolated: false, location: { origin: 'http://localhost' } });
-  vi.stubGlobal('navigator', {});
+  // ort-env.ts reads the worker's cross-origin isolation.
+  vi.stubGlobal('self', { crossOriginIsolated: false });
   ({ Engine } = await import('../../../workers/engine/engine.ts'));
   ({ Pipeline } = await import('../../../workers/engine/pipeline.ts'));
   ({ ort } = await import('../../../workers/engine/ort-env.ts'));
@@ -113,6 +112,8 @@ function harness(overrides: Partial<EngineDeps> & { info?: SessionInfo; modes?: 
       stages.push(stage);
       return { pipeline: new Pipeline([stage]), stages: [{ layers: [0, LAYERS] as [number, number], weightBytes: 0, unpackedBytes: 0, worker: false }] };
     }),
+    origin: () => 'http://localhost',
+    deviceMemoryBytes: () => 8 * 2 ** 30,
     ...overrides,
   };
   const engine = new Engine((event) => {
