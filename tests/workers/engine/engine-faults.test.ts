@@ -33,7 +33,8 @@ describe('abort during a load', () => {
       return { files, repairedChunks: 0 };
     });
     expect(await send(h, load('l1'))).toMatchObject({ kind: 'error', error: { code: 'aborted' } });
-    expect(h.deps.createPipeline).not.toHaveBeenCalled();
+    // Counted by the stages made: a failure message listing the calls would print the model's bytes.
+    expect(h.stages).toHaveLength(0);
   });
 
   it('stops before the warm-up once the pipeline exists, and releases it', async () => {

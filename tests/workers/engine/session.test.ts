@@ -1,7 +1,7 @@
 // ModelSession.generate with the forged model's tokenizer and a stage that knows one answer: the
 // logits after the prompt put all weight on the answer's next token, then on end-of-sequence.
-// Greedy text streams whole, stop strings and max tokens end it, a longer prompt reuses the
-// cached prefix, and a prompt longer than the context is refused.
+// Greedy text streams whole, stop strings and max tokens end it, a new prompt reuses the cached
+// prefix (cropping the rest), and a prompt longer than the context is refused.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphContract } from '../../../workers/engine/graph-contract.ts';
 import type { Stage } from '../../../workers/engine/pipeline.ts';
@@ -129,6 +129,16 @@ describe('ModelSession.generate', () => {
     expect(result.stats).toMatchObject({ reusedTokens: cached, prefillTokens: promptTokens.length - cached, promptTokens: promptTokens.length });
     expect(result.text).toBe(' Madrid.');
     expect(s.pipeline.tokens).toEqual([...promptTokens, ...encoder.encode(' Madrid.')]);
+  });
+
+  it('a prompt that leaves the cached answer crops the cache to the common prefix', async () => {
+    const s = session();
+    await generate(s, PROMPT, ANSWER);
+    const other = `${PROMPT} not known to me`;
+    const result = await generate(s, other, ' Madrid.');
+    expect(result.stats.reusedTokens).toBe(encoder.encode(PROMPT).length);
+    expect(result.text).toBe(' Madrid.');
+    expect(s.pipeline.tokens).toEqual([...encoder.encode(other), ...encoder.encode(' Madrid.')]);
   });
 
   it('refuses a prompt that leaves no room in the context: context_length_exceeded', async () => {
