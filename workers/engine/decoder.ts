@@ -5,7 +5,7 @@ import { ort } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { LogitsRowsTune } from '../protocol/messages.ts';
 import { LOGITS_ROWS } from './graph-rewrite/logits-slice.ts';
-import type { GraphContract } from './ort-session.ts';
+import type { GraphContract } from './graph-contract.ts';
 import type { Pipeline } from './pipeline.ts';
 
 /** A graph computing logits for every position: one chunk's logits stay under this. */

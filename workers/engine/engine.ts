@@ -1,43 +1,28 @@
-// The engine behind the worker: loads one model at a time and serves requests to it in order
-// (never interleaved). Abort and stats are answered at once, even while a request runs. A lost
-// GPU device fails the request on it and drops its model; the next load makes a new device.
+// The engine behind the worker: holds one model at a time (model-loader.ts loads it) and serves
+// requests in order (never interleaved). Abort and stats are answered at once, even while a
+// request runs. A lost GPU device fails the request on it and drops its model; the next load
+// makes a new device.
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
-import type { CapabilityReport, Device, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ScoreRequest } from '../protocol/messages.ts';
-import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
-import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
-import { prepareGraph } from './graph-rewrite/prepare.ts';
-import { configNumber, readGraphContract } from './ort-session.ts';
-import type { Pipeline } from './pipeline.ts';
-import { createPipeline } from './split/load-stages.ts';
-import { systemMemoryBytes, unpackAllowance } from '../protocol/memory-limits.ts';
-import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
-import { checkTokenizer } from './tokenizer-check.ts';
-import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
+import type { Device, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ScoreRequest } from '../protocol/messages.ts';
 import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
-import { checkLoadRequest, chooseDtype } from './load-request.ts';
-import { ModelSession } from './session.ts';
+import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
+import { ModelLoader, type Loaded, type LoaderDeps } from './model-loader.ts';
+import type { ModelSession } from './session.ts';
+import { systemMemoryBytes } from '../protocol/memory-limits.ts';
+import { createPipeline } from './split/load-stages.ts';
 
-/** What the engine reaches beyond the worker (the store, the GPU, onnxruntime): injected by tests. */
-export interface EngineDeps {
+/** What the engine reaches beyond the worker (the store, the GPU, onnxruntime, the browser): injected by tests. */
+export interface EngineDeps extends LoaderDeps {
   chooseDevice: typeof chooseDevice;
-  ensureModel: typeof ensureModel;
-  readModel: typeof readModel;
-  createPipeline: typeof createPipeline;
 }
 
-const DEPS: EngineDeps = { chooseDevice, ensureModel, readModel, createPipeline };
-
-interface Loaded {
-  session: ModelSession;
-  pipeline: Pipeline;
-  choice: DeviceChoice;
-  report: CapabilityReport;
-}
+const DEPS: EngineDeps = { chooseDevice, ensureModel, readModel, createPipeline, origin: () => self.location.origin, deviceMemoryBytes };
 
 export class Engine {
   readonly #emit: (event: EngineEvent) => void;
   readonly #deps: EngineDeps;
+  readonly #loader: ModelLoader;
   #queue: Promise<void> = Promise.resolve();
   /** The request in progress and the device it runs on: a loss of that device fails it at once. */
   #running: { device: DeviceChoice | null; interrupt: (error: EngineError) => void } | null = null;
@@ -54,6 +39,7 @@ export class Engine {
   constructor(emit: (event: EngineEvent) => void, deps: EngineDeps = DEPS) {
     this.#emit = emit;
     this.#deps = deps;
+    this.#loader = new ModelLoader(deps);
   }
 
   handle(request: EngineRequest): void {
@@ -119,111 +105,21 @@ export class Engine {
 
   async #load(request: LoadRequest, signal: AbortSignal): Promise<void> {
     await this.#unload();
-    checkLoadRequest(request);
-    const stopped = (): void => {
-      if (signal.aborted) throw new EngineError('aborted', 'The load was stopped.');
-    };
-    const started = performance.now();
-    const choice = request.device === 'wasm' ? await this.#deps.chooseDevice('wasm') : await this.#gpu(request.device);
-    if (this.#running) this.#running.device = choice;
-    const { dtype, notes } = chooseDtype(request.dtype, choice);
-    const { id, repo, source, chunkBytes } = request;
-    const origin = self.location.origin;
-    const { model: stored, addedBytes: downloadedBytes } = await this.#deps.ensureModel({ repo, dtype, source, origin, chunkBytes, signal }, (p) =>
-      this.#emit({ kind: 'progress', id, phase: 'download', ...p }),
-    );
-    stopped();
-    let lastVerify = 0;
-    const { files, repairedChunks } = await this.#deps.readModel(stored, {
-      source,
-      origin,
-      onProgress: (bytesDone, bytesTotal) => {
-        if (bytesDone < bytesTotal && performance.now() - lastVerify < 100) return;
-        lastVerify = performance.now();
-        this.#emit({ kind: 'progress', id, phase: 'verify', bytesDone, bytesTotal });
-      },
-    });
-    stopped();
-    const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
-    checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
-    this.#emit({ kind: 'progress', id, phase: 'compile' });
-    const graph = prepareGraph(files.model, { ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
-    const weightBytes = files.model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
-    files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
-    const layers = configNumber(files.config, 'num_hidden_layers');
-    const shape = { kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / configNumber(files.config, 'num_attention_heads') };
-    const contextTokens = Math.min(request.maxContextTokens ?? Infinity, graph.contextTokens ?? configNumber(files.config, 'max_position_embeddings'));
-    const unpackBytes =
-      choice.device !== 'wasm'
-        ? 0
-        : (request.unpackBytes ?? unpackAllowance({ deviceMemoryBytes: deviceMemoryBytes(), weightBytes, kvBytesPerToken: layers * 2 * shape.kvHeads * shape.headDim * 4, contextTokens }));
-    stopped();
-    const { pipeline: cache, stages } = await this.#deps.createPipeline({
-      model: graph.model,
-      files,
-      choice,
-      layers,
-      shape,
-      stages: request.stages,
-      bufferLimit: request.bufferLimitBytes,
-      unpackBytes,
-      onStage: (index, count) => this.#emit({ kind: 'progress', id, phase: 'compile', stage: index + 1, stages: count }),
+    const loaded = await this.#loader.load(request, {
       signal,
+      emit: this.#emit,
+      chooseDevice: (requested) => this.#chooseDevice(requested),
+      isLive: (choice) => !choice.gpu || this.#gpuChoice === choice,
     });
-    let loaded: Loaded;
-    try {
-      const contract = readGraphContract(cache.info, files.config, graph.contextTokens, request.maxContextTokens);
-      const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
-      const session = new ModelSession({
-        decoder,
-        cache,
-        encoder: new PromptEncoder(tokenizer),
-        contract,
-        generationConfig: files.generationConfig,
-        // Token bytes now, so tokenizer.json can go; the grammar's index is built on first use.
-        vocabulary: vocabularyFromTokenizerJson(files.tokenizerJson, contract.vocab),
-      });
-      stopped();
-      const loadMs = performance.now() - started;
-      this.#emit({ kind: 'progress', id, phase: 'warmup' });
-      // Warm-up: decode steps (on WebGPU, timing each lm_head row minimum) and a prefill compile the
-      // shaders before the first user token.
-      const logitsRows = choice.device === 'webgpu' && contract.hasLogitsRows ? await decoder.tuneMinLogitsRows(cache, WEBGPU_LOGITS_ROWS_CANDIDATES) : null;
-      if (!logitsRows) await decoder.step([0], cache);
-      stopped();
-      await decoder.prefill([1, 2], cache);
-      cache.clear();
-      const report: CapabilityReport = {
-        repo: request.repo,
-        device: choice.device,
-        notes: [...choice.notes, ...notes, ...graph.notes],
-        adapter: choice.adapter,
-        shaderF16: choice.shaderF16,
-        dtype,
-        kvType: contract.kvType,
-        layers: contract.layers,
-        contextTokens: contract.contextTokens,
-        kvBytesPerToken: contract.layers * 2 * contract.kvHeads * contract.headDim * (contract.kvType === 'float16' ? 2 : 4),
-        hasPositionIds: contract.hasPositionIds,
-        loadMs,
-        warmupMs: performance.now() - started - loadMs,
-        defaults: session.defaults,
-        downloadedBytes,
-        repairedChunks,
-        stages,
-        logitsRows,
-      };
-      if (stages.length > 1) report.notes.push(`The model runs as ${stages.length} stages (layers ${stages.map((s) => `${s.layers[0]}–${s.layers[1] - 1}`).join(', ')}), so no part needs more memory than one ${choice.device === 'wasm' ? 'WASM heap' : 'GPU buffer and load step'} has.`);
-      // A device lost during the warm-up: its model is not kept.
-      if (choice.gpu && this.#gpuChoice !== choice) throw new EngineError('device_lost', 'The GPU stopped responding (device lost) while the model loaded. Load it again and a new GPU device is set up.');
-      loaded = { session, pipeline: cache, choice, report };
-    } catch (error) {
-      // Sessions, stage workers and GPU buffers made so far go with the failed load.
-      await cache.release().catch(() => undefined);
-      throw error;
-    }
     this.#loaded = loaded;
     this.#emit({ kind: 'loaded', id: request.id, report: loaded.report });
+  }
+
+  /** WASM when asked for, else the WebGPU choice (#gpu); the request running is now on it. */
+  async #chooseDevice(requested: Device | undefined): Promise<DeviceChoice> {
+    const choice = requested === 'wasm' ? await this.#deps.chooseDevice('wasm') : await this.#gpu(requested);
+    if (this.#running) this.#running.device = choice;
+    return choice;
   }
 
   /** The WebGPU choice, made once per device (WASM where there is no adapter); a lost device is replaced at the next load. */

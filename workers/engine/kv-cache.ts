@@ -1,8 +1,8 @@
-// A conversation's KV cache: the token sequence it holds and the present.* tensors of the last
+// A conversation's KV cache: how many tokens it holds and the present.* tensors of the last
 // step (on the GPU with WebGPU). A new prompt reuses the longest common token prefix
 // (prefix-match.ts); the rest is cropped on the device. Every tensor it drops is disposed.
 import { ort } from './ort-env.ts';
-import type { GraphContract } from './ort-session.ts';
+import type { GraphContract } from './graph-contract.ts';
 
 type Tensor = ort.Tensor;
 
@@ -15,16 +15,12 @@ export type KvLayout = Pick<GraphContract, 'kvType' | 'kvHeads' | 'headDim' | 'p
 export class KvCache {
   readonly #contract: KvLayout;
   readonly #gpu: GPUDevice | null;
-  #tokens: number[] = [];
+  #length = 0;
   #tensors: Record<string, Tensor> | null = null;
 
   constructor(contract: KvLayout, gpu: GPUDevice | null) {
     this.#contract = contract;
     this.#gpu = gpu;
-  }
-
-  get tokens(): readonly number[] {
-    return this.#tokens;
   }
 
   get liveTensors(): number {
@@ -41,17 +37,17 @@ export class KvCache {
     return Object.fromEntries(this.#contract.pastNames.map((name) => [name, new ort.Tensor(kvType, empty, [1, kvHeads, 0, headDim])]));
   }
 
-  /** Takes the step's present.* as the new cache (now holding `tokens` more), releasing the old one. */
+  /** Takes the step's present.* as the new cache (now holding the `fed` tokens more), releasing the old one. */
   commit(fed: readonly number[], outputs: Record<string, Tensor>): void {
     const next = Object.fromEntries(this.#contract.presentNames.map((name) => [name, outputs[name]!]));
     this.#disposeTensors();
     this.#tensors = next;
-    this.#tokens = this.#tokens.concat(fed);
+    this.#length += fed.length;
   }
 
   /** Keeps the first `length` tokens. */
   crop(length: number): void {
-    if (length >= this.#tokens.length) return;
+    if (length >= this.#length) return;
     if (length === 0 || !this.#tensors) {
       this.clear();
       return;
@@ -60,13 +56,13 @@ export class KvCache {
     for (const [name, tensor] of Object.entries(this.#tensors)) cropped[name] = this.#cropTensor(tensor, length);
     this.#disposeTensors();
     this.#tensors = cropped;
-    this.#tokens = this.#tokens.slice(0, length);
+    this.#length = length;
   }
 
   clear(): void {
     this.#disposeTensors();
     this.#tensors = null;
-    this.#tokens = [];
+    this.#length = 0;
   }
 
   #disposeTensors(): void {

@@ -13,7 +13,7 @@ import { TextStreamer } from '../generation/text-streamer.ts';
 import { createGrammarConstraint, SchemaError, validateResponseFormat, type GrammarConstraint, type TokenVocabulary } from '../grammar/index.ts';
 import type { Decoder } from './decoder.ts';
 import { reusablePrefix } from './prefix-match.ts';
-import type { GraphContract } from './ort-session.ts';
+import type { GraphContract } from './graph-contract.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { PromptEncoder } from './prompt-encoder.ts';
 import { scoreAnswer, type ForcedModel } from './teacher-forcing.ts';

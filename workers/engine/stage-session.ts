@@ -2,10 +2,11 @@
 // layers after a split. It keeps the KV cache of the layers it holds (kv-cache.ts), read from
 // its own inputs, so a stage knows nothing of the others.
 import { ort } from './ort-env.ts';
+import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
 import { KvCache, type KvLayout } from './kv-cache.ts';
-import { createSession, type SessionGraph } from './ort-session.ts';
 import type { SessionInfo, Stage } from './pipeline.ts';
+import { readOnnxModel } from './split/onnx-model.ts';
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 
@@ -13,6 +14,36 @@ const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 export interface KvShape {
   kvHeads: number;
   headDim: number;
+}
+
+/** A graph to create a session on: the whole model (rewritten, graph-rewrite/prepare.ts) or one stage of it (split/). */
+export interface SessionGraph {
+  fileName: string;
+  model: Uint8Array;
+  /** Blobs of stored slices, or bytes made at load (unpacked weights). */
+  externalData: { path: string; data: Blob | Uint8Array<ArrayBuffer> }[];
+}
+
+/** A session on `graph`; on WebGPU every output but the logits stays on the GPU (KV, hidden states between stages). */
+async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    // Our device, so the KV cache's own buffers (cropping) live on the device onnxruntime uses.
+    executionProviders: [choice.gpu ? { name: 'webgpu', device: choice.gpu } : choice.device],
+    graphOptimizationLevel: 'all',
+    externalData: graph.externalData,
+  };
+  try {
+    if (choice.device !== 'webgpu') return await ort.InferenceSession.create(graph.model, options);
+    const names = [...readOnnxModel(graph.model).outputs.keys()];
+    options.preferredOutputLocation = Object.fromEntries(names.filter((n) => n !== 'logits').map((n) => [n, 'gpu-buffer' as const]));
+    return await ort.InferenceSession.create(graph.model, options);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/protobuf|parse|invalid model|load model/i.test(message)) {
+      throw new EngineError('model_files_invalid', `${graph.fileName} is not a valid ONNX model (damaged or incomplete download). Delete it and download again.`, { cause: message });
+    }
+    throw error;
+  }
 }
 
 export class SessionStage implements Stage {

@@ -3,7 +3,7 @@
 // positions, on a clock it advances by a cost per lm_head row count, stands in for the model.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Decoder as DecoderClass } from '../../../workers/engine/decoder.ts';
-import type { GraphContract } from '../../../workers/engine/ort-session.ts';
+import type { GraphContract } from '../../../workers/engine/graph-contract.ts';
 import type { Pipeline as PipelineClass, Stage } from '../../../workers/engine/pipeline.ts';
 
 const VOCAB = 3;

@@ -3,9 +3,9 @@
 // small messages a rewrite appends.
 
 export const WIRE_VARINT = 0;
-export const WIRE_I64 = 1;
+const WIRE_I64 = 1;
 export const WIRE_LEN = 2;
-export const WIRE_I32 = 5;
+const WIRE_I32 = 5;
 
 export interface Field {
   number: number;

@@ -2,9 +2,8 @@
 // once, then runs with the tensors cut between stages (hidden states: small) as plain arrays.
 // The stage's KV cache never leaves its worker.
 import type { EngineErrorShape } from '../../protocol/errors.ts';
-import type { SessionGraph } from '../ort-session.ts';
 import type { SessionInfo } from '../pipeline.ts';
-import type { KvShape } from '../stage-session.ts';
+import type { KvShape, SessionGraph } from '../stage-session.ts';
 
 export interface WireTensor {
   type: 'float32' | 'float16' | 'int64' | 'int32' | 'bool' | 'uint8';

@@ -3,9 +3,8 @@
 // that crashes fails the run waiting on it and every run after (the model must be loaded again).
 import { EngineError } from '../../protocol/errors.ts';
 import type { ort } from '../ort-env.ts';
-import type { SessionGraph } from '../ort-session.ts';
 import type { SessionInfo, Stage } from '../pipeline.ts';
-import type { KvShape } from '../stage-session.ts';
+import type { KvShape, SessionGraph } from '../stage-session.ts';
 import type { StageEvent, StageRequest, WireTensor } from './stage-protocol.ts';
 import { fromWire, toWire } from './wire-tensor.ts';
 

@@ -1,12 +1,9 @@
-// Creates the onnxruntime-web session on the chosen EP and reads the graph's contract (input
-// names, KV type and shape, layers, position_ids) from its metadata and config.json, so both
-// export variants and the real onnx-community builds run unchanged.
-import { ort } from './ort-env.ts';
+// The graph's contract (input names, KV type and shape, layers, position_ids), read from its
+// sessions' metadata and config.json, so both export variants and the real onnx-community
+// builds run unchanged.
 import { EngineError } from '../protocol/errors.ts';
-import type { DeviceChoice } from './gpu-device.ts';
 import { LOGITS_ROWS } from './graph-rewrite/logits-slice.ts';
 import type { SessionInfo } from './pipeline.ts';
-import { readOnnxModel } from './split/onnx-model.ts';
 
 export interface GraphContract {
   layers: number;
@@ -21,36 +18,6 @@ export interface GraphContract {
   contextTokens: number;
   pastNames: string[];
   presentNames: string[];
-}
-
-/** A graph to create a session on: the whole model (rewritten, graph-rewrite/prepare.ts) or one stage of it (split/). */
-export interface SessionGraph {
-  fileName: string;
-  model: Uint8Array;
-  /** Blobs of stored slices, or bytes made at load (unpacked weights). */
-  externalData: { path: string; data: Blob | Uint8Array<ArrayBuffer> }[];
-}
-
-/** A session on `graph`; on WebGPU every output but the logits stays on the GPU (KV, hidden states between stages). */
-export async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = {
-    // Our device, so the KV cache's own buffers (cropping) live on the device onnxruntime uses.
-    executionProviders: [choice.gpu ? { name: 'webgpu', device: choice.gpu } : choice.device],
-    graphOptimizationLevel: 'all',
-    externalData: graph.externalData,
-  };
-  try {
-    if (choice.device !== 'webgpu') return await ort.InferenceSession.create(graph.model, options);
-    const names = [...readOnnxModel(graph.model).outputs.keys()];
-    options.preferredOutputLocation = Object.fromEntries(names.filter((n) => n !== 'logits').map((n) => [n, 'gpu-buffer' as const]));
-    return await ort.InferenceSession.create(graph.model, options);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/protobuf|parse|invalid model|load model/i.test(message)) {
-      throw new EngineError('model_files_invalid', `${graph.fileName} is not a valid ONNX model (damaged or incomplete download). Delete it and download again.`, { cause: message });
-    }
-    throw error;
-  }
 }
 
 /** `contextTokens`: the context a rewrite gave the graph (YaRN), else config.json's; `maxContext` caps it (memory). */

@@ -1,0 +1,151 @@
+// ModelSession.generate with the forged model's tokenizer and a stage that knows one answer: the
+// logits after the prompt put all weight on the answer's next token, then on end-of-sequence.
+// Greedy text streams whole, stop strings and max tokens end it, a new prompt reuses the cached
+// prefix (cropping the rest), and a prompt longer than the context is refused.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GraphContract } from '../../../workers/engine/graph-contract.ts';
+import type { Stage } from '../../../workers/engine/pipeline.ts';
+import type { ModelSession as ModelSessionClass } from '../../../workers/engine/session.ts';
+import type { PromptEncoder as PromptEncoderClass } from '../../../workers/engine/prompt-encoder.ts';
+import type { GenerateRequest } from '../../../workers/protocol/messages.ts';
+import { modelFiles, ort, Pipeline, VOCAB } from './engine-harness.ts';
+
+const files = modelFiles();
+const EOS = (files.generationConfig['eos_token_id'] as number[])[0]!;
+const CONTEXT = 64;
+const contract: GraphContract = {
+  layers: 1,
+  kvHeads: 1,
+  headDim: 2,
+  kvType: 'float32',
+  hasPositionIds: true,
+  hasLogitsRows: false,
+  vocab: VOCAB,
+  heads: 1,
+  contextTokens: CONTEXT,
+  pastNames: ['past_key_values.0.key', 'past_key_values.0.value'],
+  presentNames: ['present.0.key', 'present.0.value'],
+};
+
+/** Predicts `answer` after `promptLength` cached tokens, from the positions its cache holds. */
+class AnswerStage implements Stage {
+  readonly info = { inputNames: [], outputNames: [], inputMetadata: [] };
+  readonly liveTensors = 0;
+  answer: number[] = [];
+  promptLength = 0;
+  #held = 0;
+
+  async run(_inputs: unknown, fed: readonly number[]): Promise<Record<string, import('onnxruntime-web').Tensor>> {
+    const data = new Float32Array(fed.length * VOCAB);
+    for (let i = 0; i < fed.length; i++) {
+      // Row i predicts the token at position held + i + 1.
+      const next = this.#held + i + 1 - this.promptLength;
+      data[i * VOCAB + (next >= 0 ? (this.answer[next] ?? EOS) : EOS)] = 10;
+    }
+    this.#held += fed.length;
+    return { logits: new ort.Tensor('float32', data, [1, fed.length, VOCAB]) };
+  }
+
+  crop(length: number): void {
+    this.#held = length;
+  }
+
+  clear(): void {
+    this.#held = 0;
+  }
+
+  async release(): Promise<void> {}
+}
+
+let encoder: PromptEncoderClass;
+let ModelSession: typeof ModelSessionClass;
+let Decoder: typeof import('../../../workers/engine/decoder.ts').Decoder;
+let vocabulary: import('../../../workers/grammar/index.ts').TokenVocabulary;
+
+beforeAll(async () => {
+  const { PromptEncoder, createTokenizer } = await import('../../../workers/engine/prompt-encoder.ts');
+  ({ ModelSession } = await import('../../../workers/engine/session.ts'));
+  ({ Decoder } = await import('../../../workers/engine/decoder.ts'));
+  const { vocabularyFromTokenizerJson } = await import('../../../workers/grammar/index.ts');
+  encoder = new PromptEncoder(createTokenizer(files.tokenizerJson, files.tokenizerConfig));
+  vocabulary = vocabularyFromTokenizerJson(files.tokenizerJson, VOCAB);
+});
+
+function session(): { model: ModelSessionClass; stage: AnswerStage; pipeline: InstanceType<typeof Pipeline> } {
+  const stage = new AnswerStage();
+  const pipeline = new Pipeline([stage]);
+  const model = new ModelSession({ decoder: new Decoder(contract), cache: pipeline, encoder, contract, generationConfig: files.generationConfig, vocabulary });
+  return { model, stage, pipeline };
+}
+
+const PROMPT = 'The capital of France is';
+const ANSWER = ' Paris, a city on the Seine.';
+
+/** Runs `prompt` on a stage primed to answer `answer`; returns the result and the deltas streamed. */
+async function generate(s: ReturnType<typeof session>, prompt: string, answer: string, request: Partial<GenerateRequest> = {}) {
+  s.stage.promptLength = encoder.encode(prompt).length;
+  s.stage.answer = encoder.encode(answer);
+  const deltas: string[] = [];
+  const result = await s.model.generate(
+    { kind: 'generate', id: 'g', input: { mode: 'completion', prompt }, sampling: { temperature: 0 }, ...request },
+    { onDelta: (delta) => deltas.push(delta), isAborted: () => false },
+  );
+  return { ...result, deltas };
+}
+
+describe('ModelSession.generate', () => {
+  it('greedy: the answer token by token, streamed in deltas that make up the final text, then end-of-sequence', async () => {
+    const result = await generate(session(), PROMPT, ANSWER);
+    expect(result.tokenIds).toEqual([...encoder.encode(ANSWER), EOS]);
+    expect(result.text).toBe(ANSWER);
+    expect(result.deltas.join('')).toBe(result.text);
+    expect(result.deltas.length).toBeGreaterThan(1);
+    expect(result.stats).toMatchObject({ finishReason: 'stop', promptTokens: encoder.encode(PROMPT).length, reusedTokens: 0 });
+  });
+
+  it('a stop string ends the answer before it, and never streams it', async () => {
+    const result = await generate(session(), PROMPT, ANSWER, { stop: [' city'] });
+    expect(result.text).toBe(' Paris, a');
+    expect(result.deltas.join('')).toBe(' Paris, a');
+    expect(result.stats.finishReason).toBe('stop');
+  });
+
+  it('maxTokens ends the answer with finishReason length', async () => {
+    const result = await generate(session(), PROMPT, ANSWER, { maxTokens: 3 });
+    const ids = encoder.encode(ANSWER).slice(0, 3);
+    expect(result.tokenIds).toEqual(ids);
+    expect(result.text).toBe(encoder.decode(ids));
+    expect(result.stats.finishReason).toBe('length');
+  });
+
+  it('a longer prompt reuses the cached tokens and feeds only the rest', async () => {
+    const s = session();
+    await generate(s, PROMPT, ANSWER);
+    const followUp = `${PROMPT}${ANSWER} And the capital of Spain is`;
+    const result = await generate(s, followUp, ' Madrid.');
+    // The first turn's prompt and answer are cached (its end-of-sequence token was never fed).
+    const cached = encoder.encode(PROMPT).length + encoder.encode(ANSWER).length;
+    const promptTokens = encoder.encode(followUp);
+    expect(result.stats).toMatchObject({ reusedTokens: cached, prefillTokens: promptTokens.length - cached, promptTokens: promptTokens.length });
+    expect(result.text).toBe(' Madrid.');
+    expect(s.pipeline.tokens).toEqual([...promptTokens, ...encoder.encode(' Madrid.')]);
+  });
+
+  it('a prompt that leaves the cached answer crops the cache to the common prefix', async () => {
+    const s = session();
+    await generate(s, PROMPT, ANSWER);
+    const other = `${PROMPT} not known to me`;
+    const result = await generate(s, other, ' Madrid.');
+    expect(result.stats.reusedTokens).toBe(encoder.encode(PROMPT).length);
+    expect(result.text).toBe(' Madrid.');
+    expect(s.pipeline.tokens).toEqual([...encoder.encode(other), ...encoder.encode(' Madrid.')]);
+  });
+
+  it('refuses a prompt that leaves no room in the context: context_length_exceeded', async () => {
+    const prompt = 'word '.repeat(CONTEXT);
+    await expect(generate(session(), prompt, ANSWER)).rejects.toMatchObject({
+      code: 'context_length_exceeded',
+      detail: { promptTokens: encoder.encode(prompt).length, contextTokens: CONTEXT },
+    });
+  });
+});

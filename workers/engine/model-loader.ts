@@ -1,0 +1,257 @@
+// Loads one model in named phases: validate the request, choose the device, fetch and verify the
+// files, prepare the graph, build the pipeline, warm up, report. An abort stops the load between
+// phases, and a failure once the pipeline exists releases it. The store, onnxruntime and the
+// browser's facts come in LoaderDeps, the device from the engine (LoadContext), so a whole load
+// runs in Node on fakes. The engine (engine.ts) queues loads and serves the model one returns.
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { EngineError } from '../protocol/errors.ts';
+import type { CapabilityReport, Device, LoadRequest, LogitsRowsTune, ModelDtype, ProgressEvent, StageReport } from '../protocol/messages.ts';
+import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
+import type { ensureModel } from '../store/model-download.ts';
+import type { ModelFiles, readModel } from '../store/model-reader.ts';
+import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
+import type { DeviceChoice } from './gpu-device.ts';
+import { configNumber, readGraphContract, type GraphContract } from './graph-contract.ts';
+import { prepareGraph, type PreparedGraph } from './graph-rewrite/prepare.ts';
+import { checkLoadRequest, chooseDtype } from './load-request.ts';
+import type { Pipeline } from './pipeline.ts';
+import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
+import { ModelSession } from './session.ts';
+import { unpackAllowance } from '../protocol/memory-limits.ts';
+import type { createPipeline } from './split/load-stages.ts';
+import type { KvShape } from './stage-session.ts';
+import { checkTokenizer } from './tokenizer-check.ts';
+
+/** What a load reaches beyond the engine worker: the store, onnxruntime, and facts only a browser has. */
+export interface LoaderDeps {
+  ensureModel: typeof ensureModel;
+  readModel: typeof readModel;
+  createPipeline: typeof createPipeline;
+  /** The app's origin (self.location.origin), for sources given as a path. */
+  origin: () => string;
+  /** System memory (navigator.deviceMemory), which bounds unpacking weights on WASM. */
+  deviceMemoryBytes: () => number;
+}
+
+/** What the engine lends one load. */
+export interface LoadContext {
+  signal: AbortSignal;
+  emit: (event: ProgressEvent) => void;
+  /** The engine keeps one WebGPU device across loads and watches it for loss. */
+  chooseDevice: (requested: Device | undefined) => Promise<DeviceChoice>;
+  /** False once the device is lost: a model warmed up on a lost device is not kept. */
+  isLive: (choice: DeviceChoice) => boolean;
+}
+
+/** A loaded model: the session that serves it, the pipeline it runs on, its device and its report. */
+export interface Loaded {
+  session: ModelSession;
+  pipeline: Pipeline;
+  choice: DeviceChoice;
+  report: CapabilityReport;
+}
+
+/** One load in progress, once its device is chosen: what every later phase reads. */
+interface Load {
+  request: LoadRequest;
+  choice: DeviceChoice;
+  dtype: ModelDtype;
+  signal: AbortSignal;
+  emit: (event: ProgressEvent) => void;
+}
+
+interface Fetched {
+  files: ModelFiles;
+  tokenizer: PreTrainedTokenizer;
+  downloadedBytes: number;
+  repairedChunks: number;
+}
+
+/** The files with the rewritten graph, and what the pipeline is built with. */
+interface Prepared extends Fetched {
+  graph: PreparedGraph;
+  layers: number;
+  shape: KvShape;
+  unpackBytes: number;
+}
+
+interface Opened {
+  contract: GraphContract;
+  decoder: Decoder;
+  session: ModelSession;
+}
+
+export class ModelLoader {
+  readonly #deps: LoaderDeps;
+
+  constructor(deps: LoaderDeps) {
+    this.#deps = deps;
+  }
+
+  async load(request: LoadRequest, context: LoadContext): Promise<Loaded> {
+    checkLoadRequest(request);
+    const started = performance.now();
+    const { choice, dtype, notes } = await chooseDevice(request, context);
+    const load: Load = { request, choice, dtype, signal: context.signal, emit: context.emit };
+    const prepared = this.#prepareGraph(load, await this.#fetchAndVerify(load));
+    stopIfAborted(load.signal);
+    const { pipeline, stages } = await this.#buildPipeline(load, prepared);
+    try {
+      const opened = openSession(load, prepared, pipeline);
+      stopIfAborted(load.signal);
+      const loadMs = performance.now() - started;
+      const logitsRows = await warmUp(load, opened, pipeline);
+      const report = capabilityReport(load, {
+        notes: [...choice.notes, ...notes, ...prepared.graph.notes],
+        opened,
+        fetched: prepared,
+        stages,
+        logitsRows,
+        loadMs,
+        warmupMs: performance.now() - started - loadMs,
+      });
+      if (!context.isLive(choice)) throw new EngineError('device_lost', 'The GPU stopped responding (device lost) while the model loaded. Load it again and a new GPU device is set up.');
+      return { session: opened.session, pipeline, choice, report };
+    } catch (error) {
+      // Sessions, stage workers and GPU buffers made so far go with the failed load.
+      await pipeline.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Downloads what the store lacks, checks every stored chunk, and checks the tokenizer against the model. */
+  async #fetchAndVerify({ request, dtype, signal, emit }: Load): Promise<Fetched> {
+    const { id, repo, source, chunkBytes } = request;
+    const origin = this.#deps.origin();
+    const { model: stored, addedBytes: downloadedBytes } = await this.#deps.ensureModel({ repo, dtype, source, origin, chunkBytes, signal }, (p) =>
+      emit({ kind: 'progress', id, phase: 'download', ...p }),
+    );
+    stopIfAborted(signal);
+    let lastVerify = 0;
+    const { files, repairedChunks } = await this.#deps.readModel(stored, {
+      source,
+      origin,
+      onProgress: (bytesDone, bytesTotal) => {
+        if (bytesDone < bytesTotal && performance.now() - lastVerify < 100) return;
+        lastVerify = performance.now();
+        emit({ kind: 'progress', id, phase: 'verify', bytesDone, bytesTotal });
+      },
+    });
+    stopIfAborted(signal);
+    const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
+    checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
+    return { files, tokenizer, downloadedBytes, repairedChunks };
+  }
+
+  /** The load-time rewrites, then the memory plan: KV shape, context, and what unpacking may take on WASM. */
+  #prepareGraph({ request, choice, emit }: Load, fetched: Fetched): Prepared {
+    const { files } = fetched;
+    emit({ kind: 'progress', id: request.id, phase: 'compile' });
+    const graph = prepareGraph(files.model, { ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, config: files.config });
+    const weightBytes = files.model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
+    files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
+    const layers = configNumber(files.config, 'num_hidden_layers');
+    const shape = { kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / configNumber(files.config, 'num_attention_heads') };
+    const contextTokens = Math.min(request.maxContextTokens ?? Infinity, graph.contextTokens ?? configNumber(files.config, 'max_position_embeddings'));
+    const unpackBytes =
+      choice.device !== 'wasm'
+        ? 0
+        : (request.unpackBytes ??
+          unpackAllowance({ deviceMemoryBytes: this.#deps.deviceMemoryBytes(), weightBytes, kvBytesPerToken: layers * 2 * shape.kvHeads * shape.headDim * 4, contextTokens }));
+    return { ...fetched, graph, layers, shape, unpackBytes };
+  }
+
+  #buildPipeline({ request, choice, signal, emit }: Load, prepared: Prepared): ReturnType<typeof createPipeline> {
+    return this.#deps.createPipeline({
+      model: prepared.graph.model,
+      files: prepared.files,
+      choice,
+      layers: prepared.layers,
+      shape: prepared.shape,
+      stages: request.stages,
+      bufferLimit: request.bufferLimitBytes,
+      unpackBytes: prepared.unpackBytes,
+      onStage: (index, count) => emit({ kind: 'progress', id: request.id, phase: 'compile', stage: index + 1, stages: count }),
+      signal,
+    });
+  }
+}
+
+function stopIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new EngineError('aborted', 'The load was stopped.');
+}
+
+async function chooseDevice(request: LoadRequest, context: LoadContext): Promise<{ choice: DeviceChoice; dtype: ModelDtype; notes: string[] }> {
+  const choice = await context.chooseDevice(request.device);
+  return { choice, ...chooseDtype(request.dtype, choice) };
+}
+
+/** The pipeline's graph contract, and the decoder and session that serve requests on it. */
+function openSession({ request, choice }: Load, { files, tokenizer, graph }: Prepared, pipeline: Pipeline): Opened {
+  const contract = readGraphContract(pipeline.info, files.config, graph.contextTokens, request.maxContextTokens);
+  const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
+  const session = new ModelSession({
+    decoder,
+    cache: pipeline,
+    encoder: new PromptEncoder(tokenizer),
+    contract,
+    generationConfig: files.generationConfig,
+    // Token bytes now, so tokenizer.json can go; the grammar's index is built on first use.
+    vocabulary: vocabularyFromTokenizerJson(files.tokenizerJson, contract.vocab),
+  });
+  return { contract, decoder, session };
+}
+
+/**
+ * Decode steps (on WebGPU, timing each lm_head row minimum) and a prefill compile the shaders
+ * before the first user token; the cache is left empty.
+ */
+async function warmUp({ request, choice, signal, emit }: Load, { contract, decoder }: Opened, pipeline: Pipeline): Promise<LogitsRowsTune | null> {
+  emit({ kind: 'progress', id: request.id, phase: 'warmup' });
+  const logitsRows = choice.device === 'webgpu' && contract.hasLogitsRows ? await decoder.tuneMinLogitsRows(pipeline, WEBGPU_LOGITS_ROWS_CANDIDATES) : null;
+  if (!logitsRows) await decoder.step([0], pipeline);
+  stopIfAborted(signal);
+  await decoder.prefill([1, 2], pipeline);
+  pipeline.clear();
+  return logitsRows;
+}
+
+interface ReportParts {
+  notes: string[];
+  opened: Opened;
+  fetched: Fetched;
+  stages: StageReport[];
+  logitsRows: LogitsRowsTune | null;
+  loadMs: number;
+  warmupMs: number;
+}
+
+function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fetched, stages, logitsRows, loadMs, warmupMs }: ReportParts): CapabilityReport {
+  const { contract, session } = opened;
+  const report: CapabilityReport = {
+    repo: request.repo,
+    device: choice.device,
+    notes,
+    adapter: choice.adapter,
+    shaderF16: choice.shaderF16,
+    dtype,
+    kvType: contract.kvType,
+    layers: contract.layers,
+    contextTokens: contract.contextTokens,
+    kvBytesPerToken: contract.layers * 2 * contract.kvHeads * contract.headDim * (contract.kvType === 'float16' ? 2 : 4),
+    hasPositionIds: contract.hasPositionIds,
+    loadMs,
+    warmupMs,
+    defaults: session.defaults,
+    downloadedBytes: fetched.downloadedBytes,
+    repairedChunks: fetched.repairedChunks,
+    stages,
+    logitsRows,
+  };
+  if (stages.length > 1) {
+    report.notes.push(
+      `The model runs as ${stages.length} stages (layers ${stages.map((s) => `${s.layers[0]}–${s.layers[1] - 1}`).join(', ')}), so no part needs more memory than one ${choice.device === 'wasm' ? 'WASM heap' : 'GPU buffer and load step'} has.`,
+    );
+  }
+  return report;
+}
