@@ -1,9 +1,11 @@
 // Both dictionaries say the same things: the same keys (also a type error), the same
-// placeholders in each string, and Chinese text in every Chinese string that has words.
+// placeholders in each string, Chinese text in every Chinese string that has words, and a
+// message for every error code (workers/protocol/errors.ts).
 import { describe, expect, it } from 'vitest';
 import { en } from '../../src/lib/i18n/en.ts';
 import { browserLocale, format } from '../../src/lib/i18n/locale.ts';
 import { zh } from '../../src/lib/i18n/zh.ts';
+import { ERROR_CODES } from '../../workers/protocol/errors.ts';
 
 const placeholders = (text: string): string[] => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort();
 
@@ -18,6 +20,10 @@ describe('dictionaries', () => {
     const words = (key: keyof typeof en): boolean => /[a-z]{3,}/i.test(en[key].replace(/\{\w+\}/g, ''));
     const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter((key) => words(key) && !/[\u3400-\u9fff]/.test(zh[key]));
     expect(untranslated).toEqual([]);
+  });
+
+  it('explain every error code the engine and a remote server can give', () => {
+    expect(ERROR_CODES.filter((code) => !(`error.${code}` in en))).toEqual([]);
   });
 });
 

@@ -1,7 +1,6 @@
 // Structured output (response_format json_object / json_schema): what the engine uses. See
 // README.md here for the supported JSON Schema subset and grammar-constraint.ts for the loop.
-export { createGrammarConstraint, GrammarConstraint, type GrammarConstraintOptions, minimalDocumentTokens } from './grammar-constraint.ts';
+export { createGrammarConstraint, GrammarConstraint } from './grammar-constraint.ts';
 export { validateResponseFormat } from './response-format.ts';
 export { SchemaError } from './schema-error.ts';
-export { tokenIndexFor } from './token-index.ts';
-export { type TokenVocabulary, vocabularyFromTokenBytes, vocabularyFromTokenizerJson } from './vocabulary.ts';
+export { type TokenVocabulary, vocabularyFromTokenizerJson } from './vocabulary.ts';

@@ -9,7 +9,7 @@ export function initialState(root: GrammarNode): MatchState {
 }
 
 /** The state after byte `b`: empty when `b` can't come next. */
-export function advance(state: MatchState, b: number): MatchState {
+function advance(state: MatchState, b: number): MatchState {
   const out: Frame[] = [];
   for (const frame of state) frame.step(b, out);
   return out;

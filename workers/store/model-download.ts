@@ -19,7 +19,7 @@ import { modelBytes, modelKey, storedBytes, storedModelBytes, type StoredFile, t
 import { fileUrl, pointerUrl, sourceHost, type ModelSource } from '../protocol/model-source.ts';
 
 /** Tens of MB: small enough to buffer, large enough that IndexedDB writes stay efficient. */
-export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
+const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
 
 export interface ModelRequest {
   repo: string;

@@ -12,7 +12,7 @@ export function modelFileName(dtype: ModelDtype): string {
 }
 
 /** External-data files from config.json's transformers.js_config (`true` is one file, N is N chunks). */
-export function externalDataFiles(config: Record<string, unknown>, fileName: string): string[] {
+function externalDataFiles(config: Record<string, unknown>, fileName: string): string[] {
   const jsConfig = config['transformers.js_config'] as { use_external_data_format?: unknown } | undefined;
   const format = jsConfig?.use_external_data_format;
   const declared = typeof format === 'object' && format !== null ? (format as Record<string, unknown>)[fileName] : format;

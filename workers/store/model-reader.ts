@@ -15,7 +15,7 @@ import type { StoredFile, StoredModel } from './records.ts';
 import { fileUrl, type ModelSource } from '../protocol/model-source.ts';
 
 /** Room left after the graph's bytes, so a load-time rewrite can append without copying the file. */
-export const GRAPH_SPARE_BYTES = 64 * 1024;
+const GRAPH_SPARE_BYTES = 64 * 1024;
 
 export interface ModelFiles {
   config: Record<string, unknown>;

@@ -5,7 +5,7 @@ import type { FinishReason, GenerationStats } from '../../../workers/protocol/me
 import type { ChatCompletion, ChatCompletionChunk, Completion, CompletionUsage, Model, WireFinishReason } from '../../../workers/protocol/openai/wire.ts';
 
 /** Names this build in every response, as OpenAI's system_fingerprint does. */
-export const SYSTEM_FINGERPRINT = 'qwen-local-onnxruntime-web';
+const SYSTEM_FINGERPRINT = 'qwen-local-onnxruntime-web';
 
 export interface ResponseIdentity {
   id: string;

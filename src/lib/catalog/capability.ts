@@ -7,7 +7,7 @@ import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
 import { CATALOG, type CatalogDtype, type CatalogModel } from './models.ts';
 
 /** The shortest context worth offering: a system prompt, a few turns and an answer. */
-export const MIN_CONTEXT_TOKENS = 2048;
+const MIN_CONTEXT_TOKENS = 2048;
 /** A shorter context is offered in whole steps. */
 const CONTEXT_STEP_TOKENS = 1024;
 

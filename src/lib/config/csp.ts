@@ -4,7 +4,7 @@
 // Pure: the deployer's extra hosts (VITE_CONNECT_SRC) are passed in.
 
 /** The built-in model sources and the hosts their downloads redirect to. */
-export const BUILT_IN_CONNECT_SRC = [
+const BUILT_IN_CONNECT_SRC = [
   'https://huggingface.co',
   'https://*.huggingface.co',
   'https://*.hf.co',

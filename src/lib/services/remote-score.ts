@@ -21,7 +21,7 @@ interface VllmScoreChoice {
 }
 
 /** Qwen2.5's chat template (ChatML), as the server's tokenizer would render it. */
-export function chatml(messages: ChatMessage[]): string {
+function chatml(messages: ChatMessage[]): string {
   return `${messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('')}<|im_start|>assistant\n`;
 }
 

@@ -25,7 +25,7 @@ export interface GpuEnvironment {
   crossOriginIsolated: boolean;
 }
 
-export function currentGpuEnvironment(): GpuEnvironment {
+function currentGpuEnvironment(): GpuEnvironment {
   return {
     // lib.dom types `navigator.gpu` as always present; it is missing in insecure contexts and
     // in browsers without WebGPU.
