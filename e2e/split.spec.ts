@@ -12,7 +12,7 @@ import { meaninglessNodeNames } from '../scripts/forge/rename-nodes.ts';
 import { startHubServer } from '../scripts/hub-server.ts';
 import { customSource } from '../workers/protocol/model-source.ts';
 import type { EngineClient } from '../src/lib/services/engine-client.ts';
-import type { CapabilityReport, LoadRequest } from '../workers/protocol/messages.ts';
+import type { LoadReport, LoadRequest } from '../workers/protocol/messages.ts';
 import { HUB_SOURCE, TINY_INSTRUCT, appUrl } from './helpers/hub.ts';
 import { generate } from './helpers/engine-page.ts';
 import { referenceGreedy, type ChatTurn } from './helpers/reference.ts';
@@ -21,7 +21,7 @@ const EXTERNAL = 'qwen-local-forge/Qwen2.5-Tiny-Instruct-ExternalData';
 const GREEDY = { temperature: 0, repetition_penalty: 1 };
 type PageGlobal = { qwenLocal: { engine: EngineClient } };
 
-async function load(page: Page, options: Omit<LoadRequest, 'kind' | 'id' | 'source'>, source = HUB_SOURCE): Promise<CapabilityReport> {
+async function load(page: Page, options: Omit<LoadRequest, 'kind' | 'id' | 'source'>, source = HUB_SOURCE): Promise<LoadReport> {
   await page.goto(appUrl(options.repo, options.device ?? 'wasm'));
   return page.evaluate(async (options) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load(options), { ...options, source });
 }

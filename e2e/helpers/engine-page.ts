@@ -1,7 +1,7 @@
 // Drives the engine client the app puts on the page (window.qwenLocal.engine) from a test.
 import type { Page } from '@playwright/test';
 import type { EngineClient, ScoreResult } from '../../src/lib/services/engine-client.ts';
-import type { CapabilityReport, EngineStats, LoadRequest, ScoreRequest } from '../../workers/protocol/messages.ts';
+import type { LoadReport, EngineStats, LoadRequest, ScoreRequest } from '../../workers/protocol/messages.ts';
 import type { GeneratePayload, GenerateResult } from '../../workers/protocol/text-generator.ts';
 import { HUB_SOURCE, appUrl } from './hub.ts';
 
@@ -12,7 +12,7 @@ export interface Generation extends GenerateResult {
 /** The page's globals as seen inside page.evaluate (e2e is type-checked without DOM types). */
 type PageGlobal = { qwenLocal: { engine: EngineClient } };
 
-export async function openEngine(page: Page, model: string, device: 'webgpu' | 'wasm', dtype = 'q4'): Promise<CapabilityReport> {
+export async function openEngine(page: Page, model: string, device: 'webgpu' | 'wasm', dtype = 'q4'): Promise<LoadReport> {
   await page.goto(appUrl(model, device, dtype));
   return page.evaluate(
     async ({ source, repo, device, dtype }) => {

@@ -2,12 +2,12 @@
 // and chunk Blobs the app stores), and loads that do not wait, to interrupt them.
 import type { Page } from '@playwright/test';
 import type { EngineClient } from '../../src/lib/services/engine-client.ts';
-import type { CapabilityReport, LoadRequest } from '../../workers/protocol/messages.ts';
+import type { LoadReport, LoadRequest } from '../../workers/protocol/messages.ts';
 import type { StoredModel } from '../../workers/store/records.ts';
 
 type PageGlobal = { qwenLocal: { engine: EngineClient } };
 export type LoadOptions = Omit<LoadRequest, 'kind' | 'id'>;
-export type LoadOutcome = { report: CapabilityReport; error: null } | { report: null; error: { code: string; message: string } };
+export type LoadOutcome = { report: LoadReport; error: null } | { report: null; error: { code: string; message: string } };
 
 export async function load(page: Page, options: LoadOptions): Promise<LoadOutcome> {
   return page.evaluate(async (options) => {

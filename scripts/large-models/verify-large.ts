@@ -14,7 +14,7 @@ import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../e2e/helpers/browser
 import type { EngineClient } from '../../src/lib/services/engine-client.ts';
 import { ModelRunner } from '../../tests/helpers/model-runner.ts';
 import { PromptEncoder, createTokenizer } from '../../workers/engine/prompt-encoder.ts';
-import type { CapabilityReport, GenerateInput, GenerationStats } from '../../workers/protocol/messages.ts';
+import type { LoadReport, GenerateInput, GenerationStats } from '../../workers/protocol/messages.ts';
 import { customSource } from '../../workers/protocol/model-source.ts';
 import { forge } from '../forge/forge.ts';
 import type { SizeName } from '../forge/model-shape.ts';
@@ -72,7 +72,7 @@ async function reference(model: Forged, prompt: number[]): Promise<{ ids: number
 }
 
 interface BrowserRun {
-  report: CapabilityReport;
+  report: LoadReport;
   ids: number[];
   stats: GenerationStats[];
   memory: MemoryPeaks;
@@ -112,7 +112,7 @@ async function runInBrowser(context: BrowserContext, appUrl: string, hubUrl: str
 }
 
 const gb = (bytes: number) => `${(bytes / GB).toFixed(2)} GB`;
-const stagesText = (r: CapabilityReport) => r.stages.map((s) => `L${s.layers[0]}–${s.layers[1] - 1} ${gb(s.weightBytes)}${s.worker ? ' (worker)' : ''}`).join(', ');
+const stagesText = (r: LoadReport) => r.stages.map((s) => `L${s.layers[0]}–${s.layers[1] - 1} ${gb(s.weightBytes)}${s.worker ? ' (worker)' : ''}`).join(', ');
 
 mkdirSync('bench-results', { recursive: true });
 const results: Record<string, unknown> = { date: new Date().toISOString(), device: DEVICE, tokens: TOKENS, models: [] as unknown[] };

@@ -5,7 +5,7 @@
 // runs in Node on fakes. The engine (engine.ts) queues loads and serves the model one returns.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from '../protocol/errors.ts';
-import type { CapabilityReport, Device, LoadRequest, LogitsRowsTune, ModelDtype, ProgressEvent, StageReport } from '../protocol/messages.ts';
+import type { LoadReport, Device, LoadRequest, LogitsRowsTune, ModelDtype, ProgressEvent, StageReport } from '../protocol/messages.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
 import type { ensureModel } from '../store/model-download.ts';
 import type { ModelFiles, readModel } from '../store/model-reader.ts';
@@ -48,7 +48,7 @@ export interface Loaded {
   session: ModelSession;
   pipeline: Pipeline;
   choice: DeviceChoice;
-  report: CapabilityReport;
+  report: LoadReport;
 }
 
 /** One load in progress, once its device is chosen: what every later phase reads. */
@@ -226,9 +226,9 @@ interface ReportParts {
   warmupMs: number;
 }
 
-function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fetched, stages, logitsRows, loadMs, warmupMs }: ReportParts): CapabilityReport {
+function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fetched, stages, logitsRows, loadMs, warmupMs }: ReportParts): LoadReport {
   const { contract, session } = opened;
-  const report: CapabilityReport = {
+  const report: LoadReport = {
     repo: request.repo,
     device: choice.device,
     notes,

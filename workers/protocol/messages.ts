@@ -137,7 +137,7 @@ export type WorkerSideRequest = StoredModelsRequest | DeleteStoredRequest | Chec
 export type WorkerRequest = EngineRequest | WorkerSideRequest;
 
 /** What the engine ended up running, reported once a load completes. */
-export interface CapabilityReport {
+export interface LoadReport {
   repo: string;
   device: Device;
   /** Why the engine is not on WebGPU, or why it chose another dtype than asked. */
@@ -226,7 +226,7 @@ export type ProgressEvent = { kind: 'progress'; id: string } & (
 export interface LoadedEvent {
   kind: 'loaded';
   id: string;
-  report: CapabilityReport;
+  report: LoadReport;
 }
 
 export interface TokenEvent {

@@ -3,7 +3,7 @@
 // fails its pending requests (engine_crashed) and is replaced by a fresh one on the next request.
 import { EngineError } from '../../../workers/protocol/errors.ts';
 import type {
-  CapabilityReport,
+  LoadReport,
   DoneEvent,
   EngineEvent,
   EngineRequest,
@@ -60,7 +60,7 @@ export class EngineClient implements TextGenerator {
   }
 
   /** Downloads the model if it is not stored yet, then loads it; `signal` stops a download (it resumes next time). */
-  load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void, signal?: AbortSignal): Promise<CapabilityReport> {
+  load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void, signal?: AbortSignal): Promise<LoadReport> {
     const id = newId();
     return this.#call({ kind: 'load', id, ...options }, (e) => e.kind === 'progress' && onProgress?.(e))
       .then((e) => (e as Extract<EngineEvent, { kind: 'loaded' }>).report)

@@ -1,7 +1,7 @@
 // The one engine worker and what the UI shows about it: the detected GPU, the load in progress
 // (with its progress events), the loaded model's capability report, the stored models, and the
 // last load error. After a lost device or a crashed engine the last load can be repeated as it was.
-import type { CapabilityReport, LoadRequest, ProgressEvent, StoredModelSummary } from '../../../workers/protocol/messages.ts';
+import type { LoadReport, LoadRequest, ProgressEvent, StoredModelSummary } from '../../../workers/protocol/messages.ts';
 import { EngineClient } from '../services/engine-client.ts';
 import { requestPersistentStorage } from '../services/model-store.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';
@@ -11,7 +11,7 @@ class EngineState {
   readonly client = new EngineClient();
   readonly detection: Promise<GpuCapabilities> = detectGpuCapabilities();
   capabilities = $state<GpuCapabilities | null>(null);
-  report = $state<CapabilityReport | null>(null);
+  report = $state<LoadReport | null>(null);
   /** When the loaded model finished loading (Unix seconds), for the API's model list. */
   loadedAt = 0;
   /** Settles when the load in progress ends, so API requests can wait for it. */
