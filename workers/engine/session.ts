@@ -2,7 +2,8 @@
 // cached prefix, prefill the rest, then sample, stream and stop — and reports its stats; or
 // scores a given answer by teacher forcing.
 import { EngineError } from '../protocol/errors.ts';
-import type { DoneEvent, GenerateRequest, GenerationDefaults, GenerationStats, ScoreRequest, ScoresEvent } from '../protocol/messages.ts';
+import type { GenerateRequest, GenerationDefaults, GenerationStats, ScoreRequest, ScoresEvent } from '../protocol/messages.ts';
+import type { GenerateResult } from '../protocol/text-generator.ts';
 import { Random } from '../generation/random.ts';
 import { createSampler } from '../generation/sampler.ts';
 import { samplingDefaults } from '../generation/sampling-params.ts';
@@ -31,7 +32,8 @@ export interface SessionParts {
   vocabulary: TokenVocabulary;
 }
 
-export interface GenerateHooks {
+/** The engine's side of a request: deltas out, its abort flag in (the UI side is protocol's GenerateHooks). */
+export interface SessionHooks {
   onDelta: (delta: string) => void;
   isAborted: () => boolean;
 }
@@ -66,7 +68,7 @@ export class ModelSession {
     this.#parts.cache.clear();
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<Omit<DoneEvent, 'kind' | 'id'>> {
+  async generate(request: GenerateRequest, hooks: SessionHooks): Promise<GenerateResult> {
     const { decoder, cache, encoder, contract } = this.#parts;
     const sampling = this.#samplingParams(request);
     const promptTokens = encoder.encode(encoder.render(request.input));
