@@ -51,16 +51,20 @@ export interface EngineErrorShape {
   detail?: Record<string, unknown>;
 }
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
+/** A failure with a code the UI has words for: EngineError or RemoteError. */
+export abstract class CodedError<C extends ErrorCode> extends Error {
+  readonly code: C;
   readonly detail: Record<string, unknown> | undefined;
 
-  constructor(code: EngineErrorCode, message: string, detail?: Record<string, unknown>) {
+  constructor(code: C, message: string, detail?: Record<string, unknown>) {
     super(message);
-    this.name = 'EngineError';
     this.code = code;
     this.detail = detail;
   }
+}
+
+export class EngineError extends CodedError<EngineErrorCode> {
+  override readonly name = 'EngineError';
 
   toShape(): EngineErrorShape {
     return this.detail ? { code: this.code, message: this.message, detail: this.detail } : { code: this.code, message: this.message };
@@ -72,16 +76,8 @@ export class EngineError extends Error {
 }
 
 /** A remote server's failure, as the remote backend reports it (never crosses the engine worker). */
-export class RemoteError extends Error {
-  readonly code: RemoteErrorCode;
-  readonly detail: Record<string, unknown> | undefined;
-
-  constructor(code: RemoteErrorCode, message: string, detail?: Record<string, unknown>) {
-    super(message);
-    this.name = 'RemoteError';
-    this.code = code;
-    this.detail = detail;
-  }
+export class RemoteError extends CodedError<RemoteErrorCode> {
+  override readonly name = 'RemoteError';
 }
 
 /** Any thrown value as a shape; onnxruntime's allocation failures become out_of_memory, and a

@@ -1,7 +1,7 @@
 // A remote OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama) as the backend:
 // lists its models and streams generations, turning each way a server can fail into an
 // EngineError or RemoteError whose code the UI explains. The API key goes only to the configured base URL.
-import { EngineError, RemoteError } from '../../../workers/protocol/errors.ts';
+import { CodedError, EngineError, RemoteError } from '../../../workers/protocol/errors.ts';
 import { policyAllows } from '../config/connect-policy.ts';
 import { sseData } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../../../workers/protocol/openai/wire.ts';
@@ -89,7 +89,7 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
   } catch (error) {
     // Stopped before the server answered, or mid-stream: either way a stop, not an error.
     if (hooks.signal?.aborted) return result(text, usage, firstTokenMs, started, 'abort');
-    if (error instanceof EngineError || error instanceof RemoteError) throw error;
+    if (error instanceof CodedError) throw error;
     if (stall.fired) throw new RemoteError('remote_timeout', `No data from ${config.baseUrl} for ${config.timeoutMs / 1000} s in the middle of the answer.`);
     throw new RemoteError('remote_stream_dropped', `The stream from ${config.baseUrl} broke: ${String(error)}`, { received: text.length });
   } finally {

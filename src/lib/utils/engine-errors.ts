@@ -1,13 +1,13 @@
 // Any failure as an error code the UI has a translated message for, plus the engine's own words
 // as the detail. The code is the thrower's (the engine worker classifies onnxruntime's errors).
-import { EngineError, RemoteError } from '../../../workers/protocol/errors.ts';
+import { CodedError } from '../../../workers/protocol/errors.ts';
 import type { Message } from '../state/conversation.ts';
 
 export type UiError = NonNullable<Message['error']>;
 
 export function toUiError(error: unknown): UiError {
   const detail = error instanceof Error ? error.message : String(error);
-  if (error instanceof EngineError || error instanceof RemoteError) return { code: error.code, detail };
+  if (error instanceof CodedError) return { code: error.code, detail };
   return { code: 'internal', detail };
 }
 
