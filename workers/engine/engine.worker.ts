@@ -2,9 +2,9 @@
 // side-requests.ts) and posts the events back. Dispatch only. onnxruntime-web starts its WASM
 // threads from this same script (named em-pthread); those messages belong to onnxruntime, so the
 // engine only listens in the main worker.
-import type { WorkerEvent, WorkerRequest } from '../protocol/messages.ts';
+import { isSideRequest, type WorkerEvent, type WorkerRequest } from '../protocol/messages.ts';
 import { Engine } from './engine.ts';
-import { answerSideRequest, isSideRequest } from './side-requests.ts';
+import { answerSideRequest } from './side-requests.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 if (!scope.name.startsWith('em-pthread')) {

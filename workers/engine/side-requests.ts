@@ -25,7 +25,3 @@ export async function answerSideRequest(request: WorkerSideRequest, emit: (event
     emit({ kind: 'error', id: request.id, error: toErrorShape(error) });
   }
 }
-
-export function isSideRequest(request: { kind: string }): request is WorkerSideRequest {
-  return request.kind === 'stored-models' || request.kind === 'delete-stored' || request.kind === 'check-format';
-}

@@ -133,6 +133,12 @@ export interface CheckFormatRequest {
 /** What the worker answers at once, beside the engine's queue. */
 export type WorkerSideRequest = StoredModelsRequest | DeleteStoredRequest | CheckFormatRequest;
 
+const SIDE_REQUEST_KINDS: readonly string[] = ['stored-models', 'delete-stored', 'check-format'] satisfies WorkerSideRequest['kind'][];
+
+export function isSideRequest(request: WorkerRequest): request is WorkerSideRequest {
+  return SIDE_REQUEST_KINDS.includes(request.kind);
+}
+
 /** Everything the UI sends the engine worker. */
 export type WorkerRequest = EngineRequest | WorkerSideRequest;
 

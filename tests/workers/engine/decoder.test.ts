@@ -4,22 +4,11 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Decoder as DecoderClass } from '../../../workers/engine/decoder.ts';
 import type { GraphContract } from '../../../workers/engine/graph-contract.ts';
+import { oneLayerContract } from './one-layer-contract.ts';
 import type { Pipeline as PipelineClass, Stage } from '../../../workers/engine/pipeline.ts';
 
 const VOCAB = 3;
-const contract: GraphContract = {
-  layers: 1,
-  kvHeads: 1,
-  headDim: 2,
-  kvType: 'float32',
-  hasPositionIds: true,
-  hasLogitsRows: true,
-  vocab: VOCAB,
-  heads: 1,
-  contextTokens: 4096,
-  pastNames: ['past_key_values.0.key', 'past_key_values.0.value'],
-  presentNames: ['present.0.key', 'present.0.value'],
-};
+const contract: GraphContract = oneLayerContract(VOCAB);
 
 let Decoder: typeof DecoderClass;
 let Pipeline: typeof PipelineClass;

@@ -4,6 +4,7 @@
 // prefix (cropping the rest), and a prompt longer than the context is refused.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphContract } from '../../../workers/engine/graph-contract.ts';
+import { oneLayerContract } from './one-layer-contract.ts';
 import type { Stage } from '../../../workers/engine/pipeline.ts';
 import type { ModelSession as ModelSessionClass } from '../../../workers/engine/session.ts';
 import type { PromptEncoder as PromptEncoderClass } from '../../../workers/engine/prompt-encoder.ts';
@@ -13,19 +14,7 @@ import { modelFiles, ort, Pipeline, VOCAB } from './engine-harness.ts';
 const files = modelFiles();
 const EOS = (files.generationConfig['eos_token_id'] as number[])[0]!;
 const CONTEXT = 64;
-const contract: GraphContract = {
-  layers: 1,
-  kvHeads: 1,
-  headDim: 2,
-  kvType: 'float32',
-  hasPositionIds: true,
-  hasLogitsRows: false,
-  vocab: VOCAB,
-  heads: 1,
-  contextTokens: CONTEXT,
-  pastNames: ['past_key_values.0.key', 'past_key_values.0.value'],
-  presentNames: ['present.0.key', 'present.0.value'],
-};
+const contract: GraphContract = oneLayerContract(VOCAB, { hasLogitsRows: false, contextTokens: CONTEXT });
 
 /** Predicts `answer` after `promptLength` cached tokens, from the positions its cache holds. */
 class AnswerStage implements Stage {

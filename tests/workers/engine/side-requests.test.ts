@@ -1,8 +1,8 @@
 // What the engine worker answers beside its queue: the model store's list and deletes (the UI's
 // only way to them, under the per-model lock) and the check of a response_format as it is typed.
 import { describe, expect, it } from 'vitest';
-import type { WorkerEvent, WorkerSideRequest } from '../../../workers/protocol/messages.ts';
-import { answerSideRequest, isSideRequest } from '../../../workers/engine/side-requests.ts';
+import { isSideRequest, type WorkerEvent, type WorkerRequest, type WorkerSideRequest } from '../../../workers/protocol/messages.ts';
+import { answerSideRequest } from '../../../workers/engine/side-requests.ts';
 import { modelKey } from '../../../workers/store/records.ts';
 import { ensure, fixtureRepoOf, request, useHub } from '../store/store-harness.ts';
 
@@ -51,7 +51,7 @@ describe('side requests', () => {
   });
 
   it('tells side requests from engine requests', () => {
-    expect(['stored-models', 'delete-stored', 'check-format'].every((kind) => isSideRequest({ kind }))).toBe(true);
-    expect(['load', 'generate', 'score', 'abort', 'unload', 'stats'].some((kind) => isSideRequest({ kind }))).toBe(false);
+    expect(['stored-models', 'delete-stored', 'check-format'].every((kind) => isSideRequest({ kind } as WorkerRequest))).toBe(true);
+    expect(['load', 'generate', 'score', 'abort', 'unload', 'stats'].some((kind) => isSideRequest({ kind } as WorkerRequest))).toBe(false);
   });
 });
