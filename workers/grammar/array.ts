@@ -1,21 +1,26 @@
 // JSON arrays: prefixItems' nodes for the first items, `items` for the rest (or no more when
 // it is false), and minItems/maxItems counted as items go by.
-import { byte, emit, Frame, type GrammarNode, ValueFrame } from './frame.ts';
+import { afterSeparator, byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
 
 export class ArrayNode implements GrammarNode {
   prefixItems: GrammarNode[];
   items: GrammarNode | null;
   readonly minItems: number;
   maxItems: number;
+  readonly separator: Uint8Array;
   shortest = Infinity;
+  /** Bytes of `,` and the separator. */
+  readonly #comma: number;
   /** Bytes of `,item` for the prefix items before each index (their running sum). */
   #prefixSums: number[] = [];
 
-  constructor(prefixItems: GrammarNode[], items: GrammarNode | null, minItems = 0, maxItems = Infinity) {
+  constructor(prefixItems: GrammarNode[], items: GrammarNode | null, minItems = 0, maxItems = Infinity, separators: Separators = COMPACT) {
     this.prefixItems = prefixItems;
     this.items = items;
     this.minItems = minItems;
     this.maxItems = maxItems;
+    this.separator = separators.item;
+    this.#comma = 1 + this.separator.length;
   }
 
   itemAt(index: number): GrammarNode | null {
@@ -23,7 +28,7 @@ export class ArrayNode implements GrammarNode {
   }
 
   measure(): boolean {
-    let shortest = 2 + Math.max(0, this.minItems - 1);
+    let shortest = 2 + this.#comma * Math.max(0, this.minItems - 1);
     for (let i = 0; i < this.minItems && shortest < Infinity; i++) {
       shortest += this.itemAt(i)?.shortest ?? Infinity;
       if (i >= this.prefixItems.length) {
@@ -47,7 +52,7 @@ export class ArrayNode implements GrammarNode {
     if (this.items !== null && this.items.shortest === Infinity) this.items = null;
     if (this.items === null) this.maxItems = Math.min(this.maxItems, this.prefixItems.length);
     this.#prefixSums = [0];
-    for (const item of this.prefixItems) this.#prefixSums.push(this.#prefixSums.at(-1)! + 1 + item.shortest);
+    for (const item of this.prefixItems) this.#prefixSums.push(this.#prefixSums.at(-1)! + this.#comma + item.shortest);
   }
 
   writeShortest(out: number[]): void {
@@ -65,7 +70,7 @@ export class ArrayNode implements GrammarNode {
     if (owed === 0) return 1;
     const prefixEnd = Math.min(this.minItems, this.prefixItems.length);
     const fromPrefix = count < prefixEnd ? this.#prefixSums[prefixEnd]! - this.#prefixSums[count]! : 0;
-    const fromItems = times(this.minItems - Math.max(count, prefixEnd), 1 + (this.items?.shortest ?? Infinity));
+    const fromItems = times(this.minItems - Math.max(count, prefixEnd), this.#comma + (this.items?.shortest ?? Infinity));
     return fromPrefix + fromItems + 1;
   }
 
@@ -75,7 +80,7 @@ export class ArrayNode implements GrammarNode {
 
   writeOpen(out: number[]): void {
     for (let i = 0; i < this.minItems; i++) {
-      if (i > 0) out.push(byte(','));
+      if (i > 0) out.push(byte(','), ...this.separator);
       this.itemAt(i)!.writeShortest(out);
     }
     out.push(byte(']'));
@@ -83,7 +88,7 @@ export class ArrayNode implements GrammarNode {
 
   writeAfter(count: number, out: number[]): void {
     for (let i = count; i < this.minItems; i++) {
-      out.push(byte(','));
+      out.push(byte(','), ...this.separator);
       this.itemAt(i)!.writeShortest(out);
     }
     out.push(byte(']'));
@@ -119,7 +124,7 @@ class ArrayFrame extends Frame {
     if (item === null) return;
     const after = new ArrayFrame(node, false, count + 1, this.next);
     if (this.open) item.start(b, after, out);
-    else out.push(new ValueFrame(item, after));
+    else out.push(afterSeparator(node.separator, new ValueFrame(item, after)));
   }
 
   protected ownCost(): number {

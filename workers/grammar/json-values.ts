@@ -1,4 +1,5 @@
 // Small helpers on parsed JSON values, for the schema compiler.
+import { COMPACT, type Separators } from './frame.ts';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -28,9 +29,22 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameJson(a[key], b[key]));
 }
 
-/** A value's compact JSON text as UTF-8. */
-export function encodeJson(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
+/** A value's JSON text as UTF-8, compact or with `separators` after `,` and `:`. */
+export function encodeJson(value: unknown, separators: Separators = COMPACT): Uint8Array {
+  return new TextEncoder().encode(separators === COMPACT ? JSON.stringify(value) : jsonText(value, separators));
 }
+
+function jsonText(value: unknown, separators: Separators): string {
+  const item = `,${decoder.decode(separators.item)}`;
+  const key = `:${decoder.decode(separators.key)}`;
+  const text = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(text).join(item)}]`;
+    if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}${key}${text(x)}`).join(item)}}`;
+    return JSON.stringify(v);
+  };
+  return text(value);
+}
+
+const decoder = new TextDecoder();
 
 export const booleans: readonly Uint8Array[] = [encodeJson(true), encodeJson(false)];

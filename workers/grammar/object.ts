@@ -1,9 +1,10 @@
 // JSON objects: the listed properties in schema order, each optional one skippable, every
-// required one present; or, for a map (no properties listed), keys of the model's choosing with
-// values of one schema. Keys are matched through a trie of the candidates' encoded text, so the
-// automaton stays deterministic however many properties share a prefix.
-import { byte, emit, Frame, type GrammarNode, ValueFrame } from './frame.ts';
-import { StringNode } from './string.ts';
+// required one present; and where the schema lets other keys in (additionalProperties), members
+// with any other key and a value of that schema, anywhere between them. Listed keys are matched
+// through a trie of the candidates' encoded text, so the automaton stays deterministic however
+// many properties share a prefix.
+import { afterSeparator, byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
+import { FreeKey } from './free-key.ts';
 
 export interface Property {
   readonly name: string;
@@ -11,7 +12,6 @@ export interface Property {
   readonly required: boolean;
 }
 
-const FREE_KEY = new StringNode();
 const textEncoder = new TextEncoder();
 
 /** The keys that may come next, from one slot: `name":` after the opening quote. */
@@ -27,8 +27,6 @@ interface KeyTrie {
 /** Where a member may start, `index` properties in: the properties before it are behind us. */
 interface Slot {
   readonly keys: KeyTrie | null;
-  /** A free key may come (a map with every required key done). */
-  readonly free: boolean;
   /** `}` may come: no required property left. */
   readonly closed: boolean;
   /** Shortest member from here (quote, key, colon, value) with all that must follow. */
@@ -41,11 +39,24 @@ interface Slot {
 
 export class ObjectNode implements GrammarNode {
   properties: Property[] = [];
-  /** The values' node when keys are free (no properties listed); null otherwise. */
+  /** The values' node for keys that are not listed, when the schema allows those; else null. */
   additional: GrammarNode | null = null;
+  /** Names other keys must not take: every listed property's, those with the schema false too. */
+  excludedKeys: string[] = [];
+  readonly separators: Separators;
   shortest = Infinity;
   #slots: Slot[] = [];
   #keyTexts: Uint8Array[] = [];
+  #freeKey: FreeKey | null = null;
+  /** Bytes of `,` and `:` with their separators. */
+  readonly #comma: number;
+  readonly #colon: number;
+
+  constructor(separators: Separators = COMPACT) {
+    this.separators = separators;
+    this.#comma = 1 + separators.item.length;
+    this.#colon = 1 + separators.key.length;
+  }
 
   measure(): boolean {
     const shortest = 1 + this.#open(this.#plan(false));
@@ -57,8 +68,26 @@ export class ObjectNode implements GrammarNode {
   prune(): void {
     this.properties = this.properties.filter((p) => p.node.shortest < Infinity);
     if (this.additional !== null && this.additional.shortest === Infinity) this.additional = null;
-    this.#keyTexts = this.properties.map((p) => textEncoder.encode(`${JSON.stringify(p.name)}:`));
+    this.#keyTexts = this.properties.map((p) => Uint8Array.of(...textEncoder.encode(`${JSON.stringify(p.name)}:`), ...this.separators.key));
+    this.#freeKey = this.additional === null ? null : new FreeKey(this.excludedKeys);
     this.#slots = this.#plan(true);
+  }
+
+  get freeKey(): FreeKey {
+    return this.#freeKey!;
+  }
+
+  /** Bytes of a free member's `:` and value. */
+  freeValueCost(): number {
+    return this.#colon + this.additional!.shortest;
+  }
+
+  separatorAfterComma(): Uint8Array {
+    return this.separators.item;
+  }
+
+  separatorAfterColon(): Uint8Array {
+    return this.separators.key;
   }
 
   writeShortest(out: number[]): void {
@@ -87,7 +116,7 @@ export class ObjectNode implements GrammarNode {
     if (this.#slots[index]!.closed) {
       out.push(byte('}'));
     } else {
-      out.push(byte(','));
+      out.push(byte(','), ...this.separators.item);
       this.writeMember(index, out);
     }
   }
@@ -95,14 +124,20 @@ export class ObjectNode implements GrammarNode {
   writeMember(index: number, out: number[]): void {
     const choice = this.#slots[index]!.memberChoice;
     if (choice < 0) {
-      out.push(byte('"'), byte('"'), byte(':'));
-      this.additional!.writeShortest(out);
-      this.writeAfter(this.properties.length, out);
+      out.push(...this.#freeKey!.shortestText);
+      this.writeFreeValue(index, out);
     } else {
       out.push(...this.#keyTexts[choice]!);
       this.properties[choice]!.node.writeShortest(out);
       this.writeAfter(choice + 1, out);
     }
+  }
+
+  /** After a free key, in slot `index`: its `:` and value, and the shortest way on. */
+  writeFreeValue(index: number, out: number[]): void {
+    out.push(byte(':'), ...this.separators.key);
+    this.additional!.writeShortest(out);
+    this.writeAfter(index, out);
   }
 
   /** The member a key trie's node leads to the shortest way, from `at` on. */
@@ -129,28 +164,41 @@ export class ObjectNode implements GrammarNode {
     const { properties, additional } = this;
     const count = properties.length;
     const slots: Slot[] = [];
+    const freeKey = withKeys ? this.#freeKey : null;
+    // Before pruning, the free key's length is a lower bound: `""`.
+    const freeKeyLength = freeKey === null ? 2 : freeKey.shortestText.length;
     let requiredAt = count; // the first required property at or after the slot
     for (let index = count; index >= 0; index--) {
       if (index < count && properties[index]!.required) requiredAt = index;
       const closed = requiredAt === count;
-      const free = additional !== null && closed;
       const candidates: number[] = [];
       for (let j = index; j < count && j <= requiredAt; j++) candidates.push(j);
-      // A free key's shortest member is `"":`, its value and `}` (the last slot is always closed).
-      let member = free ? 3 + additional.shortest + 1 : Infinity;
+      let member = Infinity;
       let memberChoice = -1;
       for (const j of candidates) {
-        const cost = keyLength(properties[j]!.name) + properties[j]!.node.shortest + slots[j + 1]!.after;
+        const cost = this.#keyLength(properties[j]!.name) + properties[j]!.node.shortest + slots[j + 1]!.after;
         if (cost < member) {
           member = cost;
           memberChoice = j;
         }
       }
-      const after = closed ? 1 : 1 + member;
+      // A free member stays in this slot, so it only ever shortens a closed one (then `}` follows).
+      if (additional !== null && closed) {
+        const cost = freeKeyLength + this.#colon + additional.shortest + 1;
+        if (cost < member) {
+          member = cost;
+          memberChoice = -1;
+        }
+      }
+      const after = closed ? 1 : this.#comma + member;
       const keys = withKeys && candidates.length > 0 ? this.#keyTrie(candidates, slots) : null;
-      slots[index] = { keys, free, closed, member, memberChoice, after };
+      slots[index] = { keys, closed, member, memberChoice, after };
     }
     return slots;
+  }
+
+  #keyLength(name: string): number {
+    return textEncoder.encode(JSON.stringify(name)).length + this.#colon;
   }
 
   #keyTrie(candidates: readonly number[], slots: readonly Slot[]): KeyTrie {
@@ -186,9 +234,6 @@ export class ObjectNode implements GrammarNode {
   }
 }
 
-function keyLength(name: string): number {
-  return textEncoder.encode(JSON.stringify(name)).length + 1;
-}
 
 const Phase = { Open: 0, After: 1, Comma: 2, Key: 3, Colon: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
@@ -219,7 +264,9 @@ class ObjectFrame extends Frame {
           if (slot.closed) emit(out, this.next!);
         } else if (this.phase === Phase.Open ? b === byte('"') : b === byte(',')) {
           if (this.phase === Phase.Open) this.#startKey(slot, out);
-          else if (slot.keys !== null || slot.free) out.push(new ObjectFrame(node, Phase.Comma, index, 0, this.next));
+          else if (slot.keys !== null || node.additional !== null) {
+            out.push(afterSeparator(node.separatorAfterComma(), new ObjectFrame(node, Phase.Comma, index, 0, this.next)));
+          }
         }
         return;
       case Phase.Comma:
@@ -236,15 +283,15 @@ class ObjectFrame extends Frame {
       }
       case Phase.Colon:
         if (b === byte(':')) {
-          const count = node.properties.length;
-          out.push(new ValueFrame(node.additional!, new ObjectFrame(node, Phase.After, count, 0, this.next)));
+          const value = new ValueFrame(node.additional!, new ObjectFrame(node, Phase.After, index, 0, this.next));
+          out.push(afterSeparator(node.separatorAfterColon(), value));
         }
     }
   }
 
   #startKey(slot: Slot, out: Frame[]): void {
     if (slot.keys !== null) out.push(new ObjectFrame(this.node, Phase.Key, this.index, 0, this.next));
-    if (slot.free) FREE_KEY.start(byte('"'), new ObjectFrame(this.node, Phase.Colon, this.node.properties.length, 0, this.next), out);
+    if (this.node.additional !== null) this.node.freeKey.start(byte('"'), new ObjectFrame(this.node, Phase.Colon, this.index, 0, this.next), out);
   }
 
   protected ownCost(): number {
@@ -260,7 +307,7 @@ class ObjectFrame extends Frame {
       case Phase.Key:
         return slot.keys!.cost[this.at]!;
       case Phase.Colon:
-        return 1 + node.additional!.shortest + node.slot(node.properties.length).after;
+        return node.freeValueCost() + slot.after;
     }
   }
 
@@ -276,9 +323,7 @@ class ObjectFrame extends Frame {
       case Phase.Key:
         return node.writeKeyFrom(node.slot(this.index).keys!, this.at, out);
       case Phase.Colon:
-        out.push(byte(':'));
-        node.additional!.writeShortest(out);
-        return node.writeAfter(node.properties.length, out);
+        return node.writeFreeValue(this.index, out);
     }
   }
 }

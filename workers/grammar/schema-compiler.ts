@@ -6,7 +6,7 @@
 import { ArrayNode } from './array.ts';
 import { FormatNode } from './format.ts';
 import { FORMATS } from './formats.ts';
-import type { GrammarNode } from './frame.ts';
+import { COMPACT, type GrammarNode, type Separators } from './frame.ts';
 import { exclusive } from './exclusive.ts';
 import { booleans, encodeJson, isPlainObject, sameJson } from './json-values.ts';
 import { LiteralNode } from './literal.ts';
@@ -44,9 +44,14 @@ type TypeName = (typeof TYPES)[number];
 /** How deep compiling an enum's other keywords may nest (only self-referencing enums go deep). */
 const MAX_NESTING = 8;
 
+export interface CompileOptions {
+  /** What follows `,` and `:` (compact by default: what generation writes). */
+  readonly separators?: Separators;
+}
+
 /** The grammar of `schema`; throws SchemaError for what it can't enforce or what is invalid. */
-export function compileSchema(schema: unknown): Grammar {
-  return new Compiler(schema, 0).grammar(schema, '');
+export function compileSchema(schema: unknown, options: CompileOptions = {}): Grammar {
+  return new Compiler(schema, 0, options.separators ?? COMPACT).grammar(schema, '');
 }
 
 /** Any JSON object: response_format json_object. */
@@ -57,15 +62,17 @@ export function jsonObjectGrammar(): Grammar {
 class Compiler {
   readonly #document: unknown;
   readonly #nesting: number;
+  readonly #separators: Separators;
   readonly #nodes: GrammarNode[] = [];
   readonly #memo = new Map<object, GrammarNode>();
   /** $ref chains being followed, to catch a reference that only leads back to itself. */
   readonly #following = new Set<object>();
   #any: GrammarNode | null = null;
 
-  constructor(document: unknown, nesting: number) {
+  constructor(document: unknown, nesting: number, separators: Separators) {
     this.#document = document;
     this.#nesting = nesting;
+    this.#separators = separators;
   }
 
   grammar(schema: unknown, path: string): Grammar {
@@ -102,9 +109,7 @@ class Compiler {
 
   #checkKeywords(schema: Schema, path: string): void {
     for (const key of Object.keys(schema)) {
-      if (ANNOTATIONS.has(key) || DEFINITIONS.has(key) || KNOWN.has(key)) continue;
-      const problem = UNSUPPORTED.has(key) ? `keyword "${key}" is not supported` : `unknown keyword "${key}"`;
-      throw new SchemaError(key, pointer(path, key), problem);
+      if (UNSUPPORTED.has(key)) throw new SchemaError(key, pointer(path, key), `keyword "${key}" is not supported`);
     }
     for (const key of DEFINITIONS) {
       if (key in schema && !isPlainObject(schema[key])) throw new SchemaError(key, pointer(path, key), `"${key}" must be an object of schemas`);
@@ -112,7 +117,7 @@ class Compiler {
   }
 
   #compileNew(schema: Schema, path: string): GrammarNode {
-    const constraints = Object.keys(schema).filter((key) => !ANNOTATIONS.has(key) && !DEFINITIONS.has(key));
+    const constraints = Object.keys(schema).filter((key) => KNOWN.has(key));
     if ('$ref' in schema || 'allOf' in schema) return this.#follow(schema, path, constraints);
     if ('enum' in schema || 'const' in schema) return this.#literal(schema, path, constraints);
     for (const keyword of ['anyOf', 'oneOf'] as const) {
@@ -191,10 +196,10 @@ class Compiler {
     if (others.length > 0 && values!.length > 0) {
       if (this.#nesting >= MAX_NESTING) throw new SchemaError(keyword, pointer(path, keyword), `"${keyword}" nests in itself too deeply`);
       const rest = Object.fromEntries(Object.entries(schema).filter(([key]) => key !== 'enum' && key !== 'const'));
-      const { root } = new Compiler(this.#document, this.#nesting + 1).grammar(rest, path);
+      const { root } = new Compiler(this.#document, this.#nesting + 1, COMPACT).grammar(rest, path);
       values = values!.filter((value) => accepts(root, encodeJson(value)));
     }
-    const texts = dedupe(values!.map(encodeJson));
+    const texts = dedupe(values!.map((value) => encodeJson(value, this.#separators)));
     if (texts.length === 0) {
       throw new SchemaError(keyword, pointer(path, keyword), `no ${keyword} value meets the schema's other keywords (${others.join(', ') || 'and const'})`);
     }
@@ -264,7 +269,7 @@ class Compiler {
     if (!isPlainObject(properties)) throw new SchemaError('properties', pointer(path, 'properties'), 'properties must be an object of schemas');
     const required = this.#required(schema, path);
     const additional = schema['additionalProperties'];
-    const node = this.#claimTyped(schema, new ObjectNode());
+    const node = this.#claimTyped(schema, new ObjectNode(this.#separators));
     const listed = Object.keys(properties);
     for (const name of listed) {
       const at = pointer(pointer(path, 'properties'), name);
@@ -276,16 +281,18 @@ class Compiler {
       node.properties.push({ name, node: this.#compile(properties[name], at, 'properties'), required: isRequired });
     }
     const unlisted = required.filter((name) => !listed.includes(name));
+    node.excludedKeys = [...listed, ...unlisted];
     if (additional === false) {
       if (unlisted.length > 0) {
         throw new SchemaError('required', pointer(path, 'required'), `required property "${unlisted[0]}" is not in properties and additionalProperties is false`);
       }
       return node;
     }
-    // Extra keys are allowed: write the required unlisted ones; free keys only for a map.
-    const values = additional === undefined ? this.#anyValue() : this.#compile(additional, pointer(path, 'additionalProperties'), 'additionalProperties');
+    // Other keys are allowed: the required unlisted ones are written in order after the listed
+    // ones, any others may come between them.
+    const values = additional === undefined || additional === true ? this.#anyValue() : this.#compile(additional, pointer(path, 'additionalProperties'), 'additionalProperties');
     for (const name of unlisted) node.properties.push({ name, node: values, required: true });
-    if (listed.length === 0) node.additional = values;
+    node.additional = values;
     return node;
   }
 
@@ -309,7 +316,7 @@ class Compiler {
     const minItems = this.#count(schema, path, 'minItems') ?? 0;
     const maxItems = this.#count(schema, path, 'maxItems') ?? Infinity;
     if (minItems > maxItems) throw new SchemaError('minItems', pointer(path, 'minItems'), `minItems ${minItems} is above maxItems ${maxItems}`);
-    const node = this.#claimTyped(schema, new ArrayNode([], null, minItems, maxItems));
+    const node = this.#claimTyped(schema, new ArrayNode([], null, minItems, maxItems, this.#separators));
     node.prefixItems = prefixItems.map((item, i) => this.#compile(item, pointer(pointer(path, 'prefixItems'), i), 'prefixItems'));
     node.items = items === false ? null : items === undefined ? this.#anyValue() : this.#compile(items, pointer(path, 'items'), 'items');
     return node;
@@ -376,10 +383,11 @@ class Compiler {
     if (this.#any !== null) return this.#any;
     const any = this.#node(new UnionNode());
     this.#any = any;
-    const object = this.#node(new ObjectNode());
+    const object = this.#node(new ObjectNode(this.#separators));
     object.additional = any;
     const literals = this.#node(new LiteralNode([...booleans, encodeJson(null)]));
-    any.options = [object, this.#node(new ArrayNode([], any)), this.#node(new StringNode()), this.#node(new NumberNode(false)), literals];
+    const array = this.#node(new ArrayNode([], any, 0, Infinity, this.#separators));
+    any.options = [object, array, this.#node(new StringNode()), this.#node(new NumberNode(false)), literals];
     return any;
   }
 }

@@ -38,8 +38,21 @@ const CASES: Case[] = [
   {
     keyword: 'additionalProperties allowed next to properties',
     schema: { type: 'object', properties: { a: { type: 'integer' } } },
+    // Other keys anywhere, but a listed key only with its own schema and in its place.
+    accept: ['{}', '{"a":1}', '{"b":1}', '{"b":"x","a":1,"c":[]}', '{"ax":1}', '{"":null}'],
+    reject: ['{"a":"x"}', '{"a":1,"a":2}', '{"\\u0061":1}', '{"a\\/":1,"a":"x"}'],
+  },
+  {
+    keyword: 'additionalProperties: false',
+    schema: { type: 'object', properties: { a: { type: 'integer' } }, additionalProperties: false },
     accept: ['{}', '{"a":1}'],
-    reject: ['{"b":1}'], // valid JSON Schema-wise, but the grammar only writes listed properties
+    reject: ['{"b":1}', '{"a":1,"b":1}'],
+  },
+  {
+    keyword: 'additionalProperties as a schema, with a listed name whose schema is false',
+    schema: { type: 'object', properties: { a: { type: 'integer' }, no: false }, additionalProperties: { type: 'string' } },
+    accept: ['{"b":"x","a":1}', '{"a":1,"n":"y"}', '{"noo":"z"}'],
+    reject: ['{"b":1}', '{"no":"x"}', '{"n\\u006f":"x"}'],
   },
   { keyword: 'enum', schema: { enum: ['a', 'ab', 1, 12, null, { k: [1] }] }, accept: ['"a"', '"ab"', '1', '12', 'null', '{"k":[1]}'], reject: ['"b"', '2', '123', '{"k":[2]}'] },
   { keyword: 'const', schema: { const: 'fixed' }, accept: ['"fixed"'], reject: ['"fixe"', '"fixedd"'] },

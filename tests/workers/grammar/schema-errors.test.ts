@@ -2,6 +2,7 @@
 // SchemaError naming the keyword and its JSON Pointer, never half-enforced; and annotation
 // keywords are let through.
 import { describe, expect, it } from 'vitest';
+import { accepts } from '../../../workers/grammar/matcher.ts';
 import { compileSchema } from '../../../workers/grammar/schema-compiler.ts';
 import { SchemaError } from '../../../workers/grammar/schema-error.ts';
 
@@ -22,7 +23,6 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ type: 'object', unevaluatedProperties: false }, 'unevaluatedProperties', '/unevaluatedProperties', /not supported/],
   [{ type: 'array', items: { type: 'array', additionalItems: false } }, 'additionalItems', '/items/additionalItems', /not supported/],
   [{ $defs: { a: { type: 'string', pattern: 'x' } }, properties: { p: { $ref: '#/$defs/a' } } }, 'pattern', '/$defs/a/pattern', /not supported/],
-  [{ type: 'string', nullable: true }, 'nullable', '/nullable', /unknown keyword/],
   [{ type: 'string', format: 'uri' }, 'format', '/format', /format "uri" is not supported/],
   [{ allOf: [{ type: 'string' }, { maxLength: 2 }] }, 'allOf', '/allOf', /exactly one schema/],
   [{ type: 'object', anyOf: [{ required: ['a'] }] }, 'anyOf', '/anyOf', /keywords next to "anyOf"/],
@@ -89,9 +89,14 @@ describe('refused schemas', () => {
 });
 
 describe('accepted schemas', () => {
-  it('ignores annotations', () => {
+  it('ignores annotations and unknown keywords, as the specification says', () => {
     const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'x', title: 't', description: 'd', $comment: 'c', default: 1, examples: [1], deprecated: false, readOnly: true, writeOnly: false, type: 'integer' };
     expect(() => compileSchema(schema)).not.toThrow();
+    // draft-04's id, OpenAPI's nullable (which JSON Schema does not know: null stays refused), vendor keys
+    const unknown = { id: 'http://x', self: { vendor: 'v' }, nullable: true, _uniqueItems: true, 'x-kubernetes-group-version-kind': [], type: 'string' };
+    const { root } = compileSchema(unknown);
+    expect(accepts(root, new TextEncoder().encode('"a"'))).toBe(true);
+    expect(accepts(root, new TextEncoder().encode('null'))).toBe(false);
   });
 
   it('accepts oneOf alternatives that provably exclude each other', () => {
