@@ -28,19 +28,27 @@ const ANNOTATIONS = new Set(['title', 'description', 'default', 'examples', '$sc
 const DEFINITIONS = new Set(['$defs', 'definitions']);
 const UNSUPPORTED = new Set([
   'pattern', 'patternProperties', 'propertyNames', 'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas',
-  'dependencies', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems', 'contains', 'minContains', 'maxContains',
+  'dependencies', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'minContains', 'maxContains',
   'uniqueItems', 'multipleOf', 'not', 'if', 'then', 'else', 'contentEncoding', 'contentMediaType', 'contentSchema',
   '$anchor', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor', '$vocabulary',
 ]);
 const TYPE_KEYWORDS = {
   object: ['properties', 'required', 'additionalProperties'],
-  array: ['items', 'prefixItems', 'minItems', 'maxItems'],
+  array: ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems'],
   string: ['minLength', 'maxLength', 'format'],
   number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'],
 } as const;
 const KNOWN = new Set<string>(['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', '$ref', ...Object.values(TYPE_KEYWORDS).flat()]);
 const TYPES = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'] as const;
 type TypeName = (typeof TYPES)[number];
+/** The string formats validators check: the specification's (2020-12's list, draft 4's names
+ * for them included) and ajv-formats' others. The grammar enforces FORMATS of them and refuses
+ * the rest; any other format is an annotation. */
+const CHECKED_FORMATS = new Set([
+  'date', 'time', 'date-time', 'duration', 'email', 'idn-email', 'hostname', 'idn-hostname', 'ipv4', 'ipv6', 'uri', 'uri-reference',
+  'iri', 'iri-reference', 'uuid', 'uri-template', 'json-pointer', 'relative-json-pointer', 'regex',
+  'host-name', 'ip-address', 'color', 'iso-time', 'iso-date-time', 'url', 'byte', 'json-pointer-uri-fragment',
+]);
 /** How deep compiling an enum's other keywords may nest (only self-referencing enums go deep). */
 const MAX_NESTING = 8;
 
@@ -307,18 +315,24 @@ class Compiler {
   }
 
   #array(schema: Schema, path: string): GrammarNode {
-    const items = schema['items'];
+    let items = schema['items'];
+    let prefixItems = schema['prefixItems'] ?? [];
+    let prefixKeyword = 'prefixItems';
     if (Array.isArray(items)) {
-      throw new SchemaError('items', pointer(path, 'items'), 'the array form of items (draft 2019-09 and before) is not supported; use prefixItems');
+      // Draft 2019-09 and before: a tuple, then additionalItems for the rest (else anything).
+      if ('prefixItems' in schema) throw new SchemaError('items', pointer(path, 'items'), 'the array form of items next to prefixItems');
+      prefixItems = items;
+      prefixKeyword = 'items';
+      items = schema['additionalItems'];
     }
-    const prefixItems = schema['prefixItems'] ?? [];
     if (!Array.isArray(prefixItems)) throw new SchemaError('prefixItems', pointer(path, 'prefixItems'), 'prefixItems must be an array of schemas');
     const minItems = this.#count(schema, path, 'minItems') ?? 0;
     const maxItems = this.#count(schema, path, 'maxItems') ?? Infinity;
     if (minItems > maxItems) throw new SchemaError('minItems', pointer(path, 'minItems'), `minItems ${minItems} is above maxItems ${maxItems}`);
     const node = this.#claimTyped(schema, new ArrayNode([], null, minItems, maxItems, this.#separators));
-    node.prefixItems = prefixItems.map((item, i) => this.#compile(item, pointer(pointer(path, 'prefixItems'), i), 'prefixItems'));
-    node.items = items === false ? null : items === undefined ? this.#anyValue() : this.#compile(items, pointer(path, 'items'), 'items');
+    node.prefixItems = prefixItems.map((item, i) => this.#compile(item, pointer(pointer(path, prefixKeyword), i), prefixKeyword));
+    const itemsKeyword = prefixKeyword === 'items' ? 'additionalItems' : 'items';
+    node.items = items === false ? null : items === undefined ? this.#anyValue() : this.#compile(items, pointer(path, itemsKeyword), itemsKeyword);
     return node;
   }
 
@@ -327,7 +341,8 @@ class Compiler {
     const maxLength = this.#count(schema, path, 'maxLength') ?? Infinity;
     if (minLength > maxLength) throw new SchemaError('minLength', pointer(path, 'minLength'), `minLength ${minLength} is above maxLength ${maxLength}`);
     const format = schema['format'];
-    if (format === undefined) return this.#node(new StringNode(minLength, maxLength));
+    // A format no validator knows is an annotation; those ajv-formats checks must be enforced.
+    if (typeof format !== 'string' || (!FORMATS.has(format) && !CHECKED_FORMATS.has(format))) return this.#node(new StringNode(minLength, maxLength));
     const machine = typeof format === 'string' ? FORMATS.get(format) : undefined;
     if (machine === undefined) {
       throw new SchemaError('format', pointer(path, 'format'), `format ${JSON.stringify(format)} is not supported (supported: ${[...FORMATS.keys()].join(', ')})`);
@@ -346,11 +361,11 @@ class Compiler {
   #number(integer: boolean, schema: Schema, path: string): GrammarNode {
     const bound = (keyword: string): NumberBound | null => {
       const value = schema[keyword];
-      if (value === undefined) return null;
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new SchemaError(keyword, pointer(path, keyword), `${keyword} must be a finite number (the boolean form of draft 4 is not supported)`);
-      }
-      return { value, exclusive: keyword.startsWith('exclusive') };
+      // Draft 4: exclusiveMinimum/exclusiveMaximum are booleans that make minimum/maximum strict.
+      if (value === undefined || typeof value === 'boolean') return null;
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new SchemaError(keyword, pointer(path, keyword), `${keyword} must be a finite number or a boolean`);
+      const draft4 = keyword === 'minimum' ? schema['exclusiveMinimum'] : keyword === 'maximum' ? schema['exclusiveMaximum'] : false;
+      return { value, exclusive: keyword.startsWith('exclusive') || draft4 === true };
     };
     const tighter = (a: NumberBound | null, b: NumberBound | null, sign: 1 | -1): NumberBound | null =>
       a === null ? b : b === null ? a : sign * (b.value - a.value) > 0 || (b.value === a.value && b.exclusive) ? b : a;
