@@ -207,11 +207,9 @@ class Compiler {
       const { root } = new Compiler(this.#document, this.#nesting + 1, COMPACT).grammar(rest, path);
       values = values!.filter((value) => accepts(root, encodeJson(value)));
     }
-    const texts = dedupe(values!.map((value) => encodeJson(value, this.#separators)));
-    if (texts.length === 0) {
-      throw new SchemaError(keyword, pointer(path, keyword), `no ${keyword} value meets the schema's other keywords (${others.join(', ') || 'and const'})`);
-    }
-    return this.#node(new LiteralNode(texts));
+    // No value left: a schema nothing meets, which leaves out an optional property (or refuses
+    // the schema when it is needed, as the shortest-value check finds).
+    return this.#node(new LiteralNode(dedupe(values!.map((value) => encodeJson(value, this.#separators)))));
   }
 
   #union(schema: Schema, path: string, keyword: 'anyOf' | 'oneOf', constraints: readonly string[]): GrammarNode {

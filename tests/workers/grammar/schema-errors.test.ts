@@ -21,9 +21,10 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ type: 'object', propertyNames: { maxLength: 3 } }, 'propertyNames', '/propertyNames', /not supported/],
   [{ type: 'array', contains: { type: 'integer' } }, 'contains', '/contains', /not supported/],
   [{ type: 'object', unevaluatedProperties: false }, 'unevaluatedProperties', '/unevaluatedProperties', /not supported/],
-  [{ type: 'array', items: { type: 'array', additionalItems: false } }, 'additionalItems', '/items/additionalItems', /not supported/],
   [{ $defs: { a: { type: 'string', pattern: 'x' } }, properties: { p: { $ref: '#/$defs/a' } } }, 'pattern', '/$defs/a/pattern', /not supported/],
   [{ type: 'string', format: 'uri' }, 'format', '/format', /format "uri" is not supported/],
+  [{ type: 'array', items: [{ type: 'string' }], prefixItems: [] }, 'items', '/items', /next to prefixItems/],
+  [{ type: 'integer', exclusiveMinimum: 'yes' }, 'exclusiveMinimum', '/exclusiveMinimum', /finite number or a boolean/],
   [{ allOf: [{ type: 'string' }, { maxLength: 2 }] }, 'allOf', '/allOf', /exactly one schema/],
   [{ type: 'object', anyOf: [{ required: ['a'] }] }, 'anyOf', '/anyOf', /keywords next to "anyOf"/],
   [{ $ref: '#/$defs/a', maxLength: 3, $defs: { a: { type: 'string' } } }, '$ref', '/$ref', /keywords next to "\$ref"/],
@@ -31,8 +32,6 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ oneOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'object', required: ['b'] }] }, 'oneOf', '/oneOf', /may both match/],
   // Both accept strings: without a type, "required" says nothing about them.
   [{ oneOf: [{ required: ['a'] }, { properties: { b: {} }, additionalProperties: false }] }, 'oneOf', '/oneOf', /may both match/],
-  [{ type: 'array', items: [{ type: 'string' }] }, 'items', '/items', /use prefixItems/],
-  [{ type: 'integer', exclusiveMinimum: true, minimum: 1 }, 'exclusiveMinimum', '/exclusiveMinimum', /finite number/],
   [{ type: 'string', format: 'date', maxLength: 8 }, 'maxLength', '/maxLength', /at least 10/],
   [{ type: 'string', format: 'email', minLength: 10 }, 'minLength', '/minLength', /not supported with format/],
   // Invalid schemas.
@@ -40,8 +39,9 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ type: [] }, 'type', '/type', /empty/],
   [{ type: ['string', 'string'] }, 'type', '/type', /twice/],
   [{ enum: [] }, 'enum', '/enum', /non-empty array/],
-  [{ type: 'string', enum: [1, 2] }, 'enum', '/enum', /no enum value meets/],
-  [{ const: 'a', enum: ['b'] }, 'enum', '/enum', /no enum value/],
+  // No enum value meets the other keywords: nothing is left for the document.
+  [{ type: 'string', enum: [1, 2] }, 'schema', '', /no value meets/],
+  [{ const: 'a', enum: ['b'] }, 'schema', '', /no value meets/],
   [{ type: 'string', minLength: 5, maxLength: 2 }, 'minLength', '/minLength', /above maxLength/],
   [{ type: 'string', maxLength: -1 }, 'maxLength', '/maxLength', /non-negative integer/],
   [{ type: 'array', minItems: 3, maxItems: 1 }, 'minItems', '/minItems', /above maxItems/],
