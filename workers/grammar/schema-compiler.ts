@@ -14,6 +14,8 @@ import { accepts } from './matcher.ts';
 import { NumberNode, type NumberBound } from './number.ts';
 import { ObjectNode } from './object.ts';
 import { pointer, SchemaError } from './schema-error.ts';
+import { KNOWN, TYPE_KEYWORDS, UNSUPPORTED } from './keywords.ts';
+import { mergeSchema, needsMerge } from './schema-merge.ts';
 import { StringNode } from './string.ts';
 import { UnionNode } from './union.ts';
 
@@ -23,22 +25,6 @@ export interface Grammar {
 
 type Schema = Record<string, unknown>;
 
-const ANNOTATIONS = new Set(['title', 'description', 'default', 'examples', '$schema', '$id', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
-/** Hold schemas for $ref; checked when referenced. */
-const DEFINITIONS = new Set(['$defs', 'definitions']);
-const UNSUPPORTED = new Set([
-  'pattern', 'patternProperties', 'propertyNames', 'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas',
-  'dependencies', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'minContains', 'maxContains',
-  'uniqueItems', 'multipleOf', 'not', 'if', 'then', 'else', 'contentEncoding', 'contentMediaType', 'contentSchema',
-  '$anchor', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor', '$vocabulary',
-]);
-const TYPE_KEYWORDS = {
-  object: ['properties', 'required', 'additionalProperties'],
-  array: ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems'],
-  string: ['minLength', 'maxLength', 'format'],
-  number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'],
-} as const;
-const KNOWN = new Set<string>(['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', '$ref', ...Object.values(TYPE_KEYWORDS).flat()]);
 const TYPES = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'] as const;
 type TypeName = (typeof TYPES)[number];
 /** The string formats validators check: the specification's (2020-12's list, draft 4's names
@@ -73,6 +59,8 @@ class Compiler {
   readonly #separators: Separators;
   readonly #nodes: GrammarNode[] = [];
   readonly #memo = new Map<object, GrammarNode>();
+  /** Each schema that needed merging, merged once (so recursion through it meets the same object). */
+  readonly #merged = new Map<object, Schema | false>();
   /** $ref chains being followed, to catch a reference that only leads back to itself. */
   readonly #following = new Set<object>();
   #any: GrammarNode | null = null;
@@ -119,17 +107,18 @@ class Compiler {
     for (const key of Object.keys(schema)) {
       if (UNSUPPORTED.has(key)) throw new SchemaError(key, pointer(path, key), `keyword "${key}" is not supported`);
     }
-    for (const key of DEFINITIONS) {
+    for (const key of ['$defs', 'definitions']) {
       if (key in schema && !isPlainObject(schema[key])) throw new SchemaError(key, pointer(path, key), `"${key}" must be an object of schemas`);
     }
   }
 
   #compileNew(schema: Schema, path: string): GrammarNode {
     const constraints = Object.keys(schema).filter((key) => KNOWN.has(key));
-    if ('$ref' in schema || 'allOf' in schema) return this.#follow(schema, path, constraints);
+    if (needsMerge(schema)) return this.#compileMerged(schema, path);
+    if ('$ref' in schema) return this.#follow(schema, path);
     if ('enum' in schema || 'const' in schema) return this.#literal(schema, path, constraints);
     for (const keyword of ['anyOf', 'oneOf'] as const) {
-      if (keyword in schema) return this.#union(schema, path, keyword, constraints);
+      if (keyword in schema) return this.#union(schema, path, keyword);
     }
     const types = this.#types(schema, path);
     if (types.length === TYPES.length - 1 && constraints.length === 0) return this.#anyValue();
@@ -145,25 +134,30 @@ class Compiler {
     return this.#node(node);
   }
 
-  /** $ref, or allOf with a single schema: the same as the schema they point to. */
-  #follow(schema: Schema, path: string, constraints: readonly string[]): GrammarNode {
-    const keyword = '$ref' in schema ? '$ref' : 'allOf';
-    const others = constraints.filter((key) => key !== keyword);
-    if (others.length > 0) {
-      throw new SchemaError(keyword, pointer(path, keyword), `keywords next to "${keyword}" (${others.join(', ')}) are not supported`);
-    }
-    if (this.#following.has(schema)) throw new SchemaError(keyword, pointer(path, keyword), 'this reference leads only back to itself');
+  /** A lone $ref: the same as the schema it points to. */
+  #follow(schema: Schema, path: string): GrammarNode {
+    if (this.#following.has(schema)) throw new SchemaError('$ref', pointer(path, '$ref'), 'this reference leads only back to itself');
     this.#following.add(schema);
     try {
-      if (keyword === 'allOf') {
-        const all = schema['allOf'];
-        if (!Array.isArray(all) || all.length !== 1) {
-          throw new SchemaError('allOf', pointer(path, 'allOf'), 'allOf is only supported with exactly one schema');
-        }
-        return this.#compile(all[0], pointer(pointer(path, 'allOf'), 0), 'allOf');
-      }
       const target = this.#resolve(schema['$ref'], pointer(path, '$ref'));
       return this.#compile(target.schema, target.path, '$ref');
+    } finally {
+      this.#following.delete(schema);
+    }
+  }
+
+  /** allOf, or keywords beside $ref or a union: the merged schema (schema-merge.ts). */
+  #compileMerged(schema: Schema, path: string): GrammarNode {
+    let merged = this.#merged.get(schema);
+    if (merged === undefined) {
+      merged = mergeSchema(schema, path, (ref, at) => this.#resolve(ref, at).schema);
+      this.#merged.set(schema, merged);
+    }
+    if (merged === false) return this.#node(new LiteralNode([]));
+    if (this.#following.has(schema)) throw new SchemaError('allOf', pointer(path, 'allOf'), 'this schema leads only back to itself');
+    this.#following.add(schema);
+    try {
+      return this.#compile(merged, path, 'allOf');
     } finally {
       this.#following.delete(schema);
     }
@@ -212,10 +206,9 @@ class Compiler {
     return this.#node(new LiteralNode(dedupe(values!.map((value) => encodeJson(value, this.#separators)))));
   }
 
-  #union(schema: Schema, path: string, keyword: 'anyOf' | 'oneOf', constraints: readonly string[]): GrammarNode {
+  /** anyOf/oneOf alone (needsMerge takes the ones with other keywords). */
+  #union(schema: Schema, path: string, keyword: 'anyOf' | 'oneOf'): GrammarNode {
     const here = pointer(path, keyword);
-    const others = constraints.filter((key) => key !== keyword);
-    if (others.length > 0) throw new SchemaError(keyword, here, `keywords next to "${keyword}" (${others.join(', ')}) are not supported`);
     const options = schema[keyword];
     if (!Array.isArray(options) || options.length === 0) throw new SchemaError(keyword, here, `${keyword} must be a non-empty array of schemas`);
     if (keyword === 'oneOf') {

@@ -71,6 +71,21 @@ const CASES: Case[] = [
   { keyword: 'boolean exclusiveMinimum/Maximum (draft 4)', schema: { type: 'integer', minimum: 1, exclusiveMinimum: true, maximum: 3, exclusiveMaximum: false }, asIn2020: { type: 'integer', exclusiveMinimum: 1, maximum: 3 }, accept: ['2', '3'], reject: ['1', '4'] },
   { keyword: 'formats no validator checks are annotations', schema: { type: 'string', format: 'path' }, accept: ['"a/b"', '""'], reject: ['1'] },
   { keyword: 'an optional property whose schema admits nothing is left out', schema: { type: 'object', properties: { a: { type: 'object', enum: ['x'] }, b: { type: 'integer' } }, additionalProperties: false }, accept: ['{"b":1}', '{}'], reject: ['{"a":"x"}'] },
+  { keyword: 'allOf merged', schema: { allOf: [{ type: 'string' }, { maxLength: 2 }, { minLength: 1 }] }, accept: ['"a"', '"ab"'], reject: ['""', '"abc"', '1'] },
+  { keyword: 'allOf: types intersected', schema: { allOf: [{ type: ['number', 'string'] }, { type: 'integer' }] }, accept: ['3'], reject: ['3.5', '"a"'] },
+  {
+    keyword: "allOf: a conjunct's additionalProperties applies to the other's properties",
+    schema: { allOf: [{ properties: { a: { type: 'integer' } }, additionalProperties: false }, { properties: { b: { type: 'string' } }, required: ['a'] }] },
+    accept: ['{"a":1}'],
+    reject: ['{"b":"x"}', '{"a":1,"b":"x"}', '{}'],
+  },
+  {
+    keyword: 'anyOf with keywords beside it',
+    schema: { type: 'object', properties: { a: { type: 'integer' } }, anyOf: [{ required: ['a'] }, { required: ['b'] }] },
+    accept: ['{"a":1}', '{"b":2}', '{"a":1,"b":null}'],
+    reject: ['{}', '{"a":"x"}', '[]'],
+  },
+  { keyword: '$ref with keywords beside it', schema: { $ref: '#/$defs/a', maxLength: 3, $defs: { a: { type: 'string' } } }, accept: ['"abc"'], reject: ['"abcd"', '1'] },
   { keyword: 'prefixItems + items', schema: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' } }, accept: ['["a",true,false]'], reject: ['["a","b"]'] },
   { keyword: 'minLength/maxLength', schema: { type: 'string', minLength: 2, maxLength: 3 }, accept: ['"ab"', '"日本語"', '"🎉🎉"', '"\\n\\t"'], reject: ['"a"', '"abcd"', '"日本語!"'] },
   {

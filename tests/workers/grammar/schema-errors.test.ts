@@ -25,9 +25,9 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ type: 'string', format: 'uri' }, 'format', '/format', /format "uri" is not supported/],
   [{ type: 'array', items: [{ type: 'string' }], prefixItems: [] }, 'items', '/items', /next to prefixItems/],
   [{ type: 'integer', exclusiveMinimum: 'yes' }, 'exclusiveMinimum', '/exclusiveMinimum', /finite number or a boolean/],
-  [{ allOf: [{ type: 'string' }, { maxLength: 2 }] }, 'allOf', '/allOf', /exactly one schema/],
-  [{ type: 'object', anyOf: [{ required: ['a'] }] }, 'anyOf', '/anyOf', /keywords next to "anyOf"/],
-  [{ $ref: '#/$defs/a', maxLength: 3, $defs: { a: { type: 'string' } } }, '$ref', '/$ref', /keywords next to "\$ref"/],
+  [{ allOf: [{ type: 'string', format: 'date' }, { format: 'email' }] }, 'allOf', '/allOf', /two different "format" values/],
+  [{ type: 'object', anyOf: [{ required: ['a'] }], oneOf: [{ required: ['b'] }] }, 'oneOf', '/oneOf', /side by side/],
+  [{ $defs: { a: { allOf: [{ $ref: '#/$defs/a' }] } }, $ref: '#/$defs/a' }, 'allOf', '/$defs/a/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0/$ref/allOf/0', /nest too deeply/],
   [{ oneOf: [{ type: 'number' }, { type: 'integer' }] }, 'oneOf', '/oneOf', /may both match/],
   [{ oneOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'object', required: ['b'] }] }, 'oneOf', '/oneOf', /may both match/],
   // Both accept strings: without a type, "required" says nothing about them.
