@@ -15,7 +15,7 @@ import { NumberNode, type NumberBound } from './number.ts';
 import { ObjectNode } from './object.ts';
 import { pointer, SchemaError } from './schema-error.ts';
 import { KNOWN, TYPE_KEYWORDS, UNSUPPORTED } from './keywords.ts';
-import { mergeSchema, needsMerge } from './schema-merge.ts';
+import { MergeContext, mergeSchema, needsMerge } from './schema-merge.ts';
 import { StringNode } from './string.ts';
 import { UnionNode } from './union.ts';
 
@@ -61,6 +61,7 @@ class Compiler {
   readonly #memo = new Map<object, GrammarNode>();
   /** Each schema that needed merging, merged once (so recursion through it meets the same object). */
   readonly #merged = new Map<object, Schema | false>();
+  readonly #merging = new MergeContext((ref, at) => this.#resolve(ref, at).schema);
   /** $ref chains being followed, to catch a reference that only leads back to itself. */
   readonly #following = new Set<object>();
   #any: GrammarNode | null = null;
@@ -97,7 +98,8 @@ class Compiler {
     if (!isPlainObject(schema)) throw new SchemaError(keyword, path, 'a schema must be an object or a boolean');
     const known = this.#memo.get(schema);
     if (known !== undefined) return known;
-    this.#checkKeywords(schema, path);
+    // A schema to merge is checked once merged, where its `not` may be gone.
+    if (!needsMerge(schema)) this.#checkKeywords(schema, path);
     const node = this.#compileNew(schema, path);
     this.#memo.set(schema, node);
     return node;
@@ -150,7 +152,7 @@ class Compiler {
   #compileMerged(schema: Schema, path: string): GrammarNode {
     let merged = this.#merged.get(schema);
     if (merged === undefined) {
-      merged = mergeSchema(schema, path, (ref, at) => this.#resolve(ref, at).schema);
+      merged = mergeSchema(schema, path, this.#merging);
       this.#merged.set(schema, merged);
     }
     if (merged === false) return this.#node(new LiteralNode([]));

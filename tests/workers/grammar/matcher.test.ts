@@ -86,6 +86,9 @@ const CASES: Case[] = [
     reject: ['{}', '{"a":"x"}', '[]'],
   },
   { keyword: '$ref with keywords beside it', schema: { $ref: '#/$defs/a', maxLength: 3, $defs: { a: { type: 'string' } } }, accept: ['"abc"'], reject: ['"abcd"', '1'] },
+  { keyword: 'not {} admits nothing: an optional property left out', schema: { type: 'object', properties: { a: { not: {} }, b: { type: 'null' } } }, accept: ['{"b":null}', '{}'], reject: ['{"a":1}'] },
+  { keyword: 'not a type', schema: { not: { type: ['string', 'number'] } }, accept: ['true', 'null', '[]', '{}'], reject: ['"a"', '1', '1.5'] },
+  { keyword: 'not required', schema: { type: 'object', not: { required: ['a', 'b'] } }, accept: ['{}', '{"a":1}', '{"b":1}'], reject: ['{"a":1,"b":2}', '[]'] },
   { keyword: 'prefixItems + items', schema: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' } }, accept: ['["a",true,false]'], reject: ['["a","b"]'] },
   { keyword: 'minLength/maxLength', schema: { type: 'string', minLength: 2, maxLength: 3 }, accept: ['"ab"', '"日本語"', '"🎉🎉"', '"\\n\\t"'], reject: ['"a"', '"abcd"', '"日本語!"'] },
   {
