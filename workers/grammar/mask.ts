@@ -4,8 +4,9 @@
 // inside strings, the classes of plain-text tokens that just continue the text are added whole
 // and the walk only covers the trie of the tokens that are not plain; and while a string goes on
 // (without a maxLength), that walk comes out the same each step, so it is kept and reused.
-import { completes, type Frame } from './frame.ts';
+import { type AutomatonRun, completes, type Frame } from './frame.ts';
 import type { MatchState } from './matcher.ts';
+import type { TokenClass } from './token-class.ts';
 import type { TokenIndex } from './token-index.ts';
 import type { TokenTrie } from './token-trie.ts';
 
@@ -55,11 +56,8 @@ export class MaskComputer {
       return;
     }
     const budget = this.#left - 1;
-    if (run.kind === 'table') {
-      index.tableRuns(run.table)[run.state]!.forEach((tokens, end) => {
-        const after = run.after(end);
-        if (tokens !== null && after.cost <= budget) tokens.addSizes(this.mask, 0, after.room);
-      });
+    if (run.kind === 'automaton') {
+      for (const [end, tokens] of index.automatonRuns(run.dfa, run.state)) this.#addFitting(tokens, run, end, budget);
       this.#walk(index.nonPlain, 0, [frame], 0);
       return;
     }
@@ -84,6 +82,24 @@ export class MaskComputer {
       if (!this.#turnedDown) this.#memo = { key, tokens: Int32Array.from(this.#recorded!), cost: this.#recordedCost };
       this.#recorded = null;
     }
+  }
+
+  /** Adds the class's tokens (sized in code points) whose closing fits the budget. */
+  #addFitting(tokens: TokenClass, run: AutomatonRun, end: number, budget: number): void {
+    if (run.uniform) {
+      if (run.cost(end, 0) <= budget) tokens.addSizes(this.mask, 0, tokens.maxSize);
+      return;
+    }
+    let from = -1;
+    for (let chars = 0; chars <= tokens.maxSize; chars++) {
+      const fits = run.cost(end, chars) <= budget;
+      if (fits && from < 0) from = chars;
+      if (!fits && from >= 0) {
+        tokens.addSizes(this.mask, from, chars - 1);
+        from = -1;
+      }
+    }
+    if (from >= 0) tokens.addSizes(this.mask, from, tokens.maxSize);
   }
 
   #walk(trie: TokenTrie, node: number, tops: readonly Frame[], depth: number): void {

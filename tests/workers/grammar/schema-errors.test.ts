@@ -8,8 +8,13 @@ import { SchemaError } from '../../../workers/grammar/schema-error.ts';
 /** [schema, keyword, path, a phrase of the message]. */
 const REFUSED: [unknown, string, string, RegExp][] = [
   // Unsupported keywords, at the root and deep inside.
-  [{ type: 'string', pattern: '^a' }, 'pattern', '/pattern', /not supported/],
-  [{ type: 'object', properties: { zip: { type: 'string', pattern: '\\d{5}' } } }, 'pattern', '/properties/zip/pattern', /not supported/],
+  [{ type: 'string', pattern: '^(?=a)' }, 'pattern', '/pattern', /lookarounds are not supported/],
+  [{ type: 'object', properties: { zip: { type: 'string', pattern: '(\\d)\\1' } } }, 'pattern', '/properties/zip/pattern', /backreferences are not supported/],
+  [{ type: 'string', pattern: '\\bword' }, 'pattern', '/pattern', /word boundaries/],
+  [{ type: 'string', pattern: '[' }, 'pattern', '/pattern', /unterminated character class/],
+  [{ type: 'string', pattern: '[a-z]{3000}[0-9]{3000}' }, 'pattern', '/pattern', /more than 5000 automaton states/],
+  [{ type: 'string', pattern: '^a$', maxLength: 0 }, 'maxLength', '/maxLength', /no string meets/],
+  [{ type: 'string', format: 'uuid', pattern: '^x' }, 'pattern', '/pattern', /too large to enforce \(the pattern matches no string\)/],
   [{ type: 'object', patternProperties: { '^x': {} } }, 'patternProperties', '/patternProperties', /not supported/],
   [{ not: { type: 'null' } }, 'not', '/not', /not supported/],
   [{ if: { type: 'string' }, then: { minLength: 1 } }, 'if', '/if', /not supported/],
@@ -21,9 +26,9 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ type: 'array', contains: { type: 'integer' } }, 'contains', '/contains', /not supported/],
   [{ type: 'object', unevaluatedProperties: false }, 'unevaluatedProperties', '/unevaluatedProperties', /not supported/],
   [{ type: 'array', items: { type: 'array', additionalItems: false } }, 'additionalItems', '/items/additionalItems', /not supported/],
-  [{ $defs: { a: { type: 'string', pattern: 'x' } }, properties: { p: { $ref: '#/$defs/a' } } }, 'pattern', '/$defs/a/pattern', /not supported/],
+  [{ $defs: { a: { type: 'string', pattern: '(?<!x)' } }, properties: { p: { $ref: '#/$defs/a' } } }, 'pattern', '/$defs/a/pattern', /lookarounds/],
   [{ type: 'string', nullable: true }, 'nullable', '/nullable', /unknown keyword/],
-  [{ type: 'string', format: 'uri' }, 'format', '/format', /format "uri" is not supported/],
+  [{ type: 'string', format: 'iri' }, 'format', '/format', /format "iri" is not supported/],
   [{ allOf: [{ type: 'string' }, { maxLength: 2 }] }, 'allOf', '/allOf', /exactly one schema/],
   [{ type: 'object', anyOf: [{ required: ['a'] }] }, 'anyOf', '/anyOf', /keywords next to "anyOf"/],
   [{ $ref: '#/$defs/a', maxLength: 3, $defs: { a: { type: 'string' } } }, '$ref', '/$ref', /keywords next to "\$ref"/],
@@ -33,8 +38,8 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ oneOf: [{ required: ['a'] }, { properties: { b: {} }, additionalProperties: false }] }, 'oneOf', '/oneOf', /may both match/],
   [{ type: 'array', items: [{ type: 'string' }] }, 'items', '/items', /use prefixItems/],
   [{ type: 'integer', exclusiveMinimum: true, minimum: 1 }, 'exclusiveMinimum', '/exclusiveMinimum', /finite number/],
-  [{ type: 'string', format: 'date', maxLength: 8 }, 'maxLength', '/maxLength', /at least 10/],
-  [{ type: 'string', format: 'email', minLength: 10 }, 'minLength', '/minLength', /not supported with format/],
+  [{ type: 'string', format: 'date', maxLength: 8 }, 'maxLength', '/maxLength', /no string meets/],
+  [{ type: 'string', format: 'uuid', minLength: 46 }, 'minLength', '/minLength', /no string meets/],
   // Invalid schemas.
   [{ type: 'text' }, 'type', '/type', /unknown type "text"/],
   [{ type: [] }, 'type', '/type', /empty/],
