@@ -44,6 +44,8 @@ export interface AutomatonRun {
   cost(end: number, chars: number): number;
   /** True when that cost does not depend on `chars`. */
   readonly uniform: boolean;
+  /** As StringRun's: the frame to key a reuse of the walk over the other tokens on (with `state`). */
+  readonly sameWalkAs: Frame | null;
 }
 
 export type TokenRun = StringRun | AutomatonRun;

@@ -136,6 +136,8 @@ class PatternStringFrame extends Frame {
       dfa: table.dfa,
       state: this.state,
       uniform,
+      // Without limits the count changes nothing: the walk depends on the state and what follows.
+      sameWalkAs: uniform ? this.next : null,
       cost: (end, chars) => table.cost(end, this.count + chars) + tail,
     };
   }

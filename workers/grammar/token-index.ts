@@ -21,6 +21,8 @@ export class TokenIndex {
   readonly plain: TokenClass;
   /** `all` without `plain`: what a walk inside a string must still look at. */
   readonly nonPlain: TokenTrie;
+  /** The tokens with a quote or backslash: what a walk beside the automaton classes must look at. */
+  readonly quoting: TokenTrie;
   /** One of \'s escape letters, then plain text; sized in the plain part's characters. */
   readonly escapeTail: TokenClass;
   /** Per DFA, per state once used: [end state, tokens] pairs. */
@@ -56,6 +58,10 @@ export class TokenIndex {
     this.plain = new TokenClass(size, ...plain);
     this.escapeTail = new TokenClass(size, ...escapeTail);
     this.nonPlain = new TokenTrie(nonPlain, size);
+    this.quoting = new TokenTrie(
+      nonPlain.filter(([, bytes]) => bytes.includes(0x22) || bytes.includes(0x5c)),
+      size,
+    );
   }
 
   /** For a DFA state: the plain tokens (no quote, backslash or control byte; they may start or

@@ -139,6 +139,18 @@ describe('mask', () => {
     }
   });
 
+  it('keeps the walks of two pattern strings with the same state number and what follows apart', () => {
+    const union = initialState(compileSchema({ anyOf: [{ type: 'string', pattern: '^[a-z0-9-]+$' }, { type: 'string', pattern: '^a"b$' }] }).root);
+    const fresh = new MaskComputer(index);
+    for (const prefix of ['"ab', '"a', '"ab-', '"a']) {
+      const state = advanceBytes(union, utf8(prefix));
+      const actual = maskedSubset(fresh.compute(state, 1000));
+      const expected = bruteForce(state, 1000);
+      expect([...actual].filter((id) => !expected.has(id)), prefix).toEqual([]);
+      expect([...expected].filter((id) => !actual.has(id)), prefix).toEqual([]);
+    }
+  });
+
   it('builds the vocabulary index once per vocabulary object', () => {
     expect(tokenIndexFor(vocab)).toBe(index);
     const other = vocabularyFromTokenBytes([Uint8Array.of(0x7b)], 2);
