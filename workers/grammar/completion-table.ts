@@ -6,7 +6,7 @@
 import type { ByteDfa } from './byte-dfa.ts';
 
 /** Above this many (state, count) pairs the limits are refused. */
-export const MAX_PAIRS = 2_000_000;
+const MAX_PAIRS = 2_000_000;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

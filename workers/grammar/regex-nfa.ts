@@ -30,10 +30,6 @@ export class ByteNfa {
     this.#set(ANY, this.accept, this.accept);
   }
 
-  get size(): number {
-    return this.eps.length;
-  }
-
   #state(): number {
     if (this.eps.length >= MAX_NFA_STATES) throw new RegexRefusal('the pattern is too large (counted repetitions unroll)');
     this.eps.push([]);

@@ -45,7 +45,7 @@ function split(lo: number, hi: number, out: ByteRange[][]): void {
   out.push(a.map((byte, i) => [byte, b[i]!] as const));
 }
 
-export function encode(c: number): number[] {
+function encode(c: number): number[] {
   if (c < 0x80) return [c];
   if (c < 0x800) return [0xc0 | (c >> 6), 0x80 | (c & 0x3f)];
   if (c < 0x10000) return [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)];

@@ -4,7 +4,7 @@
 // refused with a SchemaError naming `pattern`.
 import { describe, expect, it } from 'vitest';
 import type { ByteDfa } from '../../../workers/grammar/byte-dfa.ts';
-import { patternDfa, regexDfa } from '../../../workers/grammar/regex.ts';
+import { patternAutomaton, patternDfa, regexDfa } from '../../../workers/grammar/regex.ts';
 import { SchemaError } from '../../../workers/grammar/schema-error.ts';
 import { Random } from '../../../workers/generation/random.ts';
 import { randomText, sampleAccepted } from './regex-sampling.ts';
@@ -94,6 +94,18 @@ describe('regex DFA against RegExp (u flag)', () => {
       }
     });
   }
+
+  it('gives object nodes an automaton for property names, or a SchemaError under their keyword', () => {
+    const names = patternAutomaton('^x-', '/patternProperties', 'patternProperties');
+    const run = (text: string): boolean => {
+      let state = names.start;
+      for (const b of utf8(text)) if ((state = names.next(state, b)) < 0) return false;
+      return names.accepting(state);
+    };
+    expect([run('x-a'), run('x-'), run('a-x-')]).toEqual([true, true, false]);
+    expect(() => patternAutomaton(7, '/propertyNames/pattern')).toThrow(SchemaError);
+    expect(() => patternAutomaton('(?=x)', '/patternProperties', 'patternProperties')).toThrow(/keyword "patternProperties" at \/patternProperties/);
+  });
 
   it('is minimal and shared per source', () => {
     expect(regexDfa('^[a-z]+$').size).toBe(2);
