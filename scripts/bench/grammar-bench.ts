@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { ensureFixtures, fixture, fixtureDir } from '../forge/fixture-set.ts';
-import { FORMATS } from '../../workers/grammar/formats.ts';
+import { formatAutomaton } from '../../workers/grammar/formats.ts';
 import { createGrammarConstraint } from '../../workers/grammar/grammar-constraint.ts';
 import type { ResponseFormat } from '../../workers/protocol/response-format.ts';
 import { tokenIndexFor } from '../../workers/grammar/token-index.ts';
@@ -48,7 +48,15 @@ const CLASSES: Record<string, ResponseFormat[]> = {
     schema({ type: 'array', items: { type: 'integer', minimum: -1000, maximum: 1000 }, minItems: 24 }),
     schema({ type: 'array', items: { type: 'number', exclusiveMinimum: 0, maximum: 1 }, minItems: 24 }),
   ],
-  formats: [schema(object({ at: { type: 'string', format: 'date-time' }, id: { type: 'string', format: 'uuid' }, email: { type: 'string', format: 'email' } }))],
+  formats: [
+    schema(object({ at: { type: 'string', format: 'date-time' }, id: { type: 'string', format: 'uuid' }, email: { type: 'string', format: 'email' } })),
+    schema(object({ home: { type: 'string', format: 'uri' }, host: { type: 'string', format: 'hostname' }, ip: { type: 'string', format: 'ipv6' }, took: { type: 'string', format: 'duration' } })),
+  ],
+  patterns: [
+    schema(object({ phone: { type: 'string', pattern: '^(\\([0-9]{3}\\))?[0-9]{3}-[0-9]{4}$' }, slug: { type: 'string', pattern: '^[a-z0-9-]+$' }, state: { type: 'string', pattern: '^[A-Z]{2}$' } })),
+    schema(object({ note: { type: 'string', pattern: '.*\\S.*' }, link: { type: 'string', pattern: '^https?://' } })),
+    schema(object({ text: { type: 'string', pattern: '^.*$', maxLength: 120 }, name: { type: 'string', pattern: '^\\p{L}[\\p{L} ]*$' } })),
+  ],
 };
 
 function time<T>(run: () => T): [T, number] {
@@ -89,10 +97,10 @@ function stepTimes(format: ResponseFormat, seed: number): number[] {
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 
-// Unmeasured passes first, so the figures are of JIT-compiled code (and the format tables'
-// token classes, built on first use, are ready: timed separately below).
+// Unmeasured passes first, so the figures are of JIT-compiled code (and the automata's token
+// classes, built per state on first use, are ready: the email and uuid start states' are timed).
 const [, formatTablesMs] = time(() => {
-  for (const name of ['email', 'uuid']) index.tableRuns(FORMATS.get(name)!.table!);
+  for (const name of ['email', 'uuid']) index.automatonRuns(formatAutomaton(name)!.dfa, 0);
 });
 for (const formats of Object.values(CLASSES)) for (const format of formats) for (const seed of [100, 101]) stepTimes(format, seed);
 
@@ -168,7 +176,7 @@ const result = {
   node: process.version,
   cpus: cpus().length,
   vocabulary: { size: vocabulary.size, trieNodes: index.all.nodeCount, nonPlainTrieNodes: index.nonPlain.nodeCount, plainTokens: index.plain.count },
-  precomputeMs: { parseTokenizerJson: parseMs, vocabulary: vocabularyMs, tokenIndex: indexMs, emailAndUuidTables: formatTablesMs },
+  precomputeMs: { parseTokenizerJson: parseMs, vocabulary: vocabularyMs, tokenIndex: indexMs, emailAndUuidStartClasses: formatTablesMs },
   maxTokens: MAX_TOKENS,
   seeds: SEEDS.length,
   perStep: rows,
@@ -176,7 +184,7 @@ const result = {
 };
 
 console.log(`precompute: tokenizer.json parse ${parseMs.toFixed(0)} ms, vocabulary ${vocabularyMs.toFixed(0)} ms, token index ${indexMs.toFixed(0)} ms`);
-console.log(`  on first use: email and uuid token classes ${formatTablesMs.toFixed(0)} ms`);
+console.log(`  on first use: email and uuid start states' token classes ${formatTablesMs.toFixed(0)} ms`);
 console.log(`apply() per step, ${SEEDS.length} seeds x max_tokens ${MAX_TOKENS}, random logits at temperature 1:`);
 console.log(`  ${'class'.padEnd(18)} ${'steps'.padStart(6)} ${'median ms'.padStart(10)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`);
 for (const row of rows) {

@@ -3,7 +3,7 @@
 // value, and `next` is what follows once that value is done (the parent container's next
 // position, down to DONE). Frames are immutable, so the mask's walk over the token trie shares
 // them between tokens with a common prefix and backtracks for free.
-import type { FormatTable } from './formats.ts';
+import type { ByteDfa } from './byte-dfa.ts';
 
 /** Some grammar node: a JSON value shape compiled from the schema. */
 export interface GrammarNode {
@@ -33,16 +33,22 @@ export interface StringRun {
   readonly sameWalkAs: Frame | null;
 }
 
-/** Inside a table-driven format (uuid, email): the tokens that take the table from `state` to each
- * end state, which leaves the given closing cost and room for characters. */
-export interface TableRun {
-  readonly kind: 'table';
-  readonly table: FormatTable;
+/** Inside a string whose content a byte DFA constrains: the plain tokens that take the DFA from
+ * `state` to each end state are added whole, when the closing they leave fits. */
+export interface AutomatonRun {
+  readonly kind: 'automaton';
+  readonly dfa: ByteDfa;
   readonly state: number;
-  after(end: number): { cost: number; room: number };
+  /** Bytes of the shortest closing of the document after a token of `chars` code points that
+   * ends in DFA state `end` (Infinity: it cannot finish). */
+  cost(end: number, chars: number): number;
+  /** True when that cost does not depend on `chars`. */
+  readonly uniform: boolean;
+  /** As StringRun's: the frame to key a reuse of the walk over the other tokens on (with `state`). */
+  readonly sameWalkAs: Frame | null;
 }
 
-export type TokenRun = StringRun | TableRun;
+export type TokenRun = StringRun | AutomatonRun;
 
 export abstract class Frame {
   readonly next: Frame | null;

@@ -126,6 +126,6 @@ class FreeKeyFrame extends Frame {
     // The plain-text class may take the key onto a name for now; the closing quote is what the
     // walk checks. A walk from here is not the plain string's, so it is not shared.
     const run = this.inner.tokenRun();
-    return run === null || run.kind === 'table' ? run : { ...run, sameWalkAs: null };
+    return run === null ? run : { ...run, sameWalkAs: null };
   }
 }

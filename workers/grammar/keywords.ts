@@ -3,7 +3,7 @@
 // says to ignore it.
 
 export const UNSUPPORTED: ReadonlySet<string> = new Set([
-  'pattern', 'patternProperties', 'propertyNames', 'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas',
+  'patternProperties', 'propertyNames', 'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas',
   'dependencies', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'minContains', 'maxContains',
   'uniqueItems', 'multipleOf', 'not', 'if', 'then', 'else', '$dynamicRef', '$recursiveRef',
 ]);
@@ -12,7 +12,7 @@ export const UNSUPPORTED: ReadonlySet<string> = new Set([
 export const TYPE_KEYWORDS = {
   object: ['properties', 'required', 'additionalProperties'],
   array: ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems'],
-  string: ['minLength', 'maxLength', 'format'],
+  string: ['minLength', 'maxLength', 'format', 'pattern'],
   number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'],
 } as const;
 

@@ -4,15 +4,16 @@
 // inside strings, the classes of plain-text tokens that just continue the text are added whole
 // and the walk only covers the trie of the tokens that are not plain; and while a string goes on
 // (without a maxLength), that walk comes out the same each step, so it is kept and reused.
-import { completes, type Frame } from './frame.ts';
+import type { ByteDfa } from './byte-dfa.ts';
+import { type AutomatonRun, completes, type Frame } from './frame.ts';
 import type { MatchState } from './matcher.ts';
+import type { TokenClass } from './token-class.ts';
 import type { TokenIndex } from './token-index.ts';
 import type { TokenTrie } from './token-trie.ts';
 
 /** A walk's outcome kept for reuse: the tokens it allowed, all it found valid, and the largest
  * closing cost they left (so it holds again while that still fits the budget). */
 interface WalkMemo {
-  readonly key: Frame;
   readonly tokens: Int32Array;
   readonly cost: number;
 }
@@ -24,8 +25,10 @@ export class MaskComputer {
   readonly #levels: Frame[][] = [];
   /** Document tokens that may still come, this one included. */
   #left = 0;
-  /** The last walk from a string without limits: each step inside it would walk the same. */
-  #memo: WalkMemo | null = null;
+  /** The walks from strings without limits followed by the same frame, by DFA and state (null
+   * and -1 for a plain string): each step inside one in that state would walk the same. */
+  #memoKey: Frame | null = null;
+  readonly #memos = new Map<ByteDfa | null, Map<number, WalkMemo>>();
   /** While a walk is recorded: the tokens it allows, the largest cost they leave, and whether
    * the budget turned a valid one down. */
   #recorded: number[] | null = null;
@@ -55,12 +58,10 @@ export class MaskComputer {
       return;
     }
     const budget = this.#left - 1;
-    if (run.kind === 'table') {
-      index.tableRuns(run.table)[run.state]!.forEach((tokens, end) => {
-        const after = run.after(end);
-        if (tokens !== null && after.cost <= budget) tokens.addSizes(this.mask, 0, after.room);
-      });
-      this.#walk(index.nonPlain, 0, [frame], 0);
+    if (run.kind === 'automaton') {
+      for (const [end, tokens] of index.automatonRuns(run.dfa, run.state)) this.#addFitting(tokens, run, end, budget);
+      // The classes hold every token without a quote or backslash.
+      this.#walkOnce(index.quoting, frame, run.sameWalkAs, run.dfa, run.state, budget);
       return;
     }
     const tokens = run.kind === 'plain' ? index.plain : run.kind === 'escape' ? index.escapeTail : null;
@@ -68,22 +69,51 @@ export class MaskComputer {
     const excess = frame.cost - run.lead - budget;
     if (tokens !== null && excess <= run.filler) tokens.addSizes(this.mask, Math.max(0, excess), run.room);
     // The class tokens are all plain; what else may come (closing quotes, say) is not.
-    const key = run.sameWalkAs;
-    const memo = this.#memo;
-    if (key !== null && memo !== null && memo.key === key && memo.cost <= budget) {
+    this.#walkOnce(index.nonPlain, frame, run.sameWalkAs, null, -1, budget);
+  }
+
+  /** Walks `trie` from `frame`, or reuses the walk keyed on (`key`, `dfa`, `state`) when the frame
+   * says it would come out the same (`key` not null) and it still fits the budget. */
+  #walkOnce(trie: TokenTrie, frame: Frame, key: Frame | null, dfa: ByteDfa | null, state: number, budget: number): void {
+    if (key === null) {
+      this.#walk(trie, 0, [frame], 0);
+      return;
+    }
+    if (this.#memoKey !== key) {
+      this.#memoKey = key;
+      this.#memos.clear();
+    }
+    let memos = this.#memos.get(dfa);
+    if (memos === undefined) this.#memos.set(dfa, (memos = new Map()));
+    const memo = memos.get(state);
+    if (memo !== undefined && memo.cost <= budget) {
       for (const token of memo.tokens) this.mask[token >>> 5]! |= 1 << (token & 31);
       return;
     }
-    if (key !== null) {
-      this.#recorded = [];
-      this.#recordedCost = 0;
-      this.#turnedDown = false;
+    this.#recorded = [];
+    this.#recordedCost = 0;
+    this.#turnedDown = false;
+    this.#walk(trie, 0, [frame], 0);
+    if (!this.#turnedDown) memos.set(state, { tokens: Int32Array.from(this.#recorded), cost: this.#recordedCost });
+    this.#recorded = null;
+  }
+
+  /** Adds the class's tokens (sized in code points) whose closing fits the budget. */
+  #addFitting(tokens: TokenClass, run: AutomatonRun, end: number, budget: number): void {
+    if (run.uniform) {
+      if (run.cost(end, 0) <= budget) tokens.addSizes(this.mask, 0, tokens.maxSize);
+      return;
     }
-    this.#walk(index.nonPlain, 0, [frame], 0);
-    if (key !== null) {
-      if (!this.#turnedDown) this.#memo = { key, tokens: Int32Array.from(this.#recorded!), cost: this.#recordedCost };
-      this.#recorded = null;
+    let from = -1;
+    for (let chars = 0; chars <= tokens.maxSize; chars++) {
+      const fits = run.cost(end, chars) <= budget;
+      if (fits && from < 0) from = chars;
+      if (!fits && from >= 0) {
+        tokens.addSizes(this.mask, from, chars - 1);
+        from = -1;
+      }
     }
+    if (from >= 0) tokens.addSizes(this.mask, from, tokens.maxSize);
   }
 
   #walk(trie: TokenTrie, node: number, tops: readonly Frame[], depth: number): void {

@@ -4,8 +4,8 @@
 // schema allows more than the grammar writes (extra properties, types a keyword only suggests),
 // the grammar writes the narrower, still valid, subset.
 import { ArrayNode } from './array.ts';
-import { FormatNode } from './format.ts';
-import { FORMATS } from './formats.ts';
+import type { ByteDfa } from './byte-dfa.ts';
+import { FORMAT_NAMES, formatAutomaton } from './formats.ts';
 import { COMPACT, type GrammarNode, type Separators } from './frame.ts';
 import { exclusive } from './exclusive.ts';
 import { booleans, encodeJson, isPlainObject, sameJson } from './json-values.ts';
@@ -13,6 +13,9 @@ import { LiteralNode } from './literal.ts';
 import { accepts } from './matcher.ts';
 import { NumberNode, type NumberBound } from './number.ts';
 import { ObjectNode } from './object.ts';
+import { PatternStringNode } from './pattern-string.ts';
+import { intersection, patternDfa } from './regex.ts';
+import { RegexRefusal } from './regex-parser.ts';
 import { pointer, SchemaError } from './schema-error.ts';
 import { KNOWN, TYPE_KEYWORDS, UNSUPPORTED } from './keywords.ts';
 import { MergeContext, mergeSchema, needsMerge } from './schema-merge.ts';
@@ -333,22 +336,37 @@ class Compiler {
     const minLength = this.#count(schema, path, 'minLength') ?? 0;
     const maxLength = this.#count(schema, path, 'maxLength') ?? Infinity;
     if (minLength > maxLength) throw new SchemaError('minLength', pointer(path, 'minLength'), `minLength ${minLength} is above maxLength ${maxLength}`);
-    const format = schema['format'];
-    // A format no validator knows is an annotation; those ajv-formats checks must be enforced.
-    if (typeof format !== 'string' || (!FORMATS.has(format) && !CHECKED_FORMATS.has(format))) return this.#node(new StringNode(minLength, maxLength));
-    const machine = typeof format === 'string' ? FORMATS.get(format) : undefined;
-    if (machine === undefined) {
-      throw new SchemaError('format', pointer(path, 'format'), `format ${JSON.stringify(format)} is not supported (supported: ${[...FORMATS.keys()].join(', ')})`);
+    const pattern = schema['pattern'];
+    // A format no validator checks is an annotation; the others are enforced or refused.
+    const format = typeof schema['format'] === 'string' && (FORMAT_NAMES.includes(schema['format']) || CHECKED_FORMATS.has(schema['format'])) ? schema['format'] : undefined;
+    if (format === undefined && pattern === undefined) return this.#node(new StringNode(minLength, maxLength));
+    const automata: ByteDfa[] = [];
+    let limit = maxLength;
+    if (format !== undefined) {
+      const known = formatAutomaton(format);
+      if (known === undefined) {
+        throw new SchemaError('format', pointer(path, 'format'), `format ${JSON.stringify(format)} is not supported (supported: ${FORMAT_NAMES.join(', ')})`);
+      }
+      automata.push(known.dfa);
+      limit = Math.min(limit, known.maxLength);
     }
-    // Length limits must leave the format's own range alone, except a maxLength on emails.
-    const [shortest, longest] = machine.lengths;
-    if (minLength > shortest) {
-      throw new SchemaError('minLength', pointer(path, 'minLength'), `minLength above ${shortest} is not supported with format "${format}"`);
+    if (pattern !== undefined) {
+      if (typeof pattern !== 'string') throw new SchemaError('pattern', pointer(path, 'pattern'), 'pattern must be a string');
+      automata.push(patternDfa(pattern, pointer(path, 'pattern')));
     }
-    if (maxLength < (longest === Infinity ? shortest : longest)) {
-      throw new SchemaError('maxLength', pointer(path, 'maxLength'), `format "${format}" needs a maxLength of at least ${longest === Infinity ? shortest : longest}`);
+    const keyword = pattern === undefined ? 'format' : 'pattern';
+    let node: PatternStringNode;
+    try {
+      node = new PatternStringNode(automata.length === 1 ? automata[0]! : intersection(automata[0]!, automata[1]!), minLength, limit);
+    } catch (error) {
+      if (!(error instanceof RangeError) && !(error instanceof RegexRefusal)) throw error;
+      throw new SchemaError(keyword, pointer(path, keyword), `format, pattern and length limits together are too large to enforce (${error.message})`);
     }
-    return this.#node(new FormatNode(machine, longest === Infinity ? maxLength : Infinity));
+    if (node.shortest === Infinity) {
+      const culprit = ['maxLength', 'minLength'].find((limit) => limit in schema) ?? keyword;
+      throw new SchemaError(culprit, pointer(path, culprit), 'no string meets the format, pattern and length limits together');
+    }
+    return this.#node(node);
   }
 
   #number(integer: boolean, schema: Schema, path: string): GrammarNode {

@@ -3,11 +3,15 @@
 // add wholesale inside strings (plain text, an escape letter then plain text, and per state of
 // a table-driven format, the tokens leading to each other state), with the trie of the tokens
 // that are not plain, for the walk that complements them.
-import type { FormatTable } from './formats.ts';
+import type { ByteDfa } from './byte-dfa.ts';
+import { isLead } from './completion-table.ts';
 import { ESCAPE_LETTERS, plainStringChars } from './string.ts';
 import { TokenClass } from './token-class.ts';
 import { TokenTrie } from './token-trie.ts';
 import type { TokenVocabulary } from './vocabulary.ts';
+
+/** Automaton classes this large keep bitsets by size, for quick adds under a maxLength. */
+const CUMULATIVE_FROM = 8192;
 
 export class TokenIndex {
   readonly vocabulary: TokenVocabulary;
@@ -17,9 +21,12 @@ export class TokenIndex {
   readonly plain: TokenClass;
   /** `all` without `plain`: what a walk inside a string must still look at. */
   readonly nonPlain: TokenTrie;
+  /** The tokens with a quote or backslash: what a walk beside the automaton classes must look at. */
+  readonly quoting: TokenTrie;
   /** One of \'s escape letters, then plain text; sized in the plain part's characters. */
   readonly escapeTail: TokenClass;
-  readonly #tableRuns = new Map<FormatTable, (TokenClass | null)[][]>();
+  /** Per DFA, per state once used: [end state, tokens] pairs. */
+  readonly #automatonRuns = new WeakMap<ByteDfa, (readonly (readonly [number, TokenClass])[])[]>();
 
   constructor(vocabulary: TokenVocabulary) {
     this.vocabulary = vocabulary;
@@ -51,39 +58,46 @@ export class TokenIndex {
     this.plain = new TokenClass(size, ...plain);
     this.escapeTail = new TokenClass(size, ...escapeTail);
     this.nonPlain = new TokenTrie(nonPlain, size);
+    this.quoting = new TokenTrie(
+      nonPlain.filter(([, bytes]) => bytes.includes(0x22) || bytes.includes(0x5c)),
+      size,
+    );
   }
 
-  /** For a format table: [from state][to state], the plain tokens that take it from one to
-   * the other (sized in characters), or null for none. Built on a table's first use. */
-  tableRuns(table: FormatTable): readonly (readonly (TokenClass | null)[])[] {
-    let runs = this.#tableRuns.get(table);
-    if (runs === undefined) {
-      runs = table.states.map((_, from) => this.#tableRunsFrom(table, from));
-      this.#tableRuns.set(table, runs);
-    }
-    return runs;
+  /** For a DFA state: the plain tokens (no quote, backslash or control byte; they may start or
+   * end mid-character) that take the DFA from `state` to each end state, sized in code points.
+   * Built on a state's first use. */
+  automatonRuns(dfa: ByteDfa, state: number): readonly (readonly [number, TokenClass])[] {
+    let runs = this.#automatonRuns.get(dfa);
+    if (runs === undefined) this.#automatonRuns.set(dfa, (runs = []));
+    return (runs[state] ??= this.#automatonRunsFrom(dfa, state));
   }
 
-  /** Walks the token trie with the table from `from`: every token on the way (all its bytes
-   * plain ASCII the table takes) joins the class of the state it ends in. */
-  #tableRunsFrom(table: FormatTable, from: number): (TokenClass | null)[] {
-    const ids = table.states.map((): number[] => []);
-    const sizes = table.states.map((): number[] => []);
+  /** Walks the token trie with the DFA from `from`: every token on the way joins the class of
+   * the state it ends in. */
+  #automatonRunsFrom(dfa: ByteDfa, from: number): [number, TokenClass][] {
+    const ids = new Map<number, number[]>();
+    const sizes = new Map<number, number[]>();
     const { firstChild, nextSibling, byte, tokenHead, tokenNext } = this.all;
-    const walk = (node: number, state: number, depth: number): void => {
+    const walk = (node: number, state: number, chars: number): void => {
       for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) {
         const b = byte[child]!;
-        const next = b < 0x80 && b !== 0x22 && b !== 0x5c ? table.next[state * 128 + b]! : -1;
+        const next = b !== 0x22 && b !== 0x5c ? dfa.table[state * 256 + b]! : -1;
         if (next < 0) continue;
-        for (let token = tokenHead[child]!; token !== -1; token = tokenNext[token]!) {
-          ids[next]!.push(token);
-          sizes[next]!.push(depth + 1);
+        const count = chars + (isLead(b) ? 1 : 0);
+        if (tokenHead[child] !== -1 && !ids.has(next)) {
+          ids.set(next, []);
+          sizes.set(next, []);
         }
-        walk(child, next, depth + 1);
+        for (let token = tokenHead[child]!; token !== -1; token = tokenNext[token]!) {
+          ids.get(next)!.push(token);
+          sizes.get(next)!.push(count);
+        }
+        walk(child, next, count);
       }
     };
     walk(0, from, 0);
-    return ids.map((list, to) => (list.length > 0 ? new TokenClass(this.vocabulary.size, list, sizes[to]!, false) : null));
+    return [...ids].map(([end, list]) => [end, new TokenClass(this.vocabulary.size, list, sizes.get(end)!, list.length >= CUMULATIVE_FROM)]);
   }
 }
 

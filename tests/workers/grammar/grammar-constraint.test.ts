@@ -91,7 +91,7 @@ describe('createGrammarConstraint', () => {
   });
 
   it('throws SchemaError for a schema it cannot enforce', () => {
-    expect(() => createGrammarConstraint(withSchema({ type: 'string', pattern: 'x' }), vocab, { maxTokens: 10, eosTokenIds: EOS_IDS })).toThrow(SchemaError);
+    expect(() => createGrammarConstraint(withSchema({ type: 'string', pattern: '(?=x)' }), vocab, { maxTokens: 10, eosTokenIds: EOS_IDS })).toThrow(SchemaError);
   });
 });
 
@@ -144,7 +144,7 @@ describe('validateResponseFormat', () => {
     expect(validateResponseFormat('json')).toEqual(['response_format must be an object']);
     expect(validateResponseFormat({ type: 'xml' })[0]).toMatch(/response_format.type must be/);
     expect(validateResponseFormat({ type: 'json_schema' })).toEqual(['response_format.json_schema must be an object']);
-    const problems = validateResponseFormat({ type: 'json_schema', json_schema: { name: 'has space', strict: 'yes', schema: { type: 'string', pattern: 'x' } } });
+    const problems = validateResponseFormat({ type: 'json_schema', json_schema: { name: 'has space', strict: 'yes', schema: { type: 'string', pattern: '(?=x)' } } });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/name/);
     expect(problems[1]).toMatch(/strict/);

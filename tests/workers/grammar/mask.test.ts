@@ -53,6 +53,18 @@ const STATES: [Record<string, unknown>, number[]][] = [
   [{ type: 'object', properties: { n: { type: 'integer' }, name: { type: 'string' }, names: { type: 'array' } }, required: ['names'], additionalProperties: false }, utf8('{"n')],
   [{ type: 'integer', minimum: 100, maximum: 250 }, utf8('1')],
   [{ type: 'array', items: { enum: ['a', 'ab', 'b'] }, minItems: 2 }, utf8('["a')],
+  [{ type: 'string', pattern: '^[a-z0-9-]+$' }, utf8('"ab')],
+  [{ type: 'string', pattern: '^\\d{3}-\\d{4}$' }, utf8('"12')],
+  [{ type: 'string', pattern: '.*\\S.*', minLength: 3, maxLength: 10 }, utf8('"a ')],
+  [{ type: 'string', pattern: '.*' }, utf8('"x')],
+  [{ type: 'string', pattern: '^\\p{L}+$', maxLength: 6 }, [...utf8('"é'), 0xe4]],
+  [{ type: 'string', pattern: '^a"b$' }, utf8('"a')],
+  [{ type: 'string', pattern: '^a"b$' }, utf8('"a\\')],
+  [{ type: 'string', pattern: '^(?:aa)+$', minLength: 3, maxLength: 9 }, utf8('"aa')],
+  [{ type: 'string', format: 'uri' }, utf8('"https://ex')],
+  [{ type: 'string', format: 'hostname', maxLength: 20 }, utf8('"example.')],
+  [{ type: 'string', format: 'date-time' }, utf8('"2024-02-2')],
+  [{ type: 'string', format: 'ipv6' }, utf8('"fe80::')],
 ];
 
 function bruteForce(state: MatchState, left: number): Set<number> {
@@ -124,6 +136,18 @@ describe('mask', () => {
       const expected = bruteForce(state, left);
       expect([...actual].filter((id) => !expected.has(id)), `${prefix}, ${left} left`).toEqual([]);
       expect([...expected].filter((id) => !actual.has(id)), `${prefix}, ${left} left`).toEqual([]);
+    }
+  });
+
+  it('keeps the walks of two pattern strings with the same state number and what follows apart', () => {
+    const union = initialState(compileSchema({ anyOf: [{ type: 'string', pattern: '^[a-z0-9-]+$' }, { type: 'string', pattern: '^a"b$' }] }).root);
+    const fresh = new MaskComputer(index);
+    for (const prefix of ['"ab', '"a', '"ab-', '"a']) {
+      const state = advanceBytes(union, utf8(prefix));
+      const actual = maskedSubset(fresh.compute(state, 1000));
+      const expected = bruteForce(state, 1000);
+      expect([...actual].filter((id) => !expected.has(id)), prefix).toEqual([]);
+      expect([...expected].filter((id) => !actual.has(id)), prefix).toEqual([]);
     }
   });
 

@@ -9,8 +9,13 @@ import { SchemaError } from '../../../workers/grammar/schema-error.ts';
 /** [schema, keyword, path, a phrase of the message]. */
 const REFUSED: [unknown, string, string, RegExp][] = [
   // Unsupported keywords, at the root and deep inside.
-  [{ type: 'string', pattern: '^a' }, 'pattern', '/pattern', /not supported/],
-  [{ type: 'object', properties: { zip: { type: 'string', pattern: '\\d{5}' } } }, 'pattern', '/properties/zip/pattern', /not supported/],
+  [{ type: 'string', pattern: '^(?=a)' }, 'pattern', '/pattern', /lookarounds are not supported/],
+  [{ type: 'object', properties: { zip: { type: 'string', pattern: '(\\d)\\1' } } }, 'pattern', '/properties/zip/pattern', /backreferences are not supported/],
+  [{ type: 'string', pattern: '\\bword' }, 'pattern', '/pattern', /word boundaries/],
+  [{ type: 'string', pattern: '[' }, 'pattern', '/pattern', /unterminated character class/],
+  [{ type: 'string', pattern: '[a-z]{3000}[0-9]{3000}' }, 'pattern', '/pattern', /more than 5000 automaton states/],
+  [{ type: 'string', pattern: '^a$', maxLength: 0 }, 'maxLength', '/maxLength', /no string meets/],
+  [{ type: 'string', format: 'uuid', pattern: '^x' }, 'pattern', '/pattern', /too large to enforce \(the pattern matches no string\)/],
   [{ type: 'object', patternProperties: { '^x': {} } }, 'patternProperties', '/patternProperties', /not supported/],
   [{ if: { type: 'string' }, then: { minLength: 1 } }, 'if', '/if', /not supported/],
   [{ type: 'object', dependentRequired: { a: ['b'] } }, 'dependentRequired', '/dependentRequired', /not supported/],
@@ -20,8 +25,8 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ type: 'object', propertyNames: { maxLength: 3 } }, 'propertyNames', '/propertyNames', /not supported/],
   [{ type: 'array', contains: { type: 'integer' } }, 'contains', '/contains', /not supported/],
   [{ type: 'object', unevaluatedProperties: false }, 'unevaluatedProperties', '/unevaluatedProperties', /not supported/],
-  [{ $defs: { a: { type: 'string', pattern: 'x' } }, properties: { p: { $ref: '#/$defs/a' } } }, 'pattern', '/$defs/a/pattern', /not supported/],
-  [{ type: 'string', format: 'uri' }, 'format', '/format', /format "uri" is not supported/],
+  [{ $defs: { a: { type: 'string', pattern: '(?<!x)' } }, properties: { p: { $ref: '#/$defs/a' } } }, 'pattern', '/$defs/a/pattern', /lookarounds/],
+  [{ type: 'string', format: 'iri' }, 'format', '/format', /format "iri" is not supported/],
   [{ type: 'array', items: [{ type: 'string' }], prefixItems: [] }, 'items', '/items', /next to prefixItems/],
   [{ type: 'integer', exclusiveMinimum: 'yes' }, 'exclusiveMinimum', '/exclusiveMinimum', /finite number or a boolean/],
   [{ not: { type: 'integer' } }, 'not', '/not', /not supported/],
@@ -33,8 +38,8 @@ const REFUSED: [unknown, string, string, RegExp][] = [
   [{ oneOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'object', required: ['b'] }] }, 'oneOf', '/oneOf', /may both match/],
   // Both accept strings: without a type, "required" says nothing about them.
   [{ oneOf: [{ required: ['a'] }, { properties: { b: {} }, additionalProperties: false }] }, 'oneOf', '/oneOf', /may both match/],
-  [{ type: 'string', format: 'date', maxLength: 8 }, 'maxLength', '/maxLength', /at least 10/],
-  [{ type: 'string', format: 'email', minLength: 10 }, 'minLength', '/minLength', /not supported with format/],
+  [{ type: 'string', format: 'date', maxLength: 8 }, 'maxLength', '/maxLength', /no string meets/],
+  [{ type: 'string', format: 'uuid', minLength: 46 }, 'minLength', '/minLength', /no string meets/],
   // Invalid schemas.
   [{ type: 'text' }, 'type', '/type', /unknown type "text"/],
   [{ type: [] }, 'type', '/type', /empty/],
