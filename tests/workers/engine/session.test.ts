@@ -174,6 +174,19 @@ describe('ModelSession.generate with logprobs', () => {
     expect(result.streamedLogprobs).toHaveLength(result.deltas.length);
   });
 
+  it('a grammar mask leaves them raw: the masked tokens keep their model logprobs', async () => {
+    const answer = '{"a":1}';
+    const result = await generate(session(), PROMPT, answer, { logprobs: 2, responseFormat: { type: 'json_object' } });
+    expect(result.text).toBe(answer);
+    // After the mask the answer's token would be near-certain (logprob near 0), '!' impossible.
+    expect(chosen).toBeLessThan(-1);
+    for (const e of result.logprobs!) {
+      expect(e.logprob).toBeCloseTo(chosen, 6);
+      expect(e.top[1]).toMatchObject({ token: '!' });
+      expect(e.top[1]!.logprob).toBeCloseTo(other, 6);
+    }
+  });
+
   it('bytes spell the answer exactly, a token with half a character showing U+FFFD', async () => {
     const answer = ' 𝄞 clef';
     const result = await generate(session(), PROMPT, answer, { logprobs: 0 });
