@@ -2,7 +2,7 @@
 // stops, /v1 relays to it, every failure a user meets with a server has its message, and the
 // API key goes to the configured origin only.
 import { expect, test, type Page } from '@playwright/test';
-import { answerWords, standinRank, tokenize } from '../scripts/openai-standin/text.ts';
+import { answerLogprob, answerWords, standinRank, tokenize } from '../scripts/openai-standin/text.ts';
 import { FAILING, OpenAIStandin } from '../scripts/openai-standin/server.ts';
 import { APP_PORT } from './helpers/embed-hosts.ts';
 import { assistantMessages, waitForAnswer } from './helpers/ui-chat.ts';
@@ -88,6 +88,18 @@ test('chat streams from the remote model and stops; /v1 relays to it; the key go
   expect(viaApi.status).toBe(200);
   expect(viaApi.json).toMatchObject({ object: 'chat.completion', model: INSTRUCT, usage: { completion_tokens: 5 } });
   expect(server.log.at(-1)!.body).toMatchObject({ messages: [{ role: 'user', content: 'ping' }], max_tokens: 5 });
+  // Logprobs go to the server in its shape, and come back as it sent them.
+  const withLogprobs = await rawRequest(page, 'POST', '/v1/chat/completions', { model: INSTRUCT, messages: [{ role: 'user', content: 'ping' }], max_tokens: 3, logprobs: true, top_logprobs: 2 });
+  const sent = server.log.at(-1)!.body!;
+  expect(sent).toMatchObject({ logprobs: true, top_logprobs: 2 });
+  const words = answerWords(INSTRUCT, JSON.stringify(sent['messages'])).slice(0, 3);
+  expect(withLogprobs.json).toMatchObject({ choices: [{ logprobs: { content: words.map((w, i) => answerLogprob(INSTRUCT, JSON.stringify(sent['messages']), i, w, 2)), refusal: null } }] });
+  const completion = await rawRequest(page, 'POST', '/v1/completions', { model: INSTRUCT, prompt: 'ping', max_tokens: 3, logprobs: 1 });
+  expect(server.log.at(-1)!.body).toMatchObject({ prompt: 'ping', logprobs: 1 });
+  const completionWords = answerWords(INSTRUCT, 'ping').slice(0, 3);
+  expect(completion.json).toMatchObject({
+    choices: [{ logprobs: { tokens: completionWords, token_logprobs: completionWords.map((w, i) => answerLogprob(INSTRUCT, 'ping', i, w, 1).logprob) } }],
+  });
 
   // Every request to the configured server carried the key; another server never gets it.
   expect(server.log.length).toBeGreaterThan(3);

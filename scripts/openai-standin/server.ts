@@ -1,9 +1,9 @@
 // A stand-in for vLLM in the tests (vLLM cannot run on these machines): an OpenAI-compatible
 // server on loopback that follows the wire format — SSE with usage, vLLM's error bodies and
-// prompt logprobs — and fails on purpose: a model that answers 500, one that stalls, one whose
+// prompt logprobs, logprobs of the answer — and fails on purpose: a model that answers 500, one that stalls, one whose
 // stream drops; no CORS headers or a wrong key when told. It logs every request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { answerWords, promptLogprobs, tokenId, tokenize } from './text.ts';
+import { answerLogprob, answerWords, promptLogprobs, tokenId, tokenize, type StandinLogprob } from './text.ts';
 
 export interface StandinOptions {
   port: number;
@@ -105,27 +105,50 @@ export class OpenAIStandin {
     const finish = words.length === maxTokens ? 'length' : 'stop';
     const usage = { prompt_tokens: prompt.split(/\s+/).length, completion_tokens: words.length, total_tokens: prompt.split(/\s+/).length + words.length };
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${this.log.length}`;
-    const piece = (text: string, reason: string | null): Record<string, unknown> =>
+    // Each word is one token: chat's logprobs: true with top_logprobs, or completions' logprobs: n.
+    const top = chat ? (body['logprobs'] === true ? Number(body['top_logprobs'] ?? 0) : null) : typeof body['logprobs'] === 'number' ? body['logprobs'] : null;
+    const logprobs = (from: number, to: number): Record<string, unknown> | null => {
+      if (top === null) return null;
+      const entries = words.slice(from, to).map((word, i) => answerLogprob(model, prompt, from + i, word, top));
+      return chat ? { content: entries, refusal: null } : completionLogprobs(entries, words.slice(0, from).join('').length);
+    };
+    const piece = (text: string, reason: string | null, at: number): Record<string, unknown> =>
       chat
-        ? { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: text }, finish_reason: reason }] }
-        : { id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text, finish_reason: reason }] };
+        ? { id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: text }, logprobs: text ? logprobs(at, at + 1) : null, finish_reason: reason }] }
+        : { id, object: 'text_completion', created: 0, model, choices: [{ index: 0, text, logprobs: text ? logprobs(at, at + 1) : null, finish_reason: reason }] };
     if (body['stream'] !== true) {
       const text = words.join('');
-      const choice = chat ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: finish } : { index: 0, text, finish_reason: finish };
+      const all = logprobs(0, words.length);
+      const choice = chat ? { index: 0, message: { role: 'assistant', content: text }, logprobs: all, finish_reason: finish } : { index: 0, text, logprobs: all, finish_reason: finish };
       return json(res, 200, { id, object: chat ? 'chat.completion' : 'text_completion', created: 0, model, choices: [choice], usage });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (const [i, word] of words.entries()) {
       if (res.destroyed) return;
       if (model === FAILING.drop && i === 3) return void res.destroy();
-      res.write(`data: ${JSON.stringify(piece(word, null))}\n\n`);
+      res.write(`data: ${JSON.stringify(piece(word, null, i))}\n\n`);
       await new Promise((resolve) => setTimeout(resolve, this.#options.wordDelayMs ?? 20));
     }
-    res.write(`data: ${JSON.stringify(piece('', finish))}\n\n`);
+    res.write(`data: ${JSON.stringify(piece('', finish, words.length))}\n\n`);
     const streamOptions = body['stream_options'] as { include_usage?: boolean } | undefined;
     if (streamOptions?.include_usage) res.write(`data: ${JSON.stringify({ id, object: chat ? 'chat.completion.chunk' : 'text_completion', created: 0, model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
+}
+
+/** Completions' shape of chat-shaped entries, as vLLM gives it: the chosen token among its top. */
+function completionLogprobs(entries: StandinLogprob[], offset: number): Record<string, unknown> {
+  let at = offset;
+  return {
+    tokens: entries.map((e) => e.token),
+    token_logprobs: entries.map((e) => e.logprob),
+    top_logprobs: entries.map((e) => Object.fromEntries([...e.top_logprobs, e].map((c) => [c.token, c.logprob]))),
+    text_offset: entries.map((e) => {
+      const start = at;
+      at += e.token.length;
+      return start;
+    }),
+  };
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {

@@ -50,3 +50,18 @@ export function promptLogprobs(model: string, text: string, k: number): (Record<
     return entries;
   });
 }
+
+export interface StandinLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+}
+
+/** The logprob of the answer's word at `position` and `top` alternatives, chat-shaped, reproducibly. */
+export function answerLogprob(model: string, prompt: string, position: number, word: string, top: number): StandinLogprob {
+  const rank = standinRank(model, prompt, position);
+  const entry = (token: string, r: number) => ({ token, logprob: -0.25 * r, bytes: [...Buffer.from(token, 'utf8')] });
+  const alternatives = Array.from({ length: top }, (_, i) => (i + 1 === rank ? entry(word, rank) : entry(` alt${i + 1}`, i + 1)));
+  return { ...entry(word, rank), top_logprobs: alternatives };
+}

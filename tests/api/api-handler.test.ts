@@ -61,7 +61,6 @@ describe('/v1 errors', () => {
     ['n = 2', 'POST', '/v1/chat/completions', chat({ n: 2 }), 400, { param: 'n' }],
     ['five stops', 'POST', '/v1/chat/completions', chat({ stop: ['a', 'b', 'c', 'd', 'e'] }), 400, { code: 'array_above_max_length', param: 'stop' }],
     ['unknown field', 'POST', '/v1/chat/completions', chat({ frobnicate: 1 }), 400, { code: 'unknown_parameter', param: 'frobnicate' }],
-    ['logprobs', 'POST', '/v1/chat/completions', chat({ logprobs: true }), 400, { code: 'unsupported_parameter', param: 'logprobs' }],
     ['stream_options without stream', 'POST', '/v1/chat/completions', chat({ stream_options: { include_usage: true } }), 400, { param: 'stream_options' }],
     ['bad response_format', 'POST', '/v1/chat/completions', chat({ response_format: { type: 'xml' } }), 400, { param: 'response_format' }],
     ['unknown model', 'POST', '/v1/chat/completions', chat({ model: 'gpt-4o' }), 404, { code: 'model_not_found', param: 'model' }],

@@ -84,3 +84,43 @@ describe('RemoteGenerator stop', () => {
     expect(result).toMatchObject({ text: '', stats: { finishReason: 'abort' } });
   });
 });
+
+describe('RemoteGenerator logprobs', () => {
+  const top = [{ token: 'Hi', logprob: -0.1, bytes: [72, 105] }];
+  it('asks the server in its shape and relays what it returns with each delta', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const chatChunk = (content: string, logprobs: unknown, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, logprobs, finish_reason: finish }] })}\n\n`;
+    const hi = { token: 'Hi', logprob: -0.1, bytes: [72, 105], top_logprobs: top };
+    const bang = { token: '!', logprob: -2, bytes: null, top_logprobs: [] };
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      bodies.push(JSON.parse(String(init.body)));
+      return Promise.resolve(new Response(chatChunk('Hi', { content: [hi], refusal: null }) + chatChunk('!', { content: [bang], refusal: null }, 'stop') + 'data: [DONE]\n\n'));
+    });
+    const streamed: unknown[] = [];
+    const result = await remote.generate({ ...payload, logprobs: 1 }, { onDelta: (_d, logprobs) => streamed.push(logprobs) });
+    expect(bodies[0]).toMatchObject({ logprobs: true, top_logprobs: 1 });
+    const relayed = [{ token: 'Hi', logprob: -0.1, bytes: [72, 105], top }, { token: '!', logprob: -2, bytes: [33], top: [] }];
+    expect(result.logprobs).toEqual(relayed);
+    expect(streamed).toEqual([[relayed[0]], [relayed[1]]]);
+  });
+
+  it('reads the completions shape, and asks nothing when the request does not', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const textChunk = (text: string, logprobs: unknown, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'text_completion', created: 0, model: 'm', choices: [{ index: 0, text, logprobs, finish_reason: finish }] })}\n\n`;
+    const logprobs = { tokens: ['Hi'], token_logprobs: [-0.1], top_logprobs: [{ Hi: -0.1, Ho: -3 }], text_offset: [0] };
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      bodies.push(JSON.parse(String(init.body)));
+      return Promise.resolve(new Response(textChunk('Hi', logprobs, 'stop') + 'data: [DONE]\n\n'));
+    });
+    const completion: GeneratePayload = { input: { mode: 'completion', prompt: 'Say' }, sampling: {} };
+    const result = await remote.generate({ ...completion, logprobs: 1 });
+    expect(bodies[0]).toMatchObject({ logprobs: 1 });
+    expect(bodies[0]).not.toHaveProperty('top_logprobs');
+    expect(result.logprobs).toEqual([{ token: 'Hi', logprob: -0.1, bytes: [72, 105], top: [top[0], { token: 'Ho', logprob: -3, bytes: [72, 111] }] }]);
+    const plain = await remote.generate(completion);
+    expect(bodies[1]).not.toHaveProperty('logprobs');
+    expect(plain).not.toHaveProperty('logprobs');
+  });
+});

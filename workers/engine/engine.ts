@@ -156,7 +156,7 @@ export class Engine {
 
   async #generate(request: GenerateRequest): Promise<void> {
     const result = await this.#session().generate(request, {
-      onDelta: (delta) => this.#emit({ kind: 'token', id: request.id, delta }),
+      onDelta: (delta, logprobs) => this.#emit({ kind: 'token', id: request.id, delta, ...(logprobs ? { logprobs } : {}) }),
       isAborted: () => this.#aborted.has(request.id),
     });
     this.#emit({ kind: 'done', id: request.id, ...result });

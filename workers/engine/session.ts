@@ -4,10 +4,11 @@
 import { EngineError } from '../protocol/errors.ts';
 import type { GenerateRequest, GenerationDefaults, GenerationStats, ScoreRequest, ScoresEvent } from '../protocol/messages.ts';
 import type { GenerateResult } from '../protocol/text-generator.ts';
+import { TOP_LOGPROBS_BOUND, type TokenLogprob } from '../protocol/logprobs.ts';
 import { Random } from '../generation/random.ts';
 import { createSampler } from '../generation/sampler.ts';
 import { samplingDefaults } from '../generation/sampling-params.ts';
-import { maxTokensProblem, samplingProblems, type SamplingParams } from '../protocol/sampling-rules.ts';
+import { checkBound, describeBound, maxTokensProblem, samplingProblems, type SamplingParams } from '../protocol/sampling-rules.ts';
 import { StopStringFilter } from '../generation/stop-strings.ts';
 import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
 import { TextStreamer } from '../generation/text-streamer.ts';
@@ -18,6 +19,7 @@ import type { GraphContract } from './graph-contract.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { PromptEncoder } from './prompt-encoder.ts';
 import { scoreAnswer, type ForcedModel } from './teacher-forcing.ts';
+import { LogprobReader } from './token-logprobs.ts';
 
 const DEFAULT_MAX_TOKENS = 512;
 
@@ -34,7 +36,7 @@ export interface SessionParts {
 
 /** The engine's side of a request: deltas out, its abort flag in (the UI side is protocol's GenerateHooks). */
 export interface SessionHooks {
-  onDelta: (delta: string) => void;
+  onDelta: (delta: string, logprobs?: TokenLogprob[]) => void;
   isAborted: () => boolean;
 }
 
@@ -85,6 +87,7 @@ export class ModelSession {
     if (maxTokensRefusal) throw new EngineError('invalid_request', maxTokensRefusal, { param: 'max_tokens' });
     const maxTokens = Math.min(request.maxTokens ?? this.#defaultMaxTokens(), context - promptTokens.length);
     const constraint = this.#constraint(request, maxTokens);
+    const reader = this.#logprobReader(request);
 
     const started = performance.now();
     const reused = request.freshCache ? 0 : reusablePrefix(cache.tokens, promptTokens);
@@ -97,18 +100,30 @@ export class ModelSession {
     const streamer = new TextStreamer((ids) => encoder.decode(ids));
     const stops = new StopStringFilter(request.stop ?? []);
     const generated: number[] = [];
+    const logprobs: TokenLogprob[] = [];
+    let logprobsSent = 0;
+    const unsentLogprobs = (): TokenLogprob[] | undefined => {
+      if (!reader) return undefined;
+      const unsent = logprobs.slice(logprobsSent);
+      logprobsSent = logprobs.length;
+      return unsent;
+    };
     let text = '';
     let firstTokenMs = 0;
     let finish: FinishReason | null = null;
     const emit = (delta: string): void => {
       if (!delta) return;
       text += delta;
-      hooks.onDelta(delta);
+      hooks.onDelta(delta, unsentLogprobs());
     };
     while (finish === null) {
+      // The grammar and the sampler change the row in place; logprobs are the model's own.
+      const rawLogits = reader ? logits.slice() : null;
       constraint?.apply(logits, { promptTokens, generatedTokens: generated });
       const token = sampler.sample(logits, { promptTokens, generatedTokens: generated });
       constraint?.accept(token);
+      // The end-of-sequence token is no part of the answer, as OpenAI's logprobs leave it out.
+      if (reader && rawLogits && !this.#eosIds.has(token)) logprobs.push(reader.read(rawLogits, token));
       if (generated.length === 0) firstTokenMs = performance.now() - started;
       generated.push(token);
       // Special tokens (eos among them) decode to nothing, so they never reach the text.
@@ -122,6 +137,8 @@ export class ModelSession {
     const tail = stops.push(streamer.flush());
     emit(tail.text);
     if (!tail.stopped) emit(stops.flush());
+    // Tokens whose text never came out (the start of a stop string) still had their logprobs.
+    if (logprobsSent < logprobs.length) hooks.onDelta('', unsentLogprobs());
     const decodeMs = performance.now() - started - prefillMs;
     const answerIds = this.#eosIds.has(generated[generated.length - 1]!) ? generated.slice(0, -1) : generated;
     encoder.remember(text, answerIds);
@@ -136,7 +153,7 @@ export class ModelSession {
       timeToFirstTokenMs: firstTokenMs,
       finishReason: finish,
     };
-    return { text, tokenIds: generated, stats };
+    return { text, tokenIds: generated, stats, ...(reader ? { logprobs } : {}) };
   }
 
   /** The answer's tokens read after the prompt in one prefill (teacher forcing), each with its rank and top candidates. */
@@ -201,6 +218,16 @@ export class ModelSession {
       if (error instanceof RangeError) throw new EngineError('invalid_request', `response_format: ${error.message}`, { param: 'response_format' });
       throw error;
     }
+  }
+
+  #logprobReader(request: GenerateRequest): LogprobReader | null {
+    const top = request.logprobs;
+    if (top === undefined) return null;
+    if (checkBound(TOP_LOGPROBS_BOUND, top) !== null) {
+      throw new EngineError('invalid_request', `top logprobs must be ${describeBound(TOP_LOGPROBS_BOUND)} (got ${String(top)})`, { param: 'top_logprobs' });
+    }
+    const { vocabulary, encoder } = this.#parts;
+    return new LogprobReader(top, vocabulary, (id) => encoder.tokenText(id));
   }
 
   #samplingParams(request: GenerateRequest): SamplingParams {

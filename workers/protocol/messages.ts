@@ -4,6 +4,7 @@ import type { ResponseFormat } from './response-format.ts';
 import type { SamplingOptions, SamplingParams } from './sampling-rules.ts';
 import type { ModelSource } from './model-source.ts';
 import type { EngineErrorShape } from './errors.ts';
+import type { TokenLogprob } from './logprobs.ts';
 
 export type Device = 'webgpu' | 'wasm';
 export type ModelDtype = 'q4' | 'q4f16' | 'fp32';
@@ -74,6 +75,11 @@ export interface GenerateRequest {
   responseFormat?: ResponseFormat;
   /** Recompute the whole prompt instead of reusing the KV cache (benchmarks, cold-run checks). */
   freshCache?: boolean;
+  /**
+   * Report each generated token's log-probability (raw logits, logprobs.ts) with this many top
+   * alternatives (TOP_LOGPROBS_BOUND); absent: none, and no cost.
+   */
+  logprobs?: number;
 }
 
 /**
@@ -240,6 +246,8 @@ export interface TokenEvent {
   id: string;
   /** Stable text: never half a UTF-8 character, never part of a stop string. */
   delta: string;
+  /** When asked for: the tokens generated since the last event (a last one may have no text). */
+  logprobs?: TokenLogprob[];
 }
 
 export interface DoneEvent {
@@ -248,6 +256,8 @@ export interface DoneEvent {
   text: string;
   tokenIds: number[];
   stats: GenerationStats;
+  /** When asked for: every generated token but a closing end-of-sequence one, as the token events carried them. */
+  logprobs?: TokenLogprob[];
 }
 
 export interface TokenCandidate {

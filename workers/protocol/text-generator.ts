@@ -2,6 +2,7 @@
 // remote client (an OpenAI-compatible server), the /v1 handler's engine and each compare pane.
 // Stopping has one form: the signal ends the answer early and the promise resolves with the
 // text so far and finishReason 'abort'; it rejects only for errors (a GenerationError's code).
+import type { TokenLogprob } from './logprobs.ts';
 import type { DoneEvent, GenerateRequest } from './messages.ts';
 
 /** A generate request without its envelope (kind, id). */
@@ -11,8 +12,8 @@ export type GeneratePayload = Omit<GenerateRequest, 'kind' | 'id'>;
 export type GenerateResult = Omit<DoneEvent, 'kind' | 'id'>;
 
 export interface GenerateHooks {
-  /** Each piece of stable text as it is produced. */
-  onDelta?: (delta: string) => void;
+  /** Each piece of stable text as it is produced, with its tokens' logprobs when the request asks for them. */
+  onDelta?: (delta: string, logprobs?: TokenLogprob[]) => void;
   signal?: AbortSignal;
 }
 

@@ -9,7 +9,8 @@ import { DONE, sseEvent } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList } from '../../../workers/protocol/openai/wire.ts';
 import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import type { GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
-import { GenerationStream } from './generation-stream.ts';
+import { GenerationStream, type StreamPiece } from './generation-stream.ts';
+import { chatLogprobs, chatLogprobsAsked, CompletionLogprobs, completionLogprobsAsked, setLogprobs } from './logprobs.ts';
 import { chatChunk, chatCompletion, chatUsageChunk, completion, completionUsageChunk, modelObject, newIdentity, usageOf, wireFinish, type ResponseIdentity } from './responses.ts';
 import { messageText, parseBody, validateChatRequest, validateCompletionRequest } from './validate.ts';
 
@@ -95,15 +96,22 @@ async function chat(engine: ApiEngine, params: ChatCompletionCreateParams, signa
     input: { mode: 'chat', messages: params.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m) })) },
     maxTokens: params.max_completion_tokens ?? params.max_tokens ?? undefined,
     responseFormat: params.response_format?.type === 'text' ? undefined : params.response_format,
+    ...logprobsField(chatLogprobsAsked(params)),
   };
   const withUsage = params.stream_options?.include_usage === true;
   if (!params.stream) {
     const result = await engine.generate(payload, { onDelta: () => undefined, signal });
-    return json(chatCompletion(who, result.text, result.stats));
+    const answer = chatCompletion(who, result.text, result.stats);
+    if (payload.logprobs !== undefined) setLogprobs(answer, chatLogprobs(result.logprobs ?? []));
+    return json(answer);
   }
   return stream(engine, payload, signal, {
     opening: sseEvent(chatChunk(who, { role: 'assistant', content: '' }, null, withUsage)),
-    delta: (text) => sseEvent(chatChunk(who, { content: text }, null, withUsage)),
+    delta: (piece) => {
+      const chunk = chatChunk(who, { content: piece.text }, null, withUsage);
+      if (payload.logprobs !== undefined) setLogprobs(chunk, chatLogprobs(piece.logprobs ?? []));
+      return sseEvent(chunk);
+    },
     closing: (result) => [sseEvent(chatChunk(who, {}, wireFinish(result.stats.finishReason), withUsage)), ...(withUsage ? [sseEvent(chatUsageChunk(who, result.stats))] : [])],
   });
 }
@@ -112,22 +120,34 @@ async function complete(engine: ApiEngine, params: CompletionCreateParams, signa
   const model = await resolveModel(engine, params.model);
   const who: ResponseIdentity = newIdentity('cmpl', model);
   const prompt = typeof params.prompt === 'string' ? params.prompt : params.prompt[0];
-  const payload: GeneratePayload = { ...common(params), input: { mode: 'completion', prompt }, maxTokens: params.max_tokens ?? COMPLETION_DEFAULT_MAX_TOKENS };
+  const payload: GeneratePayload = {
+    ...common(params),
+    input: { mode: 'completion', prompt },
+    maxTokens: params.max_tokens ?? COMPLETION_DEFAULT_MAX_TOKENS,
+    ...logprobsField(completionLogprobsAsked(params)),
+  };
   const withUsage = params.stream_options?.include_usage === true;
+  const logprobs = new CompletionLogprobs();
   if (!params.stream) {
     const result = await engine.generate(payload, { onDelta: () => undefined, signal });
-    return json(completion(who, result.text, wireFinish(result.stats.finishReason), usageOf(result.stats)));
+    const answer = completion(who, result.text, wireFinish(result.stats.finishReason), usageOf(result.stats));
+    if (payload.logprobs !== undefined) setLogprobs(answer, logprobs.next(result.logprobs ?? []));
+    return json(answer);
   }
   return stream(engine, payload, signal, {
     opening: null,
-    delta: (text) => sseEvent(completion(who, text, null, withUsage ? null : undefined)),
+    delta: (piece) => {
+      const chunk = completion(who, piece.text, null, withUsage ? null : undefined);
+      if (payload.logprobs !== undefined) setLogprobs(chunk, logprobs.next(piece.logprobs ?? []));
+      return sseEvent(chunk);
+    },
     closing: (result) => [sseEvent(completion(who, '', wireFinish(result.stats.finishReason), withUsage ? null : undefined)), ...(withUsage ? [sseEvent(completionUsageChunk(who, result.stats))] : [])],
   });
 }
 
 interface StreamShape {
   opening: string | null;
-  delta: (text: string) => string;
+  delta: (piece: StreamPiece) => string;
   closing: (result: GenerateResult) => string[];
 }
 
@@ -137,7 +157,7 @@ async function stream(engine: ApiEngine, payload: GeneratePayload, signal: Abort
   if (await generation.failedEarly()) throw await generation.result.catch((e: unknown) => e);
   async function* events(): AsyncGenerator<string> {
     if (shape.opening) yield shape.opening;
-    for await (const text of generation.deltas()) yield shape.delta(text);
+    for await (const piece of generation.deltas()) yield shape.delta(piece);
     try {
       yield* shape.closing(await generation.result);
     } catch (error) {
@@ -165,6 +185,11 @@ function common(params: ChatCompletionCreateParams | CompletionCreateParams): Pi
   set('seed', params.seed);
   const stop = params.stop === null || params.stop === undefined ? undefined : typeof params.stop === 'string' ? [params.stop] : params.stop;
   return { sampling, stop };
+}
+
+/** The engine's logprobs field: present only when the request asks, so none costs nothing. */
+function logprobsField(top: number | undefined): Pick<GeneratePayload, 'logprobs'> {
+  return top === undefined ? {} : { logprobs: top };
 }
 
 function json(value: unknown): ApiResponse {

@@ -1,20 +1,27 @@
 // One engine generation seen as a stream: deltas queue up as they arrive and are read by an
 // async iterator; `started` settles on the first delta or the end, so a caller can still answer
 // with an error status when the engine refuses the request before any text.
+import type { TokenLogprob } from '../../../workers/protocol/logprobs.ts';
 import type { GenerateResult } from '../../../workers/protocol/text-generator.ts';
+
+/** One delta as the engine gave it: its text, and its tokens' logprobs when they were asked for. */
+export interface StreamPiece {
+  text: string;
+  logprobs?: TokenLogprob[];
+}
 
 export class GenerationStream {
   readonly result: Promise<GenerateResult>;
   readonly started: Promise<void>;
-  readonly #queue: string[] = [];
+  readonly #queue: StreamPiece[] = [];
   #settled = false;
   #wake: (() => void) | null = null;
 
-  constructor(run: (onDelta: (delta: string) => void) => Promise<GenerateResult>) {
+  constructor(run: (onDelta: (delta: string, logprobs?: TokenLogprob[]) => void) => Promise<GenerateResult>) {
     let markStarted!: () => void;
     this.started = new Promise((resolve) => (markStarted = resolve));
-    this.result = run((delta) => {
-      this.#queue.push(delta);
+    this.result = run((text, logprobs) => {
+      this.#queue.push(logprobs ? { text, logprobs } : { text });
       markStarted();
       this.#notify();
     });
@@ -36,7 +43,7 @@ export class GenerationStream {
     );
   }
 
-  async *deltas(): AsyncGenerator<string> {
+  async *deltas(): AsyncGenerator<StreamPiece> {
     for (;;) {
       while (this.#queue.length > 0) yield this.#queue.shift()!;
       if (this.#settled) return;

@@ -1,9 +1,10 @@
 // Checks a /v1 request body field by field the way OpenAI does: the first problem becomes a
 // 400 naming the field (`param`), with OpenAI's error codes. Every accepted field is applied;
-// fields this engine cannot honour (n > 1, tools, logprobs) are refused, never ignored.
+// fields this engine cannot honour (n > 1, tools) are refused, never ignored.
 import { ApiError, invalidParam } from '../../../workers/protocol/openai/api-error.ts';
 import type { ChatCompletionCreateParams, CompletionCreateParams, TextPart, WireMessage } from '../../../workers/protocol/openai/wire.ts';
 import { responseFormatShapeProblems } from '../../../workers/protocol/response-format.ts';
+import { COMPLETION_LOGPROBS_BOUND, TOP_LOGPROBS_BOUND } from '../../../workers/protocol/logprobs.ts';
 import { MAX_TOKENS_BOUND, SAMPLING_BOUNDS, checkBound, describeBound, type SamplingBound, type SamplingField } from '../../../workers/protocol/sampling-rules.ts';
 
 type Body = Record<string, unknown>;
@@ -36,8 +37,11 @@ export function validateChatRequest(body: Body): ChatCompletionCreateParams {
   if (messages.length === 0) throw invalidParam('messages', 'empty_array', "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.");
   messages.forEach(checkMessage);
   optional(body, 'max_completion_tokens', bounded(MAX_TOKENS_BOUND));
-  refuseUnless(body, 'logprobs', (v) => v === false || v === null, 'logprobs are not available from this in-browser engine.');
-  refuseUnless(body, 'top_logprobs', (v) => v === null, 'logprobs are not available from this in-browser engine.');
+  optional(body, 'logprobs', checkBoolean);
+  optional(body, 'top_logprobs', bounded(TOP_LOGPROBS_BOUND));
+  if (body['top_logprobs'] !== undefined && body['top_logprobs'] !== null && body['logprobs'] !== true) {
+    throw invalidParam('top_logprobs', 'invalid_value', "Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.");
+  }
   refuseUnless(body, 'tools', (v) => v === null || (Array.isArray(v) && v.length === 0), 'Tool calling is not supported by this engine; describe the tool in the system prompt instead.');
   refuseUnless(body, 'tool_choice', (v) => v === null || v === 'none', 'Tool calling is not supported by this engine.');
   optional(body, 'parallel_tool_calls', checkBoolean);
@@ -62,7 +66,7 @@ export function validateCompletionRequest(body: Body): CompletionCreateParams {
   }
   refuseUnless(body, 'echo', (v) => v === false || v === null, 'echo is not supported by this engine.');
   refuseUnless(body, 'suffix', (v) => v === null, 'suffix (fill-in-the-middle) is not supported by this engine.');
-  refuseUnless(body, 'logprobs', (v) => v === null || v === 0, 'logprobs are not available from this in-browser engine.');
+  optional(body, 'logprobs', bounded(COMPLETION_LOGPROBS_BOUND));
   refuseUnless(body, 'best_of', (v) => v === null || v === 1, 'best_of > 1 is not supported by this engine.');
   return body as unknown as CompletionCreateParams;
 }

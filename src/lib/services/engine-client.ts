@@ -73,7 +73,7 @@ export class EngineClient implements TextGenerator {
     const onEvent = (e: WorkerEvent): void => {
       if (e.kind !== 'token') return;
       text += e.delta;
-      hooks.onDelta?.(e.delta);
+      hooks.onDelta?.(e.delta, e.logprobs);
     };
     return this.#call({ kind: 'generate', id, ...payload }, onEvent)
       .then(

@@ -6,6 +6,8 @@ import { policyAllows } from '../config/connect-policy.ts';
 import { sseData } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../../../workers/protocol/openai/wire.ts';
 import type { GenerateHooks, GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
+import type { TokenLogprob } from '../../../workers/protocol/logprobs.ts';
+import { remoteLogprobs } from './remote-logprobs.ts';
 
 export interface RemoteConfig {
   /** Up to and including /v1, e.g. http://gpu-box:8000/v1. */
@@ -55,6 +57,7 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
   if (payload.maxTokens !== undefined) body['max_tokens'] = payload.maxTokens;
   if (payload.stop?.length) body['stop'] = payload.stop;
   if (payload.responseFormat) body['response_format'] = payload.responseFormat;
+  if (payload.logprobs !== undefined) Object.assign(body, chat ? { logprobs: true, top_logprobs: payload.logprobs } : { logprobs: payload.logprobs });
 
   const started = performance.now();
   const stall = new StallTimer(config.timeoutMs);
@@ -63,6 +66,9 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
   let firstTokenMs = 0;
   let finish: 'stop' | 'length' | undefined;
   let usage = { prompt_tokens: 0, completion_tokens: 0 };
+  // Relayed as the server sent them, when the request asks for them.
+  const logprobs: TokenLogprob[] | null = payload.logprobs === undefined ? null : [];
+  const finished = (reason: 'stop' | 'length' | 'abort'): GenerateResult => ({ ...result(text, usage, firstTokenMs, started, reason), ...(logprobs ? { logprobs } : {}) });
   try {
     const response = await remoteFetch(config, chat ? '/chat/completions' : '/completions', { method: 'POST', body: JSON.stringify(body) }, signal, stall);
     const events = sseData(decode(response.body!, stall));
@@ -71,24 +77,26 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
       if (next.done) {
         // A stream that ends without [DONE] or a finish_reason was cut short, however cleanly.
         if (!next.value || !finish) throw new RemoteError('remote_stream_dropped', `The server ${config.baseUrl} closed the stream early (${next.value ? 'no finish_reason' : 'no [DONE]'}).`, { received: text.length });
-        return result(text, usage, firstTokenMs, started, finish);
+        return finished(finish);
       }
       const data = next.value;
       const event = JSON.parse(data) as ChatCompletionChunk | Completion | ErrorBody;
       if ('error' in event) throw new RemoteError('remote_server_error', event.error.message, { error: event.error });
       const choice = event.choices[0];
       const delta = choice ? ('delta' in choice ? (choice.delta.content ?? '') : choice.text) : '';
-      if (delta) {
-        if (!text) firstTokenMs = performance.now() - started;
+      const tokens = logprobs ? remoteLogprobs(choice?.logprobs) : [];
+      if (delta && !text) firstTokenMs = performance.now() - started;
+      if (delta || tokens.length > 0) {
         text += delta;
-        hooks.onDelta?.(delta);
+        logprobs?.push(...tokens);
+        hooks.onDelta?.(delta, logprobs ? tokens : undefined);
       }
       if (choice?.finish_reason) finish = choice.finish_reason === 'length' ? 'length' : 'stop';
       if (event.usage) usage = event.usage;
     }
   } catch (error) {
     // Stopped before the server answered, or mid-stream: either way a stop, not an error.
-    if (hooks.signal?.aborted) return result(text, usage, firstTokenMs, started, 'abort');
+    if (hooks.signal?.aborted) return finished('abort');
     if (error instanceof CodedError) throw error;
     if (stall.fired) throw new RemoteError('remote_timeout', `No data from ${config.baseUrl} for ${config.timeoutMs / 1000} s in the middle of the answer.`);
     throw new RemoteError('remote_stream_dropped', `The stream from ${config.baseUrl} broke: ${String(error)}`, { received: text.length });

@@ -9,6 +9,7 @@ import type { Stage } from '../../../workers/engine/pipeline.ts';
 import type { ModelSession as ModelSessionClass } from '../../../workers/engine/session.ts';
 import type { PromptEncoder as PromptEncoderClass } from '../../../workers/engine/prompt-encoder.ts';
 import type { GenerateRequest } from '../../../workers/protocol/messages.ts';
+import type { TokenLogprob } from '../../../workers/protocol/logprobs.ts';
 import { modelFiles, ort, Pipeline, VOCAB } from './engine-harness.ts';
 
 const files = modelFiles();
@@ -75,11 +76,18 @@ async function generate(s: ReturnType<typeof session>, prompt: string, answer: s
   s.stage.promptLength = encoder.encode(prompt).length;
   s.stage.answer = encoder.encode(answer);
   const deltas: string[] = [];
+  const streamedLogprobs: TokenLogprob[][] = [];
   const result = await s.model.generate(
     { kind: 'generate', id: 'g', input: { mode: 'completion', prompt }, sampling: { temperature: 0 }, ...request },
-    { onDelta: (delta) => deltas.push(delta), isAborted: () => false },
+    {
+      onDelta: (delta, logprobs) => {
+        deltas.push(delta);
+        if (logprobs) streamedLogprobs.push(logprobs);
+      },
+      isAborted: () => false,
+    },
   );
-  return { ...result, deltas };
+  return { ...result, deltas, streamedLogprobs };
 }
 
 describe('ModelSession.generate', () => {
@@ -136,5 +144,70 @@ describe('ModelSession.generate', () => {
       code: 'context_length_exceeded',
       detail: { promptTokens: encoder.encode(prompt).length, contextTokens: CONTEXT },
     });
+  });
+});
+
+describe('ModelSession.generate with logprobs', () => {
+  // The stage's row: 10 at the answer's token, 0 at every other entry.
+  const chosen = -Math.log(1 + (VOCAB - 1) * Math.exp(-10));
+  const other = chosen - 10;
+
+  it('none unless asked: no field on the result, no logprobs with the deltas', async () => {
+    const result = await generate(session(), PROMPT, ANSWER);
+    expect('logprobs' in result).toBe(false);
+    expect(result.streamedLogprobs).toEqual([]);
+  });
+
+  it('every token but the closing end-of-sequence, from the raw logits: penalties change the row the sampler reads, never the values', async () => {
+    const result = await generate(session(), PROMPT, ANSWER, { logprobs: 2, sampling: { temperature: 0, repetition_penalty: 1.5, presence_penalty: 2 } });
+    const ids = encoder.encode(ANSWER);
+    expect(result.tokenIds).toEqual([...ids, EOS]);
+    expect(result.logprobs!.map((e) => e.token)).toEqual(ids.map((id) => encoder.tokenText(id)));
+    for (const [i, e] of result.logprobs!.entries()) {
+      expect(e.logprob).toBeCloseTo(chosen, 6);
+      // The best is the token itself; next the lowest id among the equal rest.
+      expect(e.top.map((c) => c.token)).toEqual([encoder.tokenText(ids[i]!), encoder.tokenText(ids[i] === 0 ? 1 : 0)]);
+      expect(e.top[1]!.logprob).toBeCloseTo(other, 6);
+    }
+    // Streamed with the deltas that carry their text, in order.
+    expect(result.streamedLogprobs.flat()).toEqual(result.logprobs);
+    expect(result.streamedLogprobs).toHaveLength(result.deltas.length);
+  });
+
+  it('a grammar mask leaves them raw: the masked tokens keep their model logprobs', async () => {
+    const answer = '{"a":1}';
+    const result = await generate(session(), PROMPT, answer, { logprobs: 2, responseFormat: { type: 'json_object' } });
+    expect(result.text).toBe(answer);
+    // After the mask the answer's token would be near-certain (logprob near 0), '!' impossible.
+    expect(chosen).toBeLessThan(-1);
+    for (const e of result.logprobs!) {
+      expect(e.logprob).toBeCloseTo(chosen, 6);
+      expect(e.top[1]).toMatchObject({ token: '!' });
+      expect(e.top[1]!.logprob).toBeCloseTo(other, 6);
+    }
+  });
+
+  it('bytes spell the answer exactly, a token with half a character showing U+FFFD', async () => {
+    const answer = ' 𝄞 clef';
+    const result = await generate(session(), PROMPT, answer, { logprobs: 0 });
+    expect(result.logprobs!.every((e) => e.top.length === 0)).toBe(true);
+    expect(Buffer.from(result.logprobs!.flatMap((e) => e.bytes)).toString('utf8')).toBe(answer);
+    const halves = result.logprobs!.filter((e) => e.token.includes('\uFFFD'));
+    expect(halves.length).toBeGreaterThan(0);
+    for (const e of halves) expect(() => new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(e.bytes))).toThrow();
+  });
+
+  it('a stop string\'s tokens have no text but keep their logprobs, sent last with an empty delta', async () => {
+    const result = await generate(session(), PROMPT, ANSWER, { stop: [' city'], logprobs: 1 });
+    expect(result.text).toBe(' Paris, a');
+    const ids = encoder.encode(ANSWER);
+    expect(result.logprobs!.map((e) => e.token).join('')).toBe(' Paris, a city');
+    expect(result.logprobs).toHaveLength(ids.indexOf(encoder.encode(' city')[0]!) + 1);
+    expect(result.deltas.at(-1)).toBe('');
+    expect(result.streamedLogprobs.flat()).toEqual(result.logprobs);
+  });
+
+  it('refuses a top count outside 0 to 20', async () => {
+    await expect(generate(session(), PROMPT, ANSWER, { logprobs: 21 })).rejects.toMatchObject({ code: 'invalid_request', detail: { param: 'top_logprobs' } });
   });
 });

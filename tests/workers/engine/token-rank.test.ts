@@ -1,6 +1,6 @@
 // A logits row's rank, probability and top candidates, on hand-made rows.
 import { describe, expect, it } from 'vitest';
-import { scoreRow } from '../../../workers/engine/token-rank.ts';
+import { rowLogprobs, scoreRow } from '../../../workers/engine/token-rank.ts';
 
 describe('scoreRow', () => {
   it('ranks the target as 1 + the number of strictly greater logits', () => {
@@ -32,5 +32,17 @@ describe('scoreRow', () => {
   it('refuses a token outside the row', () => {
     expect(() => scoreRow(Float32Array.of(1, 2), 2)).toThrow(RangeError);
     expect(() => scoreRow(Float32Array.of(1, 2), -1)).toThrow(RangeError);
+  });
+});
+
+describe('rowLogprobs', () => {
+  it('is log-softmax at temperature 1, for the target and as many top entries as asked (none for 0)', () => {
+    const row = Float32Array.of(0, Math.log(3), 0);
+    const read = rowLogprobs(row, 0, 2);
+    expect(read.logprob).toBeCloseTo(Math.log(1 / 5), 6);
+    expect(read.top.map((c) => c.id)).toEqual([1, 0]);
+    expect(read.top[0]!.logprob).toBeCloseTo(Math.log(3 / 5), 6);
+    expect(rowLogprobs(row, 2, 0)).toEqual({ rank: 2, logprob: read.logprob, top: [] });
+    expect(rowLogprobs(row, 2, 20).top).toHaveLength(3);
   });
 });

@@ -38,6 +38,9 @@ export interface ChatCompletionCreateParamsBase extends SamplingFields {
   messages: WireMessage[];
   max_completion_tokens?: number | null;
   response_format?: ResponseFormat;
+  logprobs?: boolean | null;
+  /** 0 to 20; needs logprobs: true. */
+  top_logprobs?: number | null;
 }
 
 export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParamsBase & { stream: true };
@@ -47,6 +50,8 @@ export type ChatCompletionCreateParams = ChatCompletionCreateParamsStreaming | C
 export interface CompletionCreateParamsBase extends SamplingFields {
   prompt: string | [string];
   echo?: boolean | null;
+  /** 0 to 5: the top alternatives per token (the chosen token's logprob always comes too). */
+  logprobs?: number | null;
 }
 
 export type CompletionCreateParamsStreaming = CompletionCreateParamsBase & { stream: true };
@@ -67,7 +72,7 @@ export interface ChatCompletion {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: 0; message: { role: 'assistant'; content: string; refusal: null }; logprobs: null; finish_reason: WireFinishReason }[];
+  choices: { index: 0; message: { role: 'assistant'; content: string; refusal: null }; logprobs: ChatChoiceLogprobs | null; finish_reason: WireFinishReason }[];
   usage: CompletionUsage;
 }
 
@@ -77,7 +82,7 @@ export interface ChatCompletionChunk {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: 0; delta: { role?: 'assistant'; content?: string }; logprobs: null; finish_reason: WireFinishReason | null }[];
+  choices: { index: 0; delta: { role?: 'assistant'; content?: string }; logprobs: ChatChoiceLogprobs | null; finish_reason: WireFinishReason | null }[];
   /** Present (null until the last chunk) only when stream_options.include_usage is set. */
   usage?: CompletionUsage | null;
 }
@@ -88,8 +93,32 @@ export interface Completion {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: 0; text: string; logprobs: null; finish_reason: WireFinishReason | null }[];
+  choices: { index: 0; text: string; logprobs: CompletionChoiceLogprobs | null; finish_reason: WireFinishReason | null }[];
   usage?: CompletionUsage | null;
+}
+
+export interface ChatLogprobCandidate {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+}
+
+export interface ChatTokenLogprob extends ChatLogprobCandidate {
+  top_logprobs: ChatLogprobCandidate[];
+}
+
+export interface ChatChoiceLogprobs {
+  content: ChatTokenLogprob[] | null;
+  refusal: null;
+}
+
+/** The legacy completions shape: parallel arrays, each token's alternatives as { token: logprob }. */
+export interface CompletionChoiceLogprobs {
+  tokens: string[];
+  token_logprobs: number[];
+  top_logprobs: Record<string, number>[];
+  /** Where each token starts in the choice's text, in characters. */
+  text_offset: number[];
 }
 
 export interface Model {
