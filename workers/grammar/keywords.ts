@@ -3,14 +3,14 @@
 // says to ignore it.
 
 export const UNSUPPORTED: ReadonlySet<string> = new Set([
-  'patternProperties', 'propertyNames', 'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas',
+  'propertyNames', 'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas',
   'dependencies', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'minContains', 'maxContains',
   'uniqueItems', 'multipleOf', 'not', 'if', 'then', 'else', '$dynamicRef', '$recursiveRef',
 ]);
 
 /** The keywords about one type, which imply it when a schema has no `type`. */
 export const TYPE_KEYWORDS = {
-  object: ['properties', 'required', 'additionalProperties'],
+  object: ['properties', 'required', 'additionalProperties', 'patternProperties'],
   array: ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems'],
   string: ['minLength', 'maxLength', 'format', 'pattern'],
   number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'],

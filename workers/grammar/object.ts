@@ -1,10 +1,16 @@
 // JSON objects: the listed properties in schema order, each optional one skippable, every
-// required one present; and where the schema lets other keys in (additionalProperties), members
-// with any other key and a value of that schema, anywhere between them. Listed keys are matched
+// required one present; and where the schema lets other keys in (additionalProperties,
+// patternProperties), members with any other key and a value of the schema that key takes,
+// anywhere between them. Listed keys are matched
 // through a trie of the candidates' encoded text, so the automaton stays deterministic however
 // many properties share a prefix.
 import { afterSeparator, byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
+import type { ByteDfa } from './byte-dfa.ts';
 import { FreeKey } from './free-key.ts';
+import { PatternStringNode } from './pattern-string.ts';
+import { StringNode } from './string.ts';
+
+const ANY_KEY = new StringNode();
 
 export interface Property {
   readonly name: string;
@@ -41,6 +47,8 @@ export class ObjectNode implements GrammarNode {
   properties: Property[] = [];
   /** The values' node for keys that are not listed, when the schema allows those; else null. */
   additional: GrammarNode | null = null;
+  /** patternProperties (one pattern): the keys it matches, and their values' node. */
+  pattern: { readonly dfa: ByteDfa; readonly value: GrammarNode } | null = null;
   /** Names other keys must not take: every listed property's, those with the schema false too. */
   excludedKeys: string[] = [];
   readonly separators: Separators;
@@ -67,19 +75,42 @@ export class ObjectNode implements GrammarNode {
 
   prune(): void {
     this.properties = this.properties.filter((p) => p.node.shortest < Infinity);
-    if (this.additional !== null && this.additional.shortest === Infinity) this.additional = null;
+    if (this.additional !== null && this.additional.shortest === Infinity) {
+      this.additional = null;
+      this.#freeKey = null;
+    }
     this.#keyTexts = this.properties.map((p) => Uint8Array.of(...textEncoder.encode(`${JSON.stringify(p.name)}:`), ...this.separators.key));
-    this.#freeKey = this.additional === null ? null : new FreeKey(this.excludedKeys);
     this.#slots = this.#plan(true);
   }
 
-  get freeKey(): FreeKey {
-    return this.#freeKey!;
+  /** The key of other members, or null when the schema lets none in. */
+  get freeKey(): FreeKey | null {
+    if (this.#freeKey === null && (this.additional !== null || this.pattern !== null)) this.#freeKey = this.#makeFreeKey();
+    return this.#freeKey;
+  }
+
+  #makeFreeKey(): FreeKey {
+    const { additional, pattern, excludedKeys } = this;
+    // Any key, its value's schema told by the pattern; or, with no other keys allowed, only the
+    // pattern's keys.
+    if (additional !== null) return new FreeKey(excludedKeys, ANY_KEY, pattern?.dfa ?? null, true);
+    const { dfa } = pattern!;
+    const matchesName = excludedKeys.some((name) => {
+      let state = dfa.start;
+      for (const b of textEncoder.encode(name)) if ((state = state < 0 ? -1 : dfa.next(state, b)) < 0) return false;
+      return dfa.accepting(state);
+    });
+    return new FreeKey(excludedKeys, new PatternStringNode(dfa), null, !matchesName);
+  }
+
+  /** The value of another member: the pattern's when its key matches, else additionalProperties'. */
+  freeValue(matched: boolean): GrammarNode {
+    return matched || this.additional === null ? this.pattern!.value : this.additional;
   }
 
   /** Bytes of a free member's `:` and value. */
-  freeValueCost(): number {
-    return this.#colon + this.additional!.shortest;
+  freeValueCost(matched: boolean): number {
+    return this.#colon + this.freeValue(matched).shortest;
   }
 
   separatorAfterComma(): Uint8Array {
@@ -124,8 +155,9 @@ export class ObjectNode implements GrammarNode {
   writeMember(index: number, out: number[]): void {
     const choice = this.#slots[index]!.memberChoice;
     if (choice < 0) {
-      out.push(...this.#freeKey!.shortestText);
-      this.writeFreeValue(index, out);
+      const key = this.freeKey!.shortest!;
+      out.push(...key.text);
+      this.writeFreeValue(index, key.matched, out);
     } else {
       out.push(...this.#keyTexts[choice]!);
       this.properties[choice]!.node.writeShortest(out);
@@ -134,9 +166,9 @@ export class ObjectNode implements GrammarNode {
   }
 
   /** After a free key, in slot `index`: its `:` and value, and the shortest way on. */
-  writeFreeValue(index: number, out: number[]): void {
+  writeFreeValue(index: number, matched: boolean, out: number[]): void {
     out.push(byte(':'), ...this.separators.key);
-    this.additional!.writeShortest(out);
+    this.freeValue(matched).writeShortest(out);
     this.writeAfter(index, out);
   }
 
@@ -161,12 +193,11 @@ export class ObjectNode implements GrammarNode {
   /** Every slot's costs from the children's current `shortest`, the last slot first (each
    * needs the later ones); with the key tries when `withKeys` (once pruned). */
   #plan(withKeys: boolean): Slot[] {
-    const { properties, additional } = this;
+    const { properties } = this;
     const count = properties.length;
     const slots: Slot[] = [];
-    const freeKey = withKeys ? this.#freeKey : null;
-    // Before pruning, the free key's length is a lower bound: `""`.
-    const freeKeyLength = freeKey === null ? 2 : freeKey.shortestText.length;
+    const freeKey = this.freeKey?.shortest ?? null;
+    const freeMember = freeKey === null ? Infinity : freeKey.text.length + this.freeValueCost(freeKey.matched);
     let requiredAt = count; // the first required property at or after the slot
     for (let index = count; index >= 0; index--) {
       if (index < count && properties[index]!.required) requiredAt = index;
@@ -183,8 +214,8 @@ export class ObjectNode implements GrammarNode {
         }
       }
       // A free member stays in this slot, so it only ever shortens a closed one (then `}` follows).
-      if (additional !== null && closed) {
-        const cost = freeKeyLength + this.#colon + additional.shortest + 1;
+      if (closed) {
+        const cost = freeMember + 1;
         if (cost < member) {
           member = cost;
           memberChoice = -1;
@@ -264,7 +295,7 @@ class ObjectFrame extends Frame {
           if (slot.closed) emit(out, this.next!);
         } else if (this.phase === Phase.Open ? b === byte('"') : b === byte(',')) {
           if (this.phase === Phase.Open) this.#startKey(slot, out);
-          else if (slot.keys !== null || node.additional !== null) {
+          else if (slot.keys !== null || node.freeKey !== null) {
             out.push(afterSeparator(node.separatorAfterComma(), new ObjectFrame(node, Phase.Comma, index, 0, this.next)));
           }
         }
@@ -283,7 +314,7 @@ class ObjectFrame extends Frame {
       }
       case Phase.Colon:
         if (b === byte(':')) {
-          const value = new ValueFrame(node.additional!, new ObjectFrame(node, Phase.After, index, 0, this.next));
+          const value = new ValueFrame(node.freeValue(this.at === 1), new ObjectFrame(node, Phase.After, index, 0, this.next));
           out.push(afterSeparator(node.separatorAfterColon(), value));
         }
     }
@@ -291,7 +322,10 @@ class ObjectFrame extends Frame {
 
   #startKey(slot: Slot, out: Frame[]): void {
     if (slot.keys !== null) out.push(new ObjectFrame(this.node, Phase.Key, this.index, 0, this.next));
-    if (this.node.additional !== null) this.node.freeKey.start(byte('"'), new ObjectFrame(this.node, Phase.Colon, this.index, 0, this.next), out);
+    const key = this.node.freeKey;
+    if (key === null) return;
+    const matched = key.dfa === null ? null : new ObjectFrame(this.node, Phase.Colon, this.index, 1, this.next);
+    key.start(byte('"'), new ObjectFrame(this.node, Phase.Colon, this.index, 0, this.next), matched, out);
   }
 
   protected ownCost(): number {
@@ -307,7 +341,7 @@ class ObjectFrame extends Frame {
       case Phase.Key:
         return slot.keys!.cost[this.at]!;
       case Phase.Colon:
-        return node.freeValueCost() + slot.after;
+        return node.freeValueCost(this.at === 1) + slot.after;
     }
   }
 
@@ -323,7 +357,7 @@ class ObjectFrame extends Frame {
       case Phase.Key:
         return node.writeKeyFrom(node.slot(this.index).keys!, this.at, out);
       case Phase.Colon:
-        return node.writeFreeValue(this.index, out);
+        return node.writeFreeValue(this.index, this.at === 1, out);
     }
   }
 }

@@ -274,6 +274,10 @@ class Compiler {
     const required = this.#required(schema, path);
     const additional = schema['additionalProperties'];
     const node = this.#claimTyped(schema, new ObjectNode(this.#separators));
+    const pattern = this.#patternProperty(schema, path);
+    // A listed key the pattern matches takes both schemas.
+    const valueOf = (name: string, own: unknown, at: string): GrammarNode =>
+      pattern !== null && acceptsText(pattern.dfa, name) ? this.#compile(this.#merging.allOf([own, pattern.schema]), at, 'patternProperties') : this.#compile(own, at, 'properties');
     const listed = Object.keys(properties);
     for (const name of listed) {
       const at = pointer(pointer(path, 'properties'), name);
@@ -282,22 +286,41 @@ class Compiler {
         if (isRequired) throw new SchemaError('required', pointer(path, 'required'), `required property "${name}" has the schema false`);
         continue;
       }
-      node.properties.push({ name, node: this.#compile(properties[name], at, 'properties'), required: isRequired });
+      node.properties.push({ name, node: valueOf(name, properties[name], at), required: isRequired });
     }
     const unlisted = required.filter((name) => !listed.includes(name));
     node.excludedKeys = [...listed, ...unlisted];
-    if (additional === false) {
-      if (unlisted.length > 0) {
-        throw new SchemaError('required', pointer(path, 'required'), `required property "${unlisted[0]}" is not in properties and additionalProperties is false`);
+    if (pattern !== null) node.pattern = { dfa: pattern.dfa, value: this.#compile(pattern.schema, pattern.path, 'patternProperties') };
+    // Other keys: required unlisted ones are written in order after the listed ones, and any
+    // others may come between them, with the pattern's schema when it matches them, else
+    // additionalProperties'.
+    const others = additional === false ? false : additional === undefined || additional === true ? true : additional;
+    for (const name of unlisted) {
+      const matched = pattern !== null && acceptsText(pattern.dfa, name);
+      if (!matched && others === false) {
+        throw new SchemaError('required', pointer(path, 'required'), `required property "${name}" is not in properties and additionalProperties is false`);
       }
-      return node;
+      node.properties.push({ name, node: matched ? node.pattern!.value : this.#othersValue(others, path), required: true });
     }
-    // Other keys are allowed: the required unlisted ones are written in order after the listed
-    // ones, any others may come between them.
-    const values = additional === undefined || additional === true ? this.#anyValue() : this.#compile(additional, pointer(path, 'additionalProperties'), 'additionalProperties');
-    for (const name of unlisted) node.properties.push({ name, node: values, required: true });
-    node.additional = values;
+    if (others !== false) node.additional = this.#othersValue(others, path);
     return node;
+  }
+
+  #othersValue(others: unknown, path: string): GrammarNode {
+    return others === true ? this.#anyValue() : this.#compile(others, pointer(path, 'additionalProperties'), 'additionalProperties');
+  }
+
+  /** patternProperties' one pattern, or null; refuses more than one. */
+  #patternProperty(schema: Schema, path: string): { dfa: ByteDfa; schema: unknown; path: string } | null {
+    const patterns = schema['patternProperties'];
+    if (patterns === undefined) return null;
+    const here = pointer(path, 'patternProperties');
+    if (!isPlainObject(patterns)) throw new SchemaError('patternProperties', here, 'patternProperties must be an object of schemas');
+    const entries = Object.entries(patterns);
+    if (entries.length > 1) throw new SchemaError('patternProperties', here, 'more than one pattern in patternProperties is not supported');
+    if (entries.length === 0) return null;
+    const [source, value] = entries[0]!;
+    return { dfa: patternDfa(source, here, 'patternProperties'), schema: value, path: pointer(here, source) };
   }
 
   #required(schema: Schema, path: string): string[] {
@@ -416,6 +439,16 @@ class Compiler {
     any.options = [object, array, this.#node(new StringNode()), this.#node(new NumberNode(false)), literals];
     return any;
   }
+}
+
+/** Whether `dfa` accepts `text`'s UTF-8 bytes. */
+function acceptsText(dfa: ByteDfa, text: string): boolean {
+  let state = dfa.start;
+  for (const b of new TextEncoder().encode(text)) {
+    state = dfa.next(state, b);
+    if (state < 0) return false;
+  }
+  return dfa.accepting(state);
 }
 
 function dedupe(texts: readonly Uint8Array[]): Uint8Array[] {

@@ -89,6 +89,18 @@ const CASES: Case[] = [
   { keyword: 'not {} admits nothing: an optional property left out', schema: { type: 'object', properties: { a: { not: {} }, b: { type: 'null' } } }, accept: ['{"b":null}', '{}'], reject: ['{"a":1}'] },
   { keyword: 'not a type', schema: { not: { type: ['string', 'number'] } }, accept: ['true', 'null', '[]', '{}'], reject: ['"a"', '1', '1.5'] },
   { keyword: 'not required', schema: { type: 'object', not: { required: ['a', 'b'] } }, accept: ['{}', '{"a":1}', '{"b":1}'], reject: ['{"a":1,"b":2}', '[]'] },
+  {
+    keyword: 'patternProperties, other keys barred',
+    schema: { type: 'object', patternProperties: { '^[a-z]+$': { type: 'integer' } }, additionalProperties: false },
+    accept: ['{}', '{"ab":1,"c":2}'],
+    reject: ['{"A":1}', '{"ab":"x"}', '{"":1}'],
+  },
+  {
+    keyword: 'patternProperties beside properties and additionalProperties',
+    schema: { type: 'object', properties: { id: { type: 'string' }, x1: { type: 'integer' } }, patternProperties: { '^x': { minimum: 0 } }, additionalProperties: { type: 'boolean' } },
+    accept: ['{"id":"a","x1":3,"x9":5,"other":true}', '{"xa":0,"b":false}', '{"":true}'],
+    reject: ['{"x1":-1}', '{"x9":-5}', '{"other":1}', '{"xb":true}', '{"id":1}'],
+  },
   { keyword: 'prefixItems + items', schema: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' } }, accept: ['["a",true,false]'], reject: ['["a","b"]'] },
   { keyword: 'minLength/maxLength', schema: { type: 'string', minLength: 2, maxLength: 3 }, accept: ['"ab"', '"日本語"', '"🎉🎉"', '"\\n\\t"'], reject: ['"a"', '"abcd"', '"日本語!"'] },
   {
