@@ -7,7 +7,6 @@
 import type { ByteDfa } from './byte-dfa.ts';
 import { byte, emit, Frame, type GrammarNode, type TokenRun } from './frame.ts';
 
-const QUOTE = byte('"');
 const BACKSLASH = byte('\\');
 const textEncoder = new TextEncoder();
 /** What each escape letter stands for (others, \u..., are not taken inside a followed key). */
