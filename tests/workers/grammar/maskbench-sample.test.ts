@@ -9,7 +9,7 @@ import { compileSchema } from '../../../workers/grammar/schema-compiler.ts';
 import { SchemaError } from '../../../workers/grammar/schema-error.ts';
 
 /** Schemas passing when the sample was taken: raise it as the grammar covers more, never lower it. */
-const PASSING_FLOOR = 219;
+const PASSING_FLOOR = 257;
 
 interface SampleSchema {
   name: string;
