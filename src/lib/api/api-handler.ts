@@ -6,10 +6,13 @@ import { ApiError, fromEngineError, modelNotFound, noModelLoaded } from '../../.
 import { sameModel, type ApiRequest, type ApiResponse } from '../../../workers/protocol/openai/relay.ts';
 import { bodyTooLarge, MAX_BODY_BYTES } from '../../../workers/protocol/openai/request-gate.ts';
 import { DONE, sseEvent } from '../../../workers/protocol/openai/sse.ts';
-import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList } from '../../../workers/protocol/openai/wire.ts';
+import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList, WireMessage } from '../../../workers/protocol/openai/wire.ts';
+import type { ChatMessage } from '../../../workers/protocol/messages.ts';
+import type { ToolUse } from '../../../workers/protocol/tools.ts';
 import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import type { GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
 import { GenerationStream } from './generation-stream.ts';
+import { parseToolText, toolCallsOf, ToolCallStream } from './tool-calls.ts';
 import { chatChunk, chatCompletion, chatUsageChunk, completion, completionUsageChunk, modelObject, newIdentity, usageOf, wireFinish, type ResponseIdentity } from './responses.ts';
 import { messageText, parseBody, validateChatRequest, validateCompletionRequest } from './validate.ts';
 
@@ -90,22 +93,44 @@ async function resolveModel(engine: ApiEngine, requested: string): Promise<strin
 async function chat(engine: ApiEngine, params: ChatCompletionCreateParams, signal: AbortSignal): Promise<ApiResponse> {
   const model = await resolveModel(engine, params.model);
   const who = newIdentity('chatcmpl', model);
+  const tools = toolUse(params);
   const payload: GeneratePayload = {
     ...common(params),
-    input: { mode: 'chat', messages: params.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m) })) },
+    input: { mode: 'chat', messages: params.messages.map(engineMessage) },
     maxTokens: params.max_completion_tokens ?? params.max_tokens ?? undefined,
     responseFormat: params.response_format?.type === 'text' ? undefined : params.response_format,
+    ...(tools ? { tools } : {}),
   };
+  // With tool_choice "none" the model cannot open a call (the grammar), so the text is all content.
+  const callable = tools !== undefined && tools.choice !== 'none';
   const withUsage = params.stream_options?.include_usage === true;
   if (!params.stream) {
     const result = await engine.generate(payload, { onDelta: () => undefined, signal });
-    return json(chatCompletion(who, result.text, result.stats));
+    if (!callable) return json(chatCompletion(who, result.text, result.stats));
+    const answer = parseToolText(result.text, false);
+    return json(chatCompletion(who, answer.content, result.stats, toolCallsOf(answer.calls)));
   }
+  const calls = callable ? new ToolCallStream() : null;
+  const chunks = (deltas: ReturnType<ToolCallStream['push']>): string => deltas.map((delta) => sseEvent(chatChunk(who, delta, null, withUsage))).join('');
   return stream(engine, payload, signal, {
     opening: sseEvent(chatChunk(who, { role: 'assistant', content: '' }, null, withUsage)),
-    delta: (text) => sseEvent(chatChunk(who, { content: text }, null, withUsage)),
-    closing: (result) => [sseEvent(chatChunk(who, {}, wireFinish(result.stats.finishReason), withUsage)), ...(withUsage ? [sseEvent(chatUsageChunk(who, result.stats))] : [])],
+    delta: (text) => (calls ? chunks(calls.push(text)) : sseEvent(chatChunk(who, { content: text }, null, withUsage))),
+    closing: (result) => [
+      ...(calls ? [chunks(calls.end())] : []),
+      sseEvent(chatChunk(who, {}, wireFinish(result.stats.finishReason, (calls?.calls ?? 0) > 0), withUsage)),
+      ...(withUsage ? [sseEvent(chatUsageChunk(who, result.stats))] : []),
+    ],
   });
+}
+
+function toolUse(params: ChatCompletionCreateParams): ToolUse | undefined {
+  if (!params.tools) return undefined;
+  return { tools: params.tools, choice: params.tool_choice ?? 'auto', parallel: params.parallel_tool_calls ?? true };
+}
+
+function engineMessage(message: WireMessage): ChatMessage {
+  const { role, tool_calls: toolCalls, tool_call_id: toolCallId } = message;
+  return { role: role === 'developer' ? 'system' : role, content: messageText(message), ...(toolCalls ? { toolCalls } : {}), ...(toolCallId === undefined ? {} : { toolCallId }) };
 }
 
 async function complete(engine: ApiEngine, params: CompletionCreateParams, signal: AbortSignal): Promise<ApiResponse> {
@@ -137,7 +162,11 @@ async function stream(engine: ApiEngine, payload: GeneratePayload, signal: Abort
   if (await generation.failedEarly()) throw await generation.result.catch((e: unknown) => e);
   async function* events(): AsyncGenerator<string> {
     if (shape.opening) yield shape.opening;
-    for await (const text of generation.deltas()) yield shape.delta(text);
+    for await (const text of generation.deltas()) {
+      // A delta may make no event (text held back until a tool call's shape is certain).
+      const event = shape.delta(text);
+      if (event) yield event;
+    }
     try {
       yield* shape.closing(await generation.result);
     } catch (error) {
