@@ -73,6 +73,14 @@ export function callableNames(use: ToolUse): string[] {
   return use.tools.map((tool) => tool.function.name);
 }
 
+/** The fewest tokens a whole answer of one call takes with `use` (<tool_call>, "\n", the
+ * smallest call's JSON at its fewest tokens, "\n", </tool_call>, the end of sequence): the least
+ * max_tokens a required or named call fits in. Infinity when no call may come. */
+export function smallestToolAnswer(use: ToolUse, vocabulary: TokenVocabulary): number {
+  const names = callableNames(use);
+  return names.length === 0 ? Infinity : smallestPlan(toolCallGrammar(use, names), vocabulary) + 5;
+}
+
 type Phase = 'text' | 'open' | 'newline' | 'call' | 'close' | 'after' | 'ended';
 
 export class ToolCallConstraint implements LogitsProcessor {
@@ -99,7 +107,7 @@ export class ToolCallConstraint implements LogitsProcessor {
     const forced = use.choice === 'required' || typeof use.choice === 'object';
     this.#phase = forced ? 'open' : 'text';
     if (forced && !this.#callFits(0)) {
-      throw new RangeError(`max_tokens ${options.maxTokens} is too small for a tool call: the smallest takes ${this.#smallestCall + 4} tokens and the end of sequence one more`);
+      throw new RangeError(`max_tokens ${options.maxTokens} is too small for a tool call: the smallest, with the end of sequence, takes ${this.#smallestCall + 5} tokens`);
     }
   }
 

@@ -6,6 +6,7 @@ import { policyAllows } from '../config/connect-policy.ts';
 import { sseData } from '../../../workers/protocol/openai/sse.ts';
 import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../../../workers/protocol/openai/wire.ts';
 import type { GenerateHooks, GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
+import { ToolCallText, toolFields, wireMessage } from './remote-tool-calls.ts';
 
 export interface RemoteConfig {
   /** Up to and including /v1, e.g. http://gpu-box:8000/v1. */
@@ -47,7 +48,8 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
   const chat = payload.input.mode === 'chat';
   const body: Record<string, unknown> = {
     model,
-    ...(payload.input.mode === 'chat' ? { messages: payload.input.messages } : { prompt: payload.input.prompt }),
+    ...(payload.input.mode === 'chat' ? { messages: payload.input.messages.map(wireMessage) } : { prompt: payload.input.prompt }),
+    ...toolFields(payload.tools),
     ...payload.sampling,
     stream: true,
     stream_options: { include_usage: true },
@@ -63,6 +65,13 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
   let firstTokenMs = 0;
   let finish: 'stop' | 'length' | undefined;
   let usage = { prompt_tokens: 0, completion_tokens: 0 };
+  const calls = new ToolCallText();
+  const add = (delta: string): void => {
+    if (!delta) return;
+    if (!text) firstTokenMs = performance.now() - started;
+    text += delta;
+    hooks.onDelta?.(delta);
+  };
   try {
     const response = await remoteFetch(config, chat ? '/chat/completions' : '/completions', { method: 'POST', body: JSON.stringify(body) }, signal, stall);
     const events = sseData(decode(response.body!, stall));
@@ -71,18 +80,15 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
       if (next.done) {
         // A stream that ends without [DONE] or a finish_reason was cut short, however cleanly.
         if (!next.value || !finish) throw new RemoteError('remote_stream_dropped', `The server ${config.baseUrl} closed the stream early (${next.value ? 'no finish_reason' : 'no [DONE]'}).`, { received: text.length });
+        add(calls.end());
         return result(text, usage, firstTokenMs, started, finish);
       }
       const data = next.value;
       const event = JSON.parse(data) as ChatCompletionChunk | Completion | ErrorBody;
       if ('error' in event) throw new RemoteError('remote_server_error', event.error.message, { error: event.error });
       const choice = event.choices[0];
-      const delta = choice ? ('delta' in choice ? (choice.delta.content ?? '') : choice.text) : '';
-      if (delta) {
-        if (!text) firstTokenMs = performance.now() - started;
-        text += delta;
-        hooks.onDelta?.(delta);
-      }
+      add(choice ? ('delta' in choice ? (choice.delta.content ?? '') : choice.text) : '');
+      if (choice && 'delta' in choice && choice.delta.tool_calls) add(calls.push(choice.delta.tool_calls, text !== ''));
       if (choice?.finish_reason) finish = choice.finish_reason === 'length' ? 'length' : 'stop';
       if (event.usage) usage = event.usage;
     }

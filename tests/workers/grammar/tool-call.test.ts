@@ -4,7 +4,7 @@
 // max_tokens; parallel_tool_calls false gives one; auto lets text out and guards a call once one
 // starts; none never opens one; a schema the grammar refuses names its tool, keyword and path.
 import { describe, expect, it } from 'vitest';
-import { ToolCallConstraint, ToolSchemaError } from '../../../workers/grammar/tool-call.ts';
+import { smallestToolAnswer, ToolCallConstraint, ToolSchemaError } from '../../../workers/grammar/tool-call.ts';
 import { Random } from '../../../workers/generation/random.ts';
 import { createSampler } from '../../../workers/generation/sampler.ts';
 import { GREEDY } from '../../../workers/generation/sampling-params.ts';
@@ -108,6 +108,8 @@ describe('tool calls with random logits', () => {
 
   it('fits max_tokens at the very least a call takes', () => {
     // `{"name": "now", "arguments": {}}` (11 tokens at fewest), the four around it, the end of sequence.
+    const now: ToolUse = { tools: TOOLS, choice: { type: 'function', function: { name: 'now' } }, parallel: true };
+    expect(smallestToolAnswer(now, vocab)).toBe(16);
     for (const maxTokens of [16, 17, 22]) {
       const { text, calls, ended } = run({ choice: { type: 'function', function: { name: 'now' } }, maxTokens, seed: maxTokens });
       expect(ended, `${maxTokens}: ${text}`).toBe(true);

@@ -102,7 +102,7 @@ export interface ChatCompletionChunk {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: 0; delta: { role?: 'assistant'; content?: string; tool_calls?: ToolCallDelta[] }; logprobs: null; finish_reason: WireFinishReason | null }[];
+  choices: { index: 0; delta: { role?: 'assistant'; content?: string | null; tool_calls?: ToolCallDelta[] }; logprobs: null; finish_reason: WireFinishReason | null }[];
   /** Present (null until the last chunk) only when stream_options.include_usage is set. */
   usage?: CompletionUsage | null;
 }
