@@ -217,9 +217,14 @@ export class ModelSession {
       if (ids.length !== 1) throw new EngineError('invalid_request', `This model's tokenizer has no ${JSON.stringify(text)} token, so it cannot call tools.`, { param: 'tools' });
       return ids[0]!;
     };
+    const use = request.tools!;
+    const named = typeof use.choice === 'object' ? use.choice.function.name : null;
+    if (named !== null && !use.tools.some((tool) => tool.function.name === named)) {
+      throw new EngineError('invalid_request', `tool_choice names ${JSON.stringify(named)}, which is not one of the tools.`, { param: 'tool_choice' });
+    }
     const tokens = { open: single(TOOL_CALL_OPEN), close: single(TOOL_CALL_CLOSE), newline: single('\n') };
     try {
-      return new ToolCallConstraint(request.tools!, this.#parts.vocabulary, { maxTokens, eosTokenIds: [...this.#eosIds], tokens });
+      return new ToolCallConstraint(use, this.#parts.vocabulary, { maxTokens, eosTokenIds: [...this.#eosIds], tokens });
     } catch (error) {
       if (error instanceof ToolSchemaError) {
         const param = `tools[${error.toolIndex}].function.parameters`;

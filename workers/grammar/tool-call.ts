@@ -2,14 +2,15 @@
 // "arguments": ARGS}\n</tool_call>`, several joined by "\n" when parallel calls are allowed.
 // `<tool_call>` and `</tool_call>` are added tokens (no bytes, vocabulary.ts) and "\n" never
 // appears in a JSON document (the token index leaves control bytes out), so this processor steps
-// through them at the token level and runs a GrammarConstraint on the JSON between them.
+// through them at the token level and runs a GrammarConstraint on the JSON between them; the
+// tokenizer's merged endings such as `"}}\n` are let through too when they finish the call.
 import type { LogitsProcessor, TokenContext } from '../generation/logits-processors/logits-processor.ts';
 import type { ToolUse } from '../protocol/tools.ts';
 import { type Frame, type GrammarNode, ValueFrame } from './frame.ts';
 import { GrammarConstraint } from './grammar-constraint.ts';
 import { encodeJson } from './json-values.ts';
 import { LiteralNode } from './literal.ts';
-import { closingBytes, initialState } from './matcher.ts';
+import { advanceBytes, closingBytes, initialState, isComplete, type MatchState } from './matcher.ts';
 import { compileSchema, type Grammar } from './schema-compiler.ts';
 import { SchemaError } from './schema-error.ts';
 import { tokenIndexFor } from './token-index.ts';
@@ -81,6 +82,23 @@ export function smallestToolAnswer(use: ToolUse, vocabulary: TokenVocabulary): n
   return names.length === 0 ? Infinity : smallestPlan(toolCallGrammar(use, names), vocabulary) + 5;
 }
 
+/** Tokens of `}` and what may precede it, then one "\n" (`}\n`, `"}}\n`, ...): how a model
+ * naturally ends a call's JSON and its line in one token. Their bytes before the newline, by id. */
+const closersOf = new WeakMap<TokenVocabulary, Map<number, Uint8Array>>();
+
+function closers(vocabulary: TokenVocabulary): Map<number, Uint8Array> {
+  let found = closersOf.get(vocabulary);
+  if (found === undefined) {
+    found = new Map();
+    vocabulary.tokenBytes.forEach((bytes, id) => {
+      const body = bytes?.subarray(0, -1);
+      if (body && bytes![bytes!.length - 1] === 0x0a && body.at(-1) === 0x7d && body.every((b) => b >= 0x20)) found!.set(id, body);
+    });
+    closersOf.set(vocabulary, found);
+  }
+  return found;
+}
+
 type Phase = 'text' | 'open' | 'newline' | 'call' | 'close' | 'after' | 'ended';
 
 export class ToolCallConstraint implements LogitsProcessor {
@@ -94,6 +112,9 @@ export class ToolCallConstraint implements LogitsProcessor {
   #phase: Phase;
   #call: GrammarConstraint | null = null;
   #callTokens: number[] = [];
+  /** The call's JSON so far, matched beside #call, for the merged closing tokens. */
+  #callState: MatchState = [];
+  readonly #closers: Map<number, Uint8Array>;
   #calls = 0;
 
   /** Throws ToolSchemaError, or RangeError when a required call cannot fit in max_tokens. */
@@ -102,6 +123,7 @@ export class ToolCallConstraint implements LogitsProcessor {
     this.#grammar = names.length === 0 ? null : toolCallGrammar(use, names);
     this.#vocabulary = vocabulary;
     this.#options = options;
+    this.#closers = closers(vocabulary);
     this.#parallel = use.parallel && typeof use.choice !== 'object';
     this.#smallestCall = this.#grammar === null ? Infinity : smallestPlan(this.#grammar, vocabulary);
     const forced = use.choice === 'required' || typeof use.choice === 'object';
@@ -129,8 +151,14 @@ export class ToolCallConstraint implements LogitsProcessor {
         return only(logits, [newline]);
       case 'close':
         return only(logits, [close]);
-      case 'call':
-        return this.#call!.apply(logits, { promptTokens: context.promptTokens, generatedTokens: this.#callTokens });
+      case 'call': {
+        const kept = [...this.#closers.keys()].map((id) => logits[id]!);
+        this.#call!.apply(logits, { promptTokens: context.promptTokens, generatedTokens: this.#callTokens });
+        [...this.#closers].forEach(([id, body], i) => {
+          if (isComplete(advanceBytes(this.#callState, body))) logits[id] = kept[i]!;
+        });
+        return;
+      }
       case 'after':
         return only(logits, this.#parallel && this.#callFits(1) ? [...this.#options.eosTokenIds, newline] : this.#options.eosTokenIds);
       case 'ended':
@@ -157,13 +185,22 @@ export class ToolCallConstraint implements LogitsProcessor {
         // What is left keeps room for </tool_call> and the end of sequence after the call's "\n".
         this.#call = new GrammarConstraint(this.#grammar!, this.#vocabulary, { maxTokens: this.#left() - 2, eosTokenIds: [newline] });
         this.#callTokens = [];
+        this.#callState = initialState(this.#grammar!.root);
         this.#phase = 'call';
         return;
-      case 'call':
+      case 'call': {
+        const closer = this.#closers.get(token);
+        if (closer !== undefined) {
+          if (!isComplete(advanceBytes(this.#callState, closer))) refuse();
+          this.#phase = 'close';
+          return;
+        }
         this.#call!.accept(token);
         this.#callTokens.push(token);
         if (token === newline) this.#phase = 'close';
+        else this.#callState = advanceBytes(this.#callState, this.#vocabulary.tokenBytes[token]!);
         return;
+      }
       case 'close':
         if (token !== close) refuse();
         this.#calls++;

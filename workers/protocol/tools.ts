@@ -30,11 +30,6 @@ export interface ToolUse {
   parallel: boolean;
 }
 
-/** How Qwen2.5 (Hermes format) writes one call; vLLM's hermes parser reads the same. */
+/** What Qwen2.5 (Hermes format) writes around one call; vLLM's hermes parser reads the same. */
 export const TOOL_CALL_OPEN = '<tool_call>';
 export const TOOL_CALL_CLOSE = '</tool_call>';
-
-/** A call as the model writes it (compact arguments, as the grammar writes them). */
-export function toolCallText(name: string, argumentsJson: string): string {
-  return `${TOOL_CALL_OPEN}\n{"name": ${JSON.stringify(name)}, "arguments": ${argumentsJson}}\n${TOOL_CALL_CLOSE}`;
-}

@@ -9,7 +9,7 @@ import { Random } from '../../../workers/generation/random.ts';
 import { createSampler } from '../../../workers/generation/sampler.ts';
 import { GREEDY } from '../../../workers/generation/sampling-params.ts';
 import type { ToolChoice, ToolDefinition, ToolUse } from '../../../workers/protocol/tools.ts';
-import { decodeTokens, EOS_IDS, QWEN_LOGITS, qwenVocabulary, validationProblem } from './helpers.ts';
+import { EOS_IDS, QWEN_LOGITS, qwenVocabulary, validationProblem } from './helpers.ts';
 
 const vocab = qwenVocabulary();
 const TOKENS = { open: 151_657, close: 151_658, newline: 198 };
@@ -42,7 +42,7 @@ interface Run {
   bias?: Record<number, number>;
 }
 
-function run({ choice, parallel = true, maxTokens = 160, seed, bias = {} }: Run): { text: string; calls: number; ended: boolean } {
+function run({ choice, parallel = true, maxTokens = 160, seed, bias = {} }: Run): { text: string; calls: number; ended: boolean; tokens: number[] } {
   const use: ToolUse = { tools: TOOLS, choice, parallel };
   const constraint = new ToolCallConstraint(use, vocab, { maxTokens, eosTokenIds: EOS_IDS, tokens: TOKENS });
   const random = new Random(seed);
@@ -54,15 +54,17 @@ function run({ choice, parallel = true, maxTokens = 160, seed, bias = {} }: Run)
     const context = { promptTokens: [], generatedTokens: tokens };
     constraint.apply(logits, context);
     const token = sampler.sample(logits, context);
-    if (EOS_IDS.includes(token)) return { text: spell(tokens), calls: constraint.calls, ended: true };
+    if (EOS_IDS.includes(token)) return { text: spell(tokens), calls: constraint.calls, ended: true, tokens };
     tokens.push(token);
   }
-  return { text: spell(tokens), calls: constraint.calls, ended: false };
+  return { text: spell(tokens), calls: constraint.calls, ended: false, tokens };
 }
 
+/** The text of `tokens`, the added ones by name (bytes joined first: a token may end mid-character). */
 function spell(tokens: readonly number[]): string {
   const named: Record<number, string> = { [TOKENS.open]: '<tool_call>', [TOKENS.close]: '</tool_call>' };
-  return tokens.map((id) => named[id] ?? (vocab.tokenBytes[id] ? decodeTokens([id]) : `<${id}>`)).join('');
+  const bytes = tokens.flatMap((id) => [...(vocab.tokenBytes[id] ?? new TextEncoder().encode(named[id] ?? `<${id}>`))]);
+  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
 }
 
 /** The calls in `text`, each checked against its tool's parameters. */
@@ -116,6 +118,20 @@ describe('tool calls with random logits', () => {
       expect(calls).toBe(1);
     }
     expect(() => new ToolCallConstraint({ tools: TOOLS, choice: 'required', parallel: true }, vocab, { maxTokens: 6, eosTokenIds: EOS_IDS, tokens: TOKENS })).toThrow(RangeError);
+  });
+
+  it('a call may end in one merged token such as `"}}\\n` (as the tokenizer spells it), only where it finishes the JSON', () => {
+    const merged = [...vocab.tokenBytes.keys()].filter((id) => /^["\]]?}+\n$/.test(new TextDecoder().decode(vocab.tokenBytes[id] ?? new Uint8Array())));
+    expect(merged.length).toBeGreaterThan(3);
+    const bias = Object.fromEntries(merged.map((id) => [id, 30]));
+    for (const seed of [12, 13, 14]) {
+      const { text, calls, ended, tokens } = run({ choice: 'required', seed, bias, parallel: false });
+      expect(ended, text).toBe(true);
+      expect(calls).toBe(1);
+      expect(merged).toContain(tokens.at(-2));
+      expect(tokens.at(-1)).toBe(TOKENS.close);
+      expectValidCalls(text, text);
+    }
   });
 
   it('auto: text comes out; once <tool_call> does, the call is valid', () => {
