@@ -1,9 +1,8 @@
-// Tool calls as Qwen2.5 writes them (Hermes format), guaranteed: `<tool_call>\n{"name": "f",
-// "arguments": ARGS}\n</tool_call>`, several joined by "\n" when parallel calls are allowed.
-// `<tool_call>` and `</tool_call>` are added tokens (no bytes, vocabulary.ts) and "\n" never
-// appears in a JSON document (the token index leaves control bytes out), so this processor steps
-// through them at the token level and runs a GrammarConstraint on the JSON between them; the
-// tokenizer's merged endings such as `"}}\n` are let through too when they finish the call.
+// Tool calls as Qwen2.5 writes them, guaranteed: `<tool_call>\n{"name": "f", "arguments": ARGS}\n
+// </tool_call>`, joined by "\n" when parallel. `<tool_call>` and `</tool_call>` are added tokens (no
+// bytes) and "\n" is in no JSON document (the token index leaves control bytes out), so this steps
+// through them token by token and runs a GrammarConstraint on the JSON between them; merged
+// endings such as `"}}\n` pass where they finish the call.
 import type { LogitsProcessor, TokenContext } from '../generation/logits-processors/logits-processor.ts';
 import type { ToolUse } from '../protocol/tools.ts';
 import { type Frame, type GrammarNode, ValueFrame } from './frame.ts';

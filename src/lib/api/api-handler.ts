@@ -12,7 +12,7 @@ import type { ToolUse } from '../../../workers/protocol/tools.ts';
 import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import type { GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
 import { GenerationStream } from './generation-stream.ts';
-import { toolCallsOf, ToolCallStream } from './tool-calls.ts';
+import { toolCallsOf, ToolCallStream, type StreamDelta } from './tool-calls.ts';
 import { parseToolText } from '../utils/tool-text.ts';
 import { chatChunk, chatCompletion, chatUsageChunk, completion, completionUsageChunk, modelObject, newIdentity, usageOf, wireFinish, type ResponseIdentity } from './responses.ts';
 import { messageText, parseBody, validateChatRequest, validateCompletionRequest } from './validate.ts';
@@ -112,13 +112,13 @@ async function chat(engine: ApiEngine, params: ChatCompletionCreateParams, signa
     return json(chatCompletion(who, answer.content, result.stats, toolCallsOf(answer.calls)));
   }
   const calls = callable ? new ToolCallStream() : null;
-  const chunks = (deltas: ReturnType<ToolCallStream['push']>): string => deltas.map((delta) => sseEvent(chatChunk(who, delta, null, withUsage))).join('');
+  const chunks = (deltas: StreamDelta[]): string => deltas.map((delta) => sseEvent(chatChunk(who, delta, null, withUsage))).join('');
   return stream(engine, payload, signal, {
     // As OpenAI does where tools may be called: content stays null unless text comes.
     opening: sseEvent(chatChunk(who, { role: 'assistant', content: calls ? null : '' }, null, withUsage)),
     delta: (text) => (calls ? chunks(calls.push(text)) : sseEvent(chatChunk(who, { content: text }, null, withUsage))),
     closing: (result) => [
-      ...(calls ? [chunks(calls.end())] : []),
+      ...(calls ? [chunks(calls.end())].filter(Boolean) : []),
       sseEvent(chatChunk(who, {}, wireFinish(result.stats.finishReason, (calls?.calls ?? 0) > 0), withUsage)),
       ...(withUsage ? [sseEvent(chatUsageChunk(who, result.stats))] : []),
     ],
