@@ -112,6 +112,38 @@ test('chat streams from the remote model and stops; /v1 relays to it; the key go
   console.log(`[figures] remote: ${server.log.length} requests to ${server.url}, all with the key; ${other.log.length} to ${other.url}, none with it`);
 });
 
+test('/v1 passes tools, the choice and tool turns through to the server, and relays its tool calls back, whole and streamed', async ({ page }) => {
+  await page.goto('/');
+  await connect(page, server.url, KEY, INSTRUCT);
+  await closeModels(page);
+  await waitForServiceWorker(page);
+  const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+  const messages = [
+    { role: 'user', content: 'Weather in Paris?' },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: '21 C' },
+    { role: 'user', content: 'And in Rome?' },
+  ];
+  const request = { model: INSTRUCT, messages, tools: [weather], tool_choice: 'required', max_tokens: 30 };
+  const whole = await rawRequest(page, 'POST', '/v1/chat/completions', request);
+  expect(whole.status).toBe(200);
+  expect(server.log.at(-1)!.body).toMatchObject({ messages, tools: [weather], tool_choice: 'required', parallel_tool_calls: true });
+  const choice = (whole.json as { choices: { message: { content: unknown; tool_calls: { id: string; function: unknown }[] }; finish_reason: string }[] }).choices[0]!;
+  expect(choice.finish_reason).toBe('tool_calls');
+  expect(choice.message.content).toBeNull();
+  expect(choice.message.tool_calls.map((c) => c.function)).toEqual([{ name: 'get_weather', arguments: '{"city":"standin"}' }]);
+
+  const events = await page.evaluate(async (body) => {
+    const response = await fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, stream: true }) });
+    const text = await response.text();
+    return text.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)) as { choices: { delta: { tool_calls?: { id?: string; function: { name?: string; arguments: string } }[] }; finish_reason: string | null }[] });
+  }, request);
+  const pieces = events.flatMap((e) => e.choices[0]?.delta.tool_calls ?? []);
+  expect(pieces[0]).toMatchObject({ index: 0, type: 'function', function: { name: 'get_weather', arguments: '' } });
+  expect(pieces.map((p) => p.function.arguments).join('')).toBe('{"city":"standin"}');
+  expect(events.at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
+});
+
 test('each way a server fails has its message, and a dropped stream keeps what arrived', async ({ page }) => {
   await page.goto('/');
   const settingsError = page.getByTestId('backend-settings').getByTestId('error');

@@ -1,7 +1,8 @@
 // A stand-in for vLLM in the tests (vLLM cannot run on these machines): an OpenAI-compatible
 // server on loopback that follows the wire format — SSE with usage, vLLM's error bodies and
-// prompt logprobs, logprobs of the answer — and fails on purpose: a model that answers 500, one that stalls, one whose
-// stream drops; no CORS headers or a wrong key when told. It logs every request.
+// prompt logprobs, logprobs of the answer, tool calls as vLLM's hermes parser returns them — and
+// fails on purpose: a model that answers 500, one that stalls, one whose stream drops; no CORS
+// headers or a wrong key when told. It logs every request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { answerLogprob, answerWords, promptLogprobs, tokenId, tokenize, type StandinLogprob } from './text.ts';
 
@@ -100,6 +101,8 @@ export class OpenAIStandin {
       const ids = body['return_token_ids'] === true ? { prompt_token_ids: tokenize(text).map(tokenId) } : {};
       return json(res, 200, { id, object: 'text_completion', created: 0, model, choices: [{ ...choice, ...ids }], usage: null });
     }
+    const call = chat ? toolCall(body) : null;
+    if (call) return this.#callTool(res, body, call);
     const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : 16;
     const words = answerWords(model, prompt).slice(0, maxTokens);
     const finish = words.length === maxTokens ? 'length' : 'stop';
@@ -134,6 +137,40 @@ export class OpenAIStandin {
     if (streamOptions?.include_usage) res.write(`data: ${JSON.stringify({ id, object: chat ? 'chat.completion.chunk' : 'text_completion', created: 0, model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
+
+  /** One tool call, whole or streamed as vLLM streams it: the name first, then the arguments in pieces. */
+  #callTool(res: ServerResponse, body: Record<string, unknown>, call: { name: string; arguments: string }): void {
+    const id = `chatcmpl-${this.log.length}`;
+    const model = String(body['model']);
+    const callId = `chatcmpl-tool-${this.log.length}`;
+    const usage = { prompt_tokens: 10, completion_tokens: 12, total_tokens: 22 };
+    if (body['stream'] !== true) {
+      const message = { role: 'assistant', content: null, tool_calls: [{ id: callId, type: 'function', function: call }] };
+      return json(res, 200, { id, object: 'chat.completion', created: 0, model, choices: [{ index: 0, message, finish_reason: 'tool_calls' }], usage });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const send = (delta: unknown, finish: string | null): boolean => res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+    send({ role: 'assistant', content: '' }, null);
+    send({ tool_calls: [{ id: callId, type: 'function', index: 0, function: { name: call.name } }] }, null);
+    const half = Math.ceil(call.arguments.length / 2);
+    for (const piece of [call.arguments.slice(0, half), call.arguments.slice(half)]) send({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null);
+    send({}, 'tool_calls');
+    const streamOptions = body['stream_options'] as { include_usage?: boolean } | undefined;
+    if (streamOptions?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`);
+    res.end('data: [DONE]\n\n');
+  }
+}
+
+/** The call a request with tools gets when it must call one ('required' or a named function):
+ * that tool, each of its parameters' properties set to "standin". */
+function toolCall(body: Record<string, unknown>): { name: string; arguments: string } | null {
+  const tools = body['tools'] as { function: { name: string; parameters?: { properties?: Record<string, unknown> } } }[] | undefined;
+  const choice = body['tool_choice'] as string | { function: { name: string } } | undefined;
+  if (!tools?.length || (choice !== 'required' && typeof choice !== 'object')) return null;
+  const tool = typeof choice === 'object' ? tools.find((t) => t.function.name === choice.function.name) : tools[0];
+  if (!tool) return null;
+  const args = Object.fromEntries(Object.keys(tool.function.parameters?.properties ?? {}).map((key) => [key, 'standin']));
+  return { name: tool.function.name, arguments: JSON.stringify(args) };
 }
 
 /** Completions' shape of chat-shaped entries, as vLLM gives it: the chosen token among its top. */

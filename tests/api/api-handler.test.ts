@@ -50,7 +50,8 @@ describe('/v1 errors', () => {
     ['missing messages', 'POST', '/v1/chat/completions', { model: MODEL }, 400, { code: 'missing_required_parameter', param: 'messages' }],
     ['empty messages', 'POST', '/v1/chat/completions', chat({ messages: [] }), 400, { code: 'empty_array', param: 'messages' }],
     ['unknown role', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'wizard', content: 'x' }] }), 400, { code: 'invalid_value', param: 'messages[0].role' }],
-    ['tool role', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'tool', content: 'x' }] }), 400, { param: 'messages[0].role' }],
+    ['tool turn without its call id', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'tool', content: 'x' }] }), 400, { code: 'missing_required_parameter', param: 'messages[0].tool_call_id' }],
+    ['function role', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'function', content: 'x' }] }), 400, { code: 'invalid_value', param: 'messages[0].role' }],
     ['image part', 'POST', '/v1/chat/completions', chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }), 400, { param: 'messages[0].content[0]' }],
     ['temperature too high', 'POST', '/v1/chat/completions', chat({ temperature: 3 }), 400, { code: 'decimal_above_max_value', param: 'temperature' }],
     ['temperature a string', 'POST', '/v1/chat/completions', chat({ temperature: 'hot' }), 400, { code: 'invalid_type', param: 'temperature' }],
@@ -180,5 +181,116 @@ describe('/v1 answers', () => {
     for await (const data of sseData([streamed.text])) chunks.push(JSON.parse(data));
     expect(chunks.map((c) => c.choices[0]?.text ?? '').join('')).toBe('Hello!');
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+  });
+});
+
+const WEATHER = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+const CALLED = [
+  { role: 'user', content: 'Weather?' },
+  { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+  { role: 'tool', tool_call_id: 'call_1', content: '21 C' },
+];
+
+describe('/v1 tools', () => {
+  const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+    ['empty tools', { tools: [] }, { code: 'empty_array', param: 'tools' }],
+    ['a tool of another type', { tools: [{ type: 'retrieval' }] }, { code: 'invalid_value', param: 'tools[0].type' }],
+    ['a bad function name', { tools: [{ type: 'function', function: { name: 'get weather' } }] }, { code: 'invalid_value', param: 'tools[0].function.name' }],
+    ['parameters not an object', { tools: [{ type: 'function', function: { name: 'f', parameters: 'x' } }] }, { code: 'invalid_type', param: 'tools[0].function.parameters' }],
+    ['the same name twice', { tools: [WEATHER, WEATHER] }, { code: 'invalid_value', param: 'tools' }],
+    ['tool_choice without tools', { tool_choice: 'auto' }, { code: 'invalid_value', param: 'tool_choice' }],
+    ['an unknown tool_choice', { tools: [WEATHER], tool_choice: 'always' }, { code: 'invalid_value', param: 'tool_choice' }],
+    ['tool_choice naming no tool', { tools: [WEATHER], tool_choice: { type: 'function', function: { name: 'get_time' } } }, { code: 'invalid_value', param: 'tool_choice' }],
+    ['parallel_tool_calls not a boolean', { tools: [WEATHER], parallel_tool_calls: 'yes' }, { code: 'invalid_type', param: 'parallel_tool_calls' }],
+    ['arguments as an object', { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: {} } }] }] }, { code: 'invalid_type', param: 'messages[1].tool_calls[0].function.arguments' }],
+    ['a tool turn answering no call', { messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_9', content: 'r' }] }, { code: 'invalid_value', param: 'messages[1].tool_call_id' }],
+    ['assistant content null without calls', { messages: [{ role: 'assistant', content: null }] }, { code: 'missing_required_parameter', param: 'messages[0].content' }],
+  ];
+  for (const [name, extra, error] of cases) {
+    it(`${name} → 400`, async () => {
+      const engine = fakeEngine();
+      const result = await call(engine, 'POST', '/v1/chat/completions', chat(extra));
+      expect(result.status).toBe(400);
+      expect((result.json as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error', ...error });
+      expect(engine.seen).toHaveLength(0);
+    });
+  }
+
+  it('passes tools, the choice and the history of calls and results to the engine', async () => {
+    const engine = fakeEngine();
+    await call(engine, 'POST', '/v1/chat/completions', chat({ messages: CALLED, tools: [WEATHER], parallel_tool_calls: false }));
+    await call(engine, 'POST', '/v1/chat/completions', chat({ tools: [WEATHER], tool_choice: { type: 'function', function: { name: 'get_weather' } } }));
+    expect(engine.seen[0]!.tools).toEqual({ tools: [WEATHER], choice: 'auto', parallel: false });
+    expect(engine.seen[0]!.input).toEqual({
+      mode: 'chat',
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: '', toolCalls: CALLED[1]!.tool_calls },
+        { role: 'tool', content: '21 C', toolCallId: 'call_1' },
+      ],
+    });
+    expect(engine.seen[1]!.tools).toEqual({ tools: [WEATHER], choice: { type: 'function', function: { name: 'get_weather' } }, parallel: true });
+  });
+
+  it('an engine refusal of a parameters schema is a 400 naming the tool, streaming or not', async () => {
+    const fail = new EngineError('invalid_request', 'tools[0].function.parameters: "pattern" is not supported (keyword "pattern" at /properties/a/pattern)', { param: 'tools[0].function.parameters', keyword: 'pattern', path: '/properties/a/pattern' });
+    for (const stream of [false, true]) {
+      const result = await call(fakeEngine({ fail, pieces: [] }), 'POST', '/v1/chat/completions', chat({ tools: [WEATHER], stream }));
+      expect(result.status).toBe(400);
+      expect(result.json).toMatchObject({ error: { param: 'tools[0].function.parameters', message: expect.stringContaining('/properties/a/pattern') } });
+    }
+  });
+
+  const CALLS = ['Let me check.\n', '<tool_call>', '\n{"name": "get_', 'weather", "arguments": {"city":', '"Paris"}', '}\n</tool_call>', '\n', '<tool_call>', '\n{"name": "get_weather", "arguments": {}}\n</tool_call>'];
+
+  it('answers tool calls in OpenAI\'s shape: content before them, JSON-text arguments, finish_reason tool_calls', async () => {
+    const result = await call(fakeEngine({ pieces: CALLS }), 'POST', '/v1/chat/completions', chat({ tools: [WEATHER] }));
+    const choice = (result.json as { choices: { message: { content: string | null; tool_calls: { id: string }[] }; finish_reason: string }[] }).choices[0]!;
+    expect(choice.finish_reason).toBe('tool_calls');
+    expect(choice.message).toMatchObject({
+      role: 'assistant',
+      content: 'Let me check.',
+      tool_calls: [
+        { type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        { type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+      ],
+    });
+    expect(choice.message.tool_calls[0]!.id).toMatch(/^call_[0-9a-f]{24}$/);
+    const only = await call(fakeEngine({ pieces: CALLS.slice(1, 6) }), 'POST', '/v1/chat/completions', chat({ tools: [WEATHER], tool_choice: 'required' }));
+    expect((only.json as { choices: { message: { content: unknown } }[] }).choices[0]!.message.content).toBeNull();
+  });
+
+  it('streams a call as OpenAI does: a first delta naming it, then its arguments in pieces, and the same calls as the whole answer', async () => {
+    const result = await call(fakeEngine({ pieces: CALLS }), 'POST', '/v1/chat/completions', chat({ tools: [WEATHER], stream: true }));
+    const data: string[] = [];
+    for await (const d of sseData([result.text])) data.push(d);
+    const chunks = data.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d) as { choices: { delta: { content?: string; tool_calls?: { index: number; id?: string; type?: string; function: { name?: string; arguments: string } }[] }; finish_reason: string | null }[] });
+    const deltas = chunks.map((c) => c.choices[0]!.delta);
+    let content = '';
+    const calls: { id: string; name: string; arguments: string }[] = [];
+    for (const delta of deltas) {
+      content += delta.content ?? '';
+      for (const piece of delta.tool_calls ?? []) {
+        if (piece.id) {
+          expect(piece).toMatchObject({ index: calls.length, type: 'function', function: { arguments: '' } });
+          calls.push({ id: piece.id, name: piece.function.name!, arguments: '' });
+        } else calls[piece.index]!.arguments += piece.function.arguments;
+      }
+    }
+    expect(content).toBe('Let me check.');
+    expect(calls.map(({ name, arguments: args }) => ({ name, args }))).toEqual([
+      { name: 'get_weather', args: '{"city":"Paris"}' },
+      { name: 'get_weather', args: '{}' },
+    ]);
+    expect(deltas.filter((d) => d.tool_calls?.some((t) => t.function.arguments && !t.id)).length).toBeGreaterThan(1);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
+  });
+
+  it('tool_choice none: the text is content, even if it spells a call', async () => {
+    const result = await call(fakeEngine({ pieces: CALLS.slice(1, 6) }), 'POST', '/v1/chat/completions', chat({ tools: [WEATHER], tool_choice: 'none' }));
+    const choice = (result.json as { choices: { message: { content: string; tool_calls?: unknown }; finish_reason: string }[] }).choices[0]!;
+    expect(choice.message.tool_calls).toBeUndefined();
+    expect(choice.message.content).toContain('<tool_call>');
+    expect(choice.finish_reason).toBe('stop');
   });
 });

@@ -124,3 +124,38 @@ describe('RemoteGenerator logprobs', () => {
     expect(plain).not.toHaveProperty('logprobs');
   });
 });
+
+describe('RemoteGenerator and tool calls', () => {
+  const toolChunk = (delta: unknown, finish: string | null = null): string =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+  it('sends tools and tool turns in OpenAI\'s shape, and writes streamed calls back as Qwen2.5\'s <tool_call> text', async () => {
+    let sent: Record<string, unknown> = {};
+    const body =
+      toolChunk({ content: 'Checking.' }) +
+      toolChunk({ tool_calls: [{ index: 0, id: 'x', type: 'function', function: { name: 'get_weather' } }] }) +
+      toolChunk({ tool_calls: [{ index: 0, function: { arguments: '{"city": ' } }] }) +
+      toolChunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }) +
+      toolChunk({ tool_calls: [{ index: 1, id: 'y', type: 'function', function: { name: 'now', arguments: '{}' } }] }) +
+      toolChunk({}, 'tool_calls') +
+      'data: [DONE]\n\n';
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      sent = JSON.parse(String(init.body)) as Record<string, unknown>;
+      return Promise.resolve(new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }));
+    });
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather' } }];
+    const call = { id: 'call_1', type: 'function' as const, function: { name: 'get_weather', arguments: '{}' } };
+    const result = await remote.generate({
+      input: { mode: 'chat', messages: [{ role: 'assistant', content: '', toolCalls: [call] }, { role: 'tool', content: 'sunny', toolCallId: 'call_1' }] },
+      tools: { tools, choice: 'required', parallel: false },
+    });
+    expect(sent).toMatchObject({
+      messages: [{ role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', content: 'sunny', tool_call_id: 'call_1' }],
+      tools,
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    });
+    expect(result.text).toBe('Checking.\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n<tool_call>\n{"name": "now", "arguments": {}}\n</tool_call>');
+    expect(result.stats.finishReason).toBe('stop');
+  });
+});

@@ -3,7 +3,8 @@
 // quotes an answer back gets the very ids the KV cache holds (re-tokenizing generated text need
 // not give the same ids) and the whole earlier conversation is reused.
 import { PreTrainedTokenizer, Qwen2Tokenizer } from '@huggingface/transformers';
-import type { GenerateInput } from '../protocol/messages.ts';
+import type { ChatMessage, GenerateInput } from '../protocol/messages.ts';
+import type { ToolDefinition } from '../protocol/tools.ts';
 
 const MEMORY_ANSWERS = 32;
 
@@ -19,6 +20,25 @@ export function createTokenizer(tokenizerJson: Record<string, unknown>, tokenize
   return name === 'Qwen2Tokenizer' ? new Qwen2Tokenizer(tokenizerJson, tokenizerConfig) : new PreTrainedTokenizer(tokenizerJson, tokenizerConfig);
 }
 
+/** A message as chat templates read it: Qwen2.5's renders `tool_call.arguments | tojson`, so
+ * OpenAI's JSON text becomes the object it spells (text that is not JSON stays a string). */
+function templateMessage(message: ChatMessage): { role: string; content: string } & Record<string, unknown> {
+  const { role, content, toolCalls, toolCallId } = message;
+  if (toolCalls?.length) {
+    const calls = toolCalls.map(({ id, type, function: f }) => ({ id, type, function: { name: f.name, arguments: parsedArguments(f.arguments) } }));
+    return { role, content, tool_calls: calls };
+  }
+  return toolCallId === undefined ? { role, content } : { role, content, tool_call_id: toolCallId };
+}
+
+function parsedArguments(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export class PromptEncoder {
   readonly tokenizer: PreTrainedTokenizer;
   readonly #specialTokens: string[];
@@ -29,10 +49,13 @@ export class PromptEncoder {
     this.#specialTokens = [...tokenizer.all_special_tokens];
   }
 
-  /** The prompt text: the chat template with the assistant turn opened, or the raw completion prompt. */
-  render(input: GenerateInput): string {
+  /** The prompt text: the chat template with the assistant turn opened (and the tools, when
+   * given, as the template shows them), or the raw completion prompt. */
+  render(input: GenerateInput, tools?: readonly ToolDefinition[]): string {
     if (input.mode === 'completion') return input.prompt;
-    return this.tokenizer.apply_chat_template(input.messages, { add_generation_prompt: true, tokenize: false }) as string;
+    const messages = input.messages.map(templateMessage);
+    const options = { add_generation_prompt: true, tokenize: false, ...(tools?.length ? { tools: [...tools] } : {}) } as const;
+    return this.tokenizer.apply_chat_template(messages, options) as string;
   }
 
   encode(text: string): number[] {

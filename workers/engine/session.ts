@@ -12,7 +12,8 @@ import { checkBound, describeBound, maxTokensProblem, samplingProblems, type Sam
 import { StopStringFilter } from '../generation/stop-strings.ts';
 import { StoppingCriteria, type FinishReason } from '../generation/stopping.ts';
 import { TextStreamer } from '../generation/text-streamer.ts';
-import { createGrammarConstraint, SchemaError, validateResponseFormat, type GrammarConstraint, type TokenVocabulary } from '../grammar/index.ts';
+import { createGrammarConstraint, SchemaError, ToolCallConstraint, ToolSchemaError, validateResponseFormat, type GrammarConstraint, type TokenVocabulary } from '../grammar/index.ts';
+import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN } from '../protocol/tools.ts';
 import type { Decoder } from './decoder.ts';
 import { reusablePrefix } from './prefix-match.ts';
 import type { GraphContract } from './graph-contract.ts';
@@ -73,7 +74,7 @@ export class ModelSession {
   async generate(request: GenerateRequest, hooks: SessionHooks): Promise<GenerateResult> {
     const { decoder, cache, encoder, contract } = this.#parts;
     const sampling = this.#samplingParams(request);
-    const promptTokens = encoder.encode(encoder.render(request.input));
+    const promptTokens = encoder.encode(encoder.render(request.input, request.tools?.tools));
     const context = contract.contextTokens;
     if (promptTokens.length === 0) throw new EngineError('invalid_request', 'The prompt is empty.');
     if (promptTokens.length >= context) {
@@ -202,10 +203,16 @@ export class ModelSession {
     return typeof fromConfig === 'number' ? fromConfig : DEFAULT_MAX_TOKENS;
   }
 
-  // The JSON grammar a response_format asks for, checked before any work: a bad schema or a
-  // max_tokens too small for the smallest valid document is the request's error.
-  #constraint(request: GenerateRequest, maxTokens: number): GrammarConstraint | null {
+  // The JSON grammar a response_format or tools ask for, checked before any work: a bad schema
+  // or a max_tokens too small for the smallest valid document is the request's error.
+  #constraint(request: GenerateRequest, maxTokens: number): GrammarConstraint | ToolCallConstraint | null {
     const format = request.responseFormat;
+    if (request.tools) {
+      if (format && format.type !== 'text' && request.tools.choice !== 'none') {
+        throw new EngineError('invalid_request', 'response_format cannot be combined with tools unless tool_choice is "none".', { param: 'response_format' });
+      }
+      if (!format || format.type === 'text') return this.#toolConstraint(request, maxTokens);
+    }
     if (!format) return null;
     const problems = validateResponseFormat(format);
     if (problems.length > 0) throw new EngineError('invalid_request', `response_format: ${problems.join('; ')}`, { param: 'response_format', problems });
@@ -228,6 +235,32 @@ export class ModelSession {
     }
     const { vocabulary, encoder } = this.#parts;
     return new LogprobReader(top, vocabulary, (id) => encoder.tokenText(id));
+  }
+
+  #toolConstraint(request: GenerateRequest, maxTokens: number): ToolCallConstraint {
+    const { encoder } = this.#parts;
+    const single = (text: string): number => {
+      const ids = encoder.encode(text);
+      if (ids.length !== 1) throw new EngineError('invalid_request', `This model's tokenizer has no ${JSON.stringify(text)} token, so it cannot call tools.`, { param: 'tools' });
+      return ids[0]!;
+    };
+    const use = request.tools!;
+    const named = typeof use.choice === 'object' ? use.choice.function.name : null;
+    if (named !== null && !use.tools.some((tool) => tool.function.name === named)) {
+      throw new EngineError('invalid_request', `tool_choice names ${JSON.stringify(named)}, which is not one of the tools.`, { param: 'tool_choice' });
+    }
+    const tokens = { open: single(TOOL_CALL_OPEN), close: single(TOOL_CALL_CLOSE), newline: single('\n') };
+    try {
+      return new ToolCallConstraint(use, this.#parts.vocabulary, { maxTokens, eosTokenIds: [...this.#eosIds], tokens });
+    } catch (error) {
+      if (error instanceof ToolSchemaError) {
+        const param = `tools[${error.toolIndex}].function.parameters`;
+        const { keyword, path } = error.schemaError;
+        throw new EngineError('invalid_request', `${param}: ${error.message}`, { param, keyword, path });
+      }
+      if (error instanceof RangeError) throw new EngineError('invalid_request', error.message, { param: 'max_tokens' });
+      throw error;
+    }
   }
 
   #samplingParams(request: GenerateRequest): SamplingParams {

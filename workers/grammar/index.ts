@@ -4,3 +4,4 @@ export { createGrammarConstraint, GrammarConstraint } from './grammar-constraint
 export { validateResponseFormat } from './response-format.ts';
 export { SchemaError } from './schema-error.ts';
 export { type TokenVocabulary, vocabularyFromTokenizerJson } from './vocabulary.ts';
+export { callableNames, smallestToolAnswer, ToolCallConstraint, type ToolCallTokens, ToolSchemaError } from './tool-call.ts';

@@ -5,14 +5,19 @@ import type { SamplingOptions, SamplingParams } from './sampling-rules.ts';
 import type { ModelSource } from './model-source.ts';
 import type { EngineErrorShape } from './errors.ts';
 import type { TokenLogprob } from './logprobs.ts';
+import type { ToolCall, ToolUse } from './tools.ts';
 
 export type Device = 'webgpu' | 'wasm';
 export type ModelDtype = 'q4' | 'q4f16' | 'fp32';
 export type FinishReason = 'stop' | 'length' | 'abort';
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** An assistant turn's tool calls (its content may then be empty). */
+  toolCalls?: ToolCall[];
+  /** A tool turn: the call it answers. */
+  toolCallId?: string;
 }
 
 export interface GenerationDefaults {
@@ -73,6 +78,8 @@ export interface GenerateRequest {
   stop?: string[];
   /** JSON mode or a JSON Schema, enforced token by token: the answer always parses and validates. */
   responseFormat?: ResponseFormat;
+  /** Tools shown to the model; a call that comes out is guaranteed to name one and match its parameters. */
+  tools?: ToolUse;
   /** Recompute the whole prompt instead of reusing the KV cache (benchmarks, cold-run checks). */
   freshCache?: boolean;
   /**

@@ -6,11 +6,15 @@ import { ApiError, fromEngineError, modelNotFound, noModelLoaded } from '../../.
 import { sameModel, type ApiRequest, type ApiResponse } from '../../../workers/protocol/openai/relay.ts';
 import { bodyTooLarge, MAX_BODY_BYTES } from '../../../workers/protocol/openai/request-gate.ts';
 import { DONE, sseEvent } from '../../../workers/protocol/openai/sse.ts';
-import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList } from '../../../workers/protocol/openai/wire.ts';
+import type { ChatCompletionCreateParams, CompletionCreateParams, ModelList, WireMessage } from '../../../workers/protocol/openai/wire.ts';
+import type { ChatMessage } from '../../../workers/protocol/messages.ts';
+import type { ToolUse } from '../../../workers/protocol/tools.ts';
 import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import type { GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
 import { GenerationStream, type StreamPiece } from './generation-stream.ts';
 import { chatLogprobs, chatLogprobsAsked, CompletionLogprobs, completionLogprobsAsked, setLogprobs } from './logprobs.ts';
+import { toolCallsOf, ToolCallStream, type StreamDelta } from './tool-calls.ts';
+import { parseToolText } from '../utils/tool-text.ts';
 import { chatChunk, chatCompletion, chatUsageChunk, completion, completionUsageChunk, modelObject, newIdentity, usageOf, wireFinish, type ResponseIdentity } from './responses.ts';
 import { messageText, parseBody, validateChatRequest, validateCompletionRequest } from './validate.ts';
 
@@ -91,29 +95,54 @@ async function resolveModel(engine: ApiEngine, requested: string): Promise<strin
 async function chat(engine: ApiEngine, params: ChatCompletionCreateParams, signal: AbortSignal): Promise<ApiResponse> {
   const model = await resolveModel(engine, params.model);
   const who = newIdentity('chatcmpl', model);
+  const tools = toolUse(params);
   const payload: GeneratePayload = {
     ...common(params),
-    input: { mode: 'chat', messages: params.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m) })) },
+    input: { mode: 'chat', messages: params.messages.map(engineMessage) },
     maxTokens: params.max_completion_tokens ?? params.max_tokens ?? undefined,
     responseFormat: params.response_format?.type === 'text' ? undefined : params.response_format,
     ...logprobsField(chatLogprobsAsked(params)),
+    ...(tools ? { tools } : {}),
   };
+  // With tool_choice "none" the model cannot open a call (the grammar), so the text is all content.
+  const callable = tools !== undefined && tools.choice !== 'none';
   const withUsage = params.stream_options?.include_usage === true;
   if (!params.stream) {
     const result = await engine.generate(payload, { onDelta: () => undefined, signal });
-    const answer = chatCompletion(who, result.text, result.stats);
+    const parsed = callable ? parseToolText(result.text, false) : null;
+    const answer = parsed === null ? chatCompletion(who, result.text, result.stats) : chatCompletion(who, parsed.content, result.stats, toolCallsOf(parsed.calls));
     if (payload.logprobs !== undefined) setLogprobs(answer, chatLogprobs(result.logprobs ?? []));
     return json(answer);
   }
+  const calls = callable ? new ToolCallStream() : null;
+  const chunks = (deltas: StreamDelta[]): string => deltas.map((delta) => sseEvent(chatChunk(who, delta, null, withUsage))).join('');
   return stream(engine, payload, signal, {
-    opening: sseEvent(chatChunk(who, { role: 'assistant', content: '' }, null, withUsage)),
+    // As OpenAI does where tools may be called: content stays null unless text comes.
+    opening: sseEvent(chatChunk(who, { role: 'assistant', content: calls ? null : '' }, null, withUsage)),
     delta: (piece) => {
+      // Text that may be a tool call is held back until its shape is certain (logprobs are not
+      // streamed with calls).
+      if (calls) return chunks(calls.push(piece.text));
       const chunk = chatChunk(who, { content: piece.text }, null, withUsage);
       if (payload.logprobs !== undefined) setLogprobs(chunk, chatLogprobs(piece.logprobs ?? []));
       return sseEvent(chunk);
     },
-    closing: (result) => [sseEvent(chatChunk(who, {}, wireFinish(result.stats.finishReason), withUsage)), ...(withUsage ? [sseEvent(chatUsageChunk(who, result.stats))] : [])],
+    closing: (result) => [
+      ...(calls ? [chunks(calls.end())].filter(Boolean) : []),
+      sseEvent(chatChunk(who, {}, wireFinish(result.stats.finishReason, (calls?.calls ?? 0) > 0), withUsage)),
+      ...(withUsage ? [sseEvent(chatUsageChunk(who, result.stats))] : []),
+    ],
   });
+}
+
+function toolUse(params: ChatCompletionCreateParams): ToolUse | undefined {
+  if (!params.tools) return undefined;
+  return { tools: params.tools, choice: params.tool_choice ?? 'auto', parallel: params.parallel_tool_calls ?? true };
+}
+
+function engineMessage(message: WireMessage): ChatMessage {
+  const { role, tool_calls: toolCalls, tool_call_id: toolCallId } = message;
+  return { role: role === 'developer' ? 'system' : role, content: messageText(message), ...(toolCalls ? { toolCalls } : {}), ...(toolCallId === undefined ? {} : { toolCallId }) };
 }
 
 async function complete(engine: ApiEngine, params: CompletionCreateParams, signal: AbortSignal): Promise<ApiResponse> {
@@ -157,7 +186,11 @@ async function stream(engine: ApiEngine, payload: GeneratePayload, signal: Abort
   if (await generation.failedEarly()) throw await generation.result.catch((e: unknown) => e);
   async function* events(): AsyncGenerator<string> {
     if (shape.opening) yield shape.opening;
-    for await (const piece of generation.deltas()) yield shape.delta(piece);
+    for await (const piece of generation.deltas()) {
+      // A delta may make no event (text held back until a tool call's shape is certain).
+      const event = shape.delta(piece);
+      if (event) yield event;
+    }
     try {
       yield* shape.closing(await generation.result);
     } catch (error) {

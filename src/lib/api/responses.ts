@@ -3,6 +3,7 @@
 // generated token, the end-of-turn token included).
 import type { FinishReason, GenerationStats } from '../../../workers/protocol/messages.ts';
 import type { ChatCompletion, ChatCompletionChunk, Completion, CompletionUsage, Model, WireFinishReason } from '../../../workers/protocol/openai/wire.ts';
+import type { ToolCall } from '../../../workers/protocol/tools.ts';
 
 /** Names this build in every response, as OpenAI's system_fingerprint does. */
 const SYSTEM_FINGERPRINT = 'qwen-local-onnxruntime-web';
@@ -23,15 +24,20 @@ export function usageOf(stats: GenerationStats): CompletionUsage {
   return { prompt_tokens: stats.promptTokens, completion_tokens: stats.decodeTokens, total_tokens: stats.promptTokens + stats.decodeTokens };
 }
 
-/** An aborted generation only happens when the client has gone; 'stop' is what it would read. */
-export function wireFinish(reason: FinishReason): WireFinishReason {
-  return reason === 'length' ? 'length' : 'stop';
+/** An aborted generation only happens when the client has gone; 'stop' is what it would read.
+ * An answer that ended after tool calls finished for them ('tool_calls'). */
+export function wireFinish(reason: FinishReason, calledTools = false): WireFinishReason {
+  if (reason === 'length') return 'length';
+  return calledTools ? 'tool_calls' : 'stop';
 }
 
-export function chatCompletion(who: ResponseIdentity, text: string, stats: GenerationStats): ChatCompletion {
+/** With `toolCalls` (a request with tools), content is null when the answer is only calls. */
+export function chatCompletion(who: ResponseIdentity, text: string, stats: GenerationStats, toolCalls?: ToolCall[]): ChatCompletion {
+  const calls = toolCalls?.length ? { tool_calls: toolCalls } : {};
+  const content = toolCalls?.length && !text ? null : text;
   return {
     ...base(who, 'chat.completion'),
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: wireFinish(stats.finishReason) }],
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, ...calls }, logprobs: null, finish_reason: wireFinish(stats.finishReason, calls.tool_calls !== undefined) }],
     usage: usageOf(stats),
   };
 }

@@ -1,18 +1,19 @@
 // Checks a /v1 request body field by field the way OpenAI does: the first problem becomes a
 // 400 naming the field (`param`), with OpenAI's error codes. Every accepted field is applied;
-// fields this engine cannot honour (n > 1, tools) are refused, never ignored.
+// fields this engine cannot honour (n > 1) are refused, never ignored.
 import { ApiError, invalidParam } from '../../../workers/protocol/openai/api-error.ts';
 import type { ChatCompletionCreateParams, CompletionCreateParams, TextPart, WireMessage } from '../../../workers/protocol/openai/wire.ts';
 import { responseFormatShapeProblems } from '../../../workers/protocol/response-format.ts';
 import { COMPLETION_LOGPROBS_BOUND, TOP_LOGPROBS_BOUND } from '../../../workers/protocol/logprobs.ts';
 import { MAX_TOKENS_BOUND, SAMPLING_BOUNDS, checkBound, describeBound, type SamplingBound, type SamplingField } from '../../../workers/protocol/sampling-rules.ts';
+import { checkToolReplies, checkTools, checkToolTurn } from './tools-validate.ts';
 
 type Body = Record<string, unknown>;
 
 const SAMPLING_FIELDS = ['model', 'temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty', 'presence_penalty', 'frequency_penalty', 'seed', 'max_tokens', 'stop', 'n', 'stream', 'stream_options', 'user'];
 const CHAT_FIELDS = new Set([...SAMPLING_FIELDS, 'messages', 'max_completion_tokens', 'response_format', 'logprobs', 'top_logprobs', 'tools', 'tool_choice', 'parallel_tool_calls', 'store', 'metadata']);
 const COMPLETION_FIELDS = new Set([...SAMPLING_FIELDS, 'prompt', 'echo', 'suffix', 'logprobs', 'best_of']);
-const ROLES = ['system', 'developer', 'user', 'assistant'];
+const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'];
 const MAX_STOPS = 4;
 
 /** The parsed JSON body, or OpenAI's 400 for a body that is not a JSON object. */
@@ -36,14 +37,14 @@ export function validateChatRequest(body: Body): ChatCompletionCreateParams {
   if (!Array.isArray(messages)) throw typeError('messages', 'an array', messages);
   if (messages.length === 0) throw invalidParam('messages', 'empty_array', "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.");
   messages.forEach(checkMessage);
+  checkToolReplies(messages as Body[]);
   optional(body, 'max_completion_tokens', bounded(MAX_TOKENS_BOUND));
   optional(body, 'logprobs', checkBoolean);
   optional(body, 'top_logprobs', bounded(TOP_LOGPROBS_BOUND));
   if (body['top_logprobs'] !== undefined && body['top_logprobs'] !== null && body['logprobs'] !== true) {
     throw invalidParam('top_logprobs', 'invalid_value', "Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.");
   }
-  refuseUnless(body, 'tools', (v) => v === null || (Array.isArray(v) && v.length === 0), 'Tool calling is not supported by this engine; describe the tool in the system prompt instead.');
-  refuseUnless(body, 'tool_choice', (v) => v === null || v === 'none', 'Tool calling is not supported by this engine.');
+  checkTools(body);
   optional(body, 'parallel_tool_calls', checkBoolean);
   optional(body, 'store', checkBoolean);
   optional(body, 'metadata', (param, v) => {
@@ -107,13 +108,12 @@ function checkMessage(message: unknown, index: number): void {
   const m = message as Body;
   const role = m['role'];
   if (role === undefined) throw invalidParam(`${at}.role`, 'missing_required_parameter', `Missing required parameter: '${at}.role'.`);
-  if (role === 'tool' || role === 'function') {
-    throw invalidParam(`${at}.role`, 'invalid_value', `Invalid value: '${role}'. Tool and function messages are not supported by this engine; supported values are: 'system', 'developer', 'user' and 'assistant'.`);
-  }
   if (typeof role !== 'string' || !ROLES.includes(role)) {
-    throw invalidParam(`${at}.role`, 'invalid_value', `Invalid value: ${JSON.stringify(role)}. Supported values are: 'system', 'developer', 'user' and 'assistant'.`);
+    throw invalidParam(`${at}.role`, 'invalid_value', `Invalid value: ${JSON.stringify(role)}. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.`);
   }
+  const mayBeEmpty = checkToolTurn(m, at);
   const content = m['content'];
+  if ((content === undefined || content === null) && mayBeEmpty) return;
   if (content === undefined || content === null) throw invalidParam(`${at}.content`, 'missing_required_parameter', `Missing required parameter: '${at}.content'.`);
   if (typeof content === 'string') return;
   if (!Array.isArray(content)) throw typeError(`${at}.content`, 'a string or an array of content parts', content);
@@ -125,8 +125,9 @@ function checkMessage(message: unknown, index: number): void {
   });
 }
 
-/** A message's text: a string, or its text parts joined. */
+/** A message's text: a string, or its text parts joined (none for an assistant turn of tool calls only). */
 export function messageText(message: WireMessage): string {
+  if (message.content === null) return '';
   return typeof message.content === 'string' ? message.content : message.content.map((p) => p.text).join('');
 }
 

@@ -231,6 +231,16 @@ export const en = {
   'structured.validObject': 'Valid JSON object.',
   'structured.invalid': 'The answer does not match the schema:',
 
+  'tools.title': 'Tool calling',
+  'tools.intro': 'You play the tool. Define it, ask a question, and the model calls it: the engine masks every token that would name another tool or break the arguments\' schema. Then type what the tool returns, and the model answers from it.',
+  'tools.definition': 'Tool: name, description and parameters (a JSON Schema)',
+  'tools.badDefinition': 'This tool cannot be used:',
+  'tools.ask': 'Ask (the model must call the tool)',
+  'tools.call': 'The model calls',
+  'tools.result': 'What the tool returns (you are the tool)',
+  'tools.reply': 'Send the result',
+  'tools.noCall': 'The model answered without calling the tool (a remote server may not enforce the call).',
+
   'compare.title': 'Base model vs chat model',
   'compare.intro': 'Ask the same question to a pretrained (base) model and its post-trained (chat) sibling, then see which words of the chat answer the base model would have written too.',
   'compare.question': 'Question',

@@ -232,6 +232,16 @@ export const zh: Messages = {
   'structured.validObject': '有效的 JSON 对象。',
   'structured.invalid': '回答不符合 Schema：',
 
+  'tools.title': '工具调用',
+  'tools.intro': '由你来扮演工具。定义工具并提问，模型就会调用它：引擎会屏蔽所有会调用其他工具或违反参数 Schema 的词元。然后输入工具的返回结果，模型会据此回答。',
+  'tools.definition': '工具：名称、描述和参数（JSON Schema）',
+  'tools.badDefinition': '这个工具无法使用：',
+  'tools.ask': '提问（模型必须调用工具）',
+  'tools.call': '模型的调用',
+  'tools.result': '工具的返回结果（你就是工具）',
+  'tools.reply': '发送结果',
+  'tools.noCall': '模型没有调用工具就回答了（远程服务器未必强制调用）。',
+
   'compare.title': '基座模型与对话模型对比',
   'compare.intro': '把同一个问题交给预训练（基座）模型和它经过后训练的（对话）版本，再看对话模型的回答里，哪些词基座模型本来也会这样写。',
   'compare.question': '问题',

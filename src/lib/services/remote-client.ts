@@ -8,6 +8,7 @@ import type { ChatCompletionChunk, Completion, ErrorBody, ModelList } from '../.
 import type { GenerateHooks, GeneratePayload, GenerateResult, TextGenerator } from '../../../workers/protocol/text-generator.ts';
 import type { TokenLogprob } from '../../../workers/protocol/logprobs.ts';
 import { remoteLogprobs } from './remote-logprobs.ts';
+import { ToolCallText, toolFields, wireMessage } from './remote-tool-calls.ts';
 
 export interface RemoteConfig {
   /** Up to and including /v1, e.g. http://gpu-box:8000/v1. */
@@ -49,7 +50,8 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
   const chat = payload.input.mode === 'chat';
   const body: Record<string, unknown> = {
     model,
-    ...(payload.input.mode === 'chat' ? { messages: payload.input.messages } : { prompt: payload.input.prompt }),
+    ...(payload.input.mode === 'chat' ? { messages: payload.input.messages.map(wireMessage) } : { prompt: payload.input.prompt }),
+    ...toolFields(payload.tools),
     ...payload.sampling,
     stream: true,
     stream_options: { include_usage: true },
@@ -69,6 +71,14 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
   // Relayed as the server sent them, when the request asks for them.
   const logprobs: TokenLogprob[] | null = payload.logprobs === undefined ? null : [];
   const finished = (reason: 'stop' | 'length' | 'abort'): GenerateResult => ({ ...result(text, usage, firstTokenMs, started, reason), ...(logprobs ? { logprobs } : {}) });
+  const calls = new ToolCallText();
+  const add = (delta: string, tokens: TokenLogprob[] = []): void => {
+    if (!delta && tokens.length === 0) return;
+    if (delta && !text) firstTokenMs = performance.now() - started;
+    text += delta;
+    logprobs?.push(...tokens);
+    hooks.onDelta?.(delta, logprobs ? tokens : undefined);
+  };
   try {
     const response = await remoteFetch(config, chat ? '/chat/completions' : '/completions', { method: 'POST', body: JSON.stringify(body) }, signal, stall);
     const events = sseData(decode(response.body!, stall));
@@ -77,20 +87,15 @@ async function remoteGenerate(config: RemoteConfig, model: string, payload: Gene
       if (next.done) {
         // A stream that ends without [DONE] or a finish_reason was cut short, however cleanly.
         if (!next.value || !finish) throw new RemoteError('remote_stream_dropped', `The server ${config.baseUrl} closed the stream early (${next.value ? 'no finish_reason' : 'no [DONE]'}).`, { received: text.length });
+        add(calls.end());
         return finished(finish);
       }
       const data = next.value;
       const event = JSON.parse(data) as ChatCompletionChunk | Completion | ErrorBody;
       if ('error' in event) throw new RemoteError('remote_server_error', event.error.message, { error: event.error });
       const choice = event.choices[0];
-      const delta = choice ? ('delta' in choice ? (choice.delta.content ?? '') : choice.text) : '';
-      const tokens = logprobs ? remoteLogprobs(choice?.logprobs) : [];
-      if (delta && !text) firstTokenMs = performance.now() - started;
-      if (delta || tokens.length > 0) {
-        text += delta;
-        logprobs?.push(...tokens);
-        hooks.onDelta?.(delta, logprobs ? tokens : undefined);
-      }
+      add(choice ? ('delta' in choice ? (choice.delta.content ?? '') : choice.text) : '', logprobs ? remoteLogprobs(choice?.logprobs) : []);
+      if (choice && 'delta' in choice && choice.delta.tool_calls) add(calls.push(choice.delta.tool_calls, text !== ''));
       if (choice?.finish_reason) finish = choice.finish_reason === 'length' ? 'length' : 'stop';
       if (event.usage) usage = event.usage;
     }

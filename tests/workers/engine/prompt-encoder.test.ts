@@ -20,6 +20,31 @@ describe('PromptEncoder', () => {
     expect(encoder.render({ mode: 'completion', prompt: 'Once upon' })).toBe('Once upon');
   });
 
+  it('renders tools, an assistant tool call (its JSON-text arguments as the object) and the tool result in Qwen2.5\'s own form', () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const prompt = encoder.render(
+      {
+        mode: 'chat',
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          { role: 'tool', content: '{"celsius": 21}', toolCallId: 'call_1' },
+        ],
+      },
+      tools,
+    );
+    expect(prompt).toContain(
+      '<tools>\n{"type": "function", "function": {"name": "get_weather", "description": "Weather now", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}\n</tools>',
+    );
+    expect(prompt.endsWith(
+      '<|im_start|>user\nWeather in Paris?<|im_end|>\n' +
+        '<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>\n' +
+        '<|im_start|>user\n<tool_response>\n{"celsius": 21}\n</tool_response><|im_end|>\n<|im_start|>assistant\n',
+    )).toBe(true);
+    // <tool_call> and </tool_call> are single (added) tokens, as the tool-call grammar expects.
+    expect(encoder.encode('<tool_call>\n</tool_call>')).toEqual([151657, 198, 151658]);
+  });
+
   it('encodes special tokens as single ids and adds none of its own', () => {
     expect(encoder.encode('<|im_start|>user\nHello, how are you?<|im_end|>')).toEqual([151644, 872, 198, 9707, 11, 1246, 525, 498, 30, 151645]);
   });

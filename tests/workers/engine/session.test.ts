@@ -1,7 +1,9 @@
 // ModelSession.generate with the forged model's tokenizer and a stage that knows one answer: the
 // logits after the prompt put all weight on the answer's next token, then on end-of-sequence.
 // Greedy text streams whole, stop strings and max tokens end it, a new prompt reuses the cached
-// prefix (cropping the rest), and a prompt longer than the context is refused.
+// prefix (cropping the rest), and a prompt longer than the context is refused. With tools, the
+// template shows them, a call the model means comes out as it is, one naming no tool is steered
+// to a tool, and a parameters schema the grammar refuses is the request's error.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphContract } from '../../../workers/engine/graph-contract.ts';
 import { oneLayerContract } from './one-layer-contract.ts';
@@ -61,10 +63,10 @@ beforeAll(async () => {
   vocabulary = vocabularyFromTokenizerJson(files.tokenizerJson, VOCAB);
 });
 
-function session(): { model: ModelSessionClass; stage: AnswerStage; pipeline: InstanceType<typeof Pipeline> } {
+function session(on = contract): { model: ModelSessionClass; stage: AnswerStage; pipeline: InstanceType<typeof Pipeline> } {
   const stage = new AnswerStage();
   const pipeline = new Pipeline([stage]);
-  const model = new ModelSession({ decoder: new Decoder(contract), cache: pipeline, encoder, contract, generationConfig: files.generationConfig, vocabulary });
+  const model = new ModelSession({ decoder: new Decoder(on), cache: pipeline, encoder, contract: on, generationConfig: files.generationConfig, vocabulary });
   return { model, stage, pipeline };
 }
 
@@ -209,5 +211,54 @@ describe('ModelSession.generate with logprobs', () => {
 
   it('refuses a top count outside 0 to 20', async () => {
     await expect(generate(session(), PROMPT, ANSWER, { logprobs: 21 })).rejects.toMatchObject({ code: 'invalid_request', detail: { param: 'top_logprobs' } });
+  });
+});
+
+describe('ModelSession.generate with tools', () => {
+  const WEATHER = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } } };
+  const OPEN = 151_657;
+  const CLOSE = 151_658;
+  const NEWLINE = 198;
+  const input = { mode: 'chat' as const, messages: [{ role: 'user' as const, content: 'Weather?' }] };
+  // The template's tool preamble alone is some 150 tokens.
+  const roomy = oneLayerContract(VOCAB, { hasLogitsRows: false, contextTokens: 512 });
+
+  /** A session whose model means `answer` (token ids) after the chat prompt with `tools` shown. */
+  async function call(answer: number[], request: Partial<GenerateRequest>) {
+    const s = session(roomy);
+    s.stage.promptLength = encoder.encode(encoder.render(input, request.tools?.tools)).length;
+    s.stage.answer = answer;
+    return s.model.generate({ kind: 'generate', id: 'g', input, sampling: { temperature: 0 }, maxTokens: 60, ...request }, { onDelta: () => undefined, isAborted: () => false });
+  }
+
+  /** Ids of `<tool_call>\n{json}\n</tool_call>` as the tokenizer spells it (the JSON's end and the newline merge, as in `"}}\n`). */
+  const callIds = (json: string): number[] => encoder.encode(`<tool_call>\n${json}\n</tool_call>`);
+
+  it('a call the model means comes out as it is, in its own tokens, with the tools in the prompt', async () => {
+    const json = '{"name": "get_weather", "arguments": {"city":"Paris"}}';
+    const ids = callIds(json);
+    expect(ids).toEqual([OPEN, NEWLINE, ...encoder.encode(json.slice(0, -3)), ...encoder.encode('"}}\n'), CLOSE]);
+    const result = await call(ids, { tools: { tools: [WEATHER], choice: 'required', parallel: true } });
+    expect(result.tokenIds.slice(0, -1)).toEqual(ids);
+    expect(result.text).toBe(`<tool_call>\n${json}\n</tool_call>`);
+    expect(result.stats.finishReason).toBe('stop');
+    expect(result.stats.promptTokens).toBe(encoder.encode(encoder.render(input, [WEATHER])).length);
+    expect(encoder.render(input, [WEATHER])).toContain('"name": "get_weather"');
+  });
+
+  it('a call naming no tool is steered to one of the tools, with valid arguments', async () => {
+    const result = await call(callIds('{"name": "get_time", "arguments": {}}'), { tools: { tools: [WEATHER], choice: 'required', parallel: false } });
+    const [, json] = /^<tool_call>\n(.*)\n<\/tool_call>$/s.exec(result.text)!;
+    const parsed = JSON.parse(json!) as { name: string; arguments: { city: unknown } };
+    expect(parsed.name).toBe('get_weather');
+    expect(typeof parsed.arguments.city).toBe('string');
+  });
+
+  it('a parameters schema the grammar refuses is invalid_request naming the tool, the keyword and its path', async () => {
+    const bad = { type: 'function' as const, function: { name: 'bad', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^x' } } } } };
+    await expect(call([], { tools: { tools: [WEATHER, bad], choice: 'auto', parallel: true } })).rejects.toMatchObject({
+      code: 'invalid_request',
+      detail: { param: 'tools[1].function.parameters', keyword: 'pattern', path: '/properties/a/pattern' },
+    });
   });
 });

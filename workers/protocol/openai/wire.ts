@@ -2,8 +2,9 @@
 // requests the Service Worker, the iframe bridge and the in-page client accept, and the objects
 // they answer with. Streaming and non-streaming requests split on the literal `stream: true`.
 import type { ResponseFormat } from '../response-format.ts';
+import type { ToolCall, ToolChoice, ToolDefinition } from '../tools.ts';
 
-export type Role = 'system' | 'developer' | 'user' | 'assistant';
+export type Role = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
 export interface TextPart {
   type: 'text';
@@ -12,8 +13,12 @@ export interface TextPart {
 
 export interface WireMessage {
   role: Role;
-  content: string | TextPart[];
+  /** null only in an assistant turn with tool_calls. */
+  content: string | TextPart[] | null;
   name?: string;
+  tool_calls?: ToolCall[];
+  /** A tool turn: the call it answers. */
+  tool_call_id?: string;
 }
 
 interface SamplingFields {
@@ -41,6 +46,9 @@ export interface ChatCompletionCreateParamsBase extends SamplingFields {
   logprobs?: boolean | null;
   /** 0 to 20; needs logprobs: true. */
   top_logprobs?: number | null;
+  tools?: ToolDefinition[] | null;
+  tool_choice?: ToolChoice | null;
+  parallel_tool_calls?: boolean | null;
 }
 
 export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParamsBase & { stream: true };
@@ -58,7 +66,7 @@ export type CompletionCreateParamsStreaming = CompletionCreateParamsBase & { str
 export type CompletionCreateParamsNonStreaming = CompletionCreateParamsBase & { stream?: false | null };
 export type CompletionCreateParams = CompletionCreateParamsStreaming | CompletionCreateParamsNonStreaming;
 
-export type WireFinishReason = 'stop' | 'length';
+export type WireFinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface CompletionUsage {
   prompt_tokens: number;
@@ -72,8 +80,25 @@ export interface ChatCompletion {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: 0; message: { role: 'assistant'; content: string; refusal: null }; logprobs: ChatChoiceLogprobs | null; finish_reason: WireFinishReason }[];
+  choices: { index: 0; message: AssistantMessage; logprobs: ChatChoiceLogprobs | null; finish_reason: WireFinishReason }[];
   usage: CompletionUsage;
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  /** null when the answer is only tool calls. */
+  content: string | null;
+  refusal: null;
+  tool_calls?: ToolCall[];
+}
+
+/** A streamed piece of a tool call: the first names it (index, id, type, function.name and empty
+ * arguments), the following ones append to its arguments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function: { name?: string; arguments: string };
 }
 
 export interface ChatCompletionChunk {
@@ -82,7 +107,7 @@ export interface ChatCompletionChunk {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: 0; delta: { role?: 'assistant'; content?: string }; logprobs: ChatChoiceLogprobs | null; finish_reason: WireFinishReason | null }[];
+  choices: { index: 0; delta: { role?: 'assistant'; content?: string | null; tool_calls?: ToolCallDelta[] }; logprobs: ChatChoiceLogprobs | null; finish_reason: WireFinishReason | null }[];
   /** Present (null until the last chunk) only when stream_options.include_usage is set. */
   usage?: CompletionUsage | null;
 }

@@ -80,3 +80,15 @@ export const JSON_EXAMPLES: readonly JsonExample[] = [
   },
   { id: 'object', label: 'structured.example.object', prompt: 'structured.prompt.object', schema: null },
 ];
+
+/** The tool-calling demo's starting tool, as the function part of an OpenAI tool. */
+export const WEATHER_TOOL = {
+  name: 'get_weather',
+  description: 'The current weather in a city',
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' }, unit: { enum: ['celsius', 'fahrenheit'] } },
+    required: ['city', 'unit'],
+    additionalProperties: false,
+  },
+};
