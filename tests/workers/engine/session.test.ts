@@ -255,7 +255,7 @@ describe('ModelSession.generate with tools', () => {
   });
 
   it('a parameters schema the grammar refuses is invalid_request naming the tool, the keyword and its path', async () => {
-    const bad = { type: 'function' as const, function: { name: 'bad', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^x' } } } } };
+    const bad = { type: 'function' as const, function: { name: 'bad', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '(?=x)' } } } } };
     await expect(call([], { tools: { tools: [WEATHER, bad], choice: 'auto', parallel: true } })).rejects.toMatchObject({
       code: 'invalid_request',
       detail: { param: 'tools[1].function.parameters', keyword: 'pattern', path: '/properties/a/pattern' },

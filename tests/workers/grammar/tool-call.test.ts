@@ -156,7 +156,7 @@ describe('tool calls with random logits', () => {
   });
 
   it('a parameters schema the grammar refuses names the tool, keyword and path', () => {
-    const tools: ToolDefinition[] = [TOOLS[0]!, { type: 'function', function: { name: 'bad', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^x' } } } } }];
+    const tools: ToolDefinition[] = [TOOLS[0]!, { type: 'function', function: { name: 'bad', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '(?=x)' } } } } }];
     let error: unknown;
     try {
       new ToolCallConstraint({ tools, choice: 'auto', parallel: true }, vocab, { maxTokens: 50, eosTokenIds: EOS_IDS, tokens: TOKENS });
