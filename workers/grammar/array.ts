@@ -1,6 +1,7 @@
 // JSON arrays: prefixItems' nodes for the first items, `items` for the rest (or no more when
 // it is false), and minItems/maxItems counted as items go by.
-import { afterSeparator, byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
+import { byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
+import { afterSeparator, type LiteralNode, separatorNode } from './literal.ts';
 
 export class ArrayNode implements GrammarNode {
   prefixItems: GrammarNode[];
@@ -8,6 +9,8 @@ export class ArrayNode implements GrammarNode {
   readonly minItems: number;
   maxItems: number;
   readonly separator: Uint8Array;
+  /** The separator as a literal the frames step through. */
+  readonly gap: LiteralNode | null;
   shortest = Infinity;
   /** Bytes of `,` and the separator. */
   readonly #comma: number;
@@ -20,6 +23,7 @@ export class ArrayNode implements GrammarNode {
     this.minItems = minItems;
     this.maxItems = maxItems;
     this.separator = separators.item;
+    this.gap = separatorNode(separators.item);
     this.#comma = 1 + this.separator.length;
   }
 
@@ -124,7 +128,7 @@ class ArrayFrame extends Frame {
     if (item === null) return;
     const after = new ArrayFrame(node, false, count + 1, this.next);
     if (this.open) item.start(b, after, out);
-    else out.push(afterSeparator(node.separator, new ValueFrame(item, after)));
+    else out.push(afterSeparator(node.gap, new ValueFrame(item, after)));
   }
 
   protected ownCost(): number {

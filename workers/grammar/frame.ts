@@ -159,36 +159,6 @@ export interface Separators {
 
 export const COMPACT: Separators = { item: new Uint8Array(0), key: new Uint8Array(0) };
 
-/** Inside a separator's bytes, `at` of them read; `next` reads what follows. */
-class SeparatorFrame extends Frame {
-  readonly bytes: Uint8Array;
-  readonly at: number;
-
-  constructor(bytes: Uint8Array, at: number, next: Frame) {
-    super(next);
-    this.bytes = bytes;
-    this.at = at;
-  }
-
-  step(b: number, out: Frame[]): void {
-    if (b !== this.bytes[this.at]) return;
-    out.push(this.at + 1 < this.bytes.length ? new SeparatorFrame(this.bytes, this.at + 1, this.next!) : this.next!);
-  }
-
-  protected ownCost(): number {
-    return this.bytes.length - this.at;
-  }
-
-  writeOwnClosing(out: number[]): void {
-    for (let i = this.at; i < this.bytes.length; i++) out.push(this.bytes[i]!);
-  }
-}
-
-/** `then`, after the separator `bytes` (if any). */
-export function afterSeparator(bytes: Uint8Array, then: Frame): Frame {
-  return bytes.length === 0 ? then : new SeparatorFrame(bytes, 0, then);
-}
-
 export const byte = (char: string): number => char.charCodeAt(0);
 
 /** ASCII text as bytes, appended to `out`. */

@@ -1,6 +1,6 @@
 // Fixed values: enum and const members, true, false and null, each as its JSON text, matched
 // through a small trie of those texts.
-import { emit, Frame, type GrammarNode } from './frame.ts';
+import { emit, Frame, type GrammarNode, ValueFrame } from './frame.ts';
 
 export class LiteralNode implements GrammarNode {
   readonly texts: readonly Uint8Array[];
@@ -111,4 +111,22 @@ class LiteralFrame extends Frame {
   writeOwnClosing(out: number[]): void {
     this.node.writeFrom(this.at, out);
   }
+}
+
+const separators = new WeakMap<Uint8Array, LiteralNode>();
+
+/** The literal of a separator's bytes (one per separator), or null when it has none. */
+export function separatorNode(bytes: Uint8Array): LiteralNode | null {
+  if (bytes.length === 0) return null;
+  let node = separators.get(bytes);
+  if (node === undefined) {
+    node = new LiteralNode([bytes]);
+    separators.set(bytes, node);
+  }
+  return node;
+}
+
+/** `then`, after `separator`'s bytes when there is one. */
+export function afterSeparator(separator: LiteralNode | null, then: Frame): Frame {
+  return separator === null ? then : new ValueFrame(separator, then);
 }

@@ -4,9 +4,10 @@
 // anywhere between them. Listed keys are matched
 // through a trie of the candidates' encoded text, so the automaton stays deterministic however
 // many properties share a prefix.
-import { afterSeparator, byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
+import { byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
 import type { ByteDfa } from './byte-dfa.ts';
 import { FreeKey } from './free-key.ts';
+import { afterSeparator, type LiteralNode, separatorNode } from './literal.ts';
 import { PatternStringNode } from './pattern-string.ts';
 import { StringNode } from './string.ts';
 
@@ -52,6 +53,9 @@ export class ObjectNode implements GrammarNode {
   /** Names other keys must not take: every listed property's, those with the schema false too. */
   excludedKeys: string[] = [];
   readonly separators: Separators;
+  /** The separators as literals the frames step through. */
+  readonly itemGap: LiteralNode | null;
+  readonly keyGap: LiteralNode | null;
   shortest = Infinity;
   #slots: Slot[] = [];
   #keyTexts: Uint8Array[] = [];
@@ -64,6 +68,8 @@ export class ObjectNode implements GrammarNode {
     this.separators = separators;
     this.#comma = 1 + separators.item.length;
     this.#colon = 1 + separators.key.length;
+    this.itemGap = separatorNode(separators.item);
+    this.keyGap = separatorNode(separators.key);
   }
 
   measure(): boolean {
@@ -111,14 +117,6 @@ export class ObjectNode implements GrammarNode {
   /** Bytes of a free member's `:` and value. */
   freeValueCost(matched: boolean): number {
     return this.#colon + this.freeValue(matched).shortest;
-  }
-
-  separatorAfterComma(): Uint8Array {
-    return this.separators.item;
-  }
-
-  separatorAfterColon(): Uint8Array {
-    return this.separators.key;
   }
 
   writeShortest(out: number[]): void {
@@ -296,7 +294,7 @@ class ObjectFrame extends Frame {
         } else if (this.phase === Phase.Open ? b === byte('"') : b === byte(',')) {
           if (this.phase === Phase.Open) this.#startKey(slot, out);
           else if (slot.keys !== null || node.freeKey !== null) {
-            out.push(afterSeparator(node.separatorAfterComma(), new ObjectFrame(node, Phase.Comma, index, 0, this.next)));
+            out.push(afterSeparator(node.itemGap, new ObjectFrame(node, Phase.Comma, index, 0, this.next)));
           }
         }
         return;
@@ -315,7 +313,7 @@ class ObjectFrame extends Frame {
       case Phase.Colon:
         if (b === byte(':')) {
           const value = new ValueFrame(node.freeValue(this.at === 1), new ObjectFrame(node, Phase.After, index, 0, this.next));
-          out.push(afterSeparator(node.separatorAfterColon(), value));
+          out.push(afterSeparator(node.keyGap, value));
         }
     }
   }
