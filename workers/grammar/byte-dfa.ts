@@ -5,17 +5,11 @@ import { type ByteNfa } from './regex-nfa.ts';
 import { RegexRefusal } from './regex-parser.ts';
 
 /** States beyond this (while building, and once minimal) make a pattern refused. */
+const textEncoder = new TextEncoder();
+
 export const MAX_DFA_STATES = 5_000;
 
-/** What an object node needs to match property names, and the string grammar steps. */
-export interface ByteAutomaton {
-  readonly start: number;
-  /** The state after byte `b`, or -1 when no accepted string goes on so. */
-  next(state: number, b: number): number;
-  accepting(state: number): boolean;
-}
-
-export class ByteDfa implements ByteAutomaton {
+export class ByteDfa {
   /** `table[state * 256 + b]`: the next state or -1. */
   readonly table: Int32Array;
   readonly accepts: Uint8Array;
@@ -36,6 +30,16 @@ export class ByteDfa implements ByteAutomaton {
 
   accepting(state: number): boolean {
     return this.accepts[state] === 1;
+  }
+
+  /** Whether the automaton accepts `text` (its UTF-8), as a property name is matched. */
+  acceptsText(text: string): boolean {
+    let state = this.start;
+    for (const b of textEncoder.encode(text)) {
+      state = this.next(state, b);
+      if (state < 0) return false;
+    }
+    return this.accepting(state);
   }
 }
 

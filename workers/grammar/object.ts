@@ -101,12 +101,7 @@ export class ObjectNode implements GrammarNode {
     // pattern's keys.
     if (additional !== null) return new FreeKey(excludedKeys, ANY_KEY, pattern?.dfa ?? null, true);
     const { dfa } = pattern!;
-    const matchesName = excludedKeys.some((name) => {
-      let state = dfa.start;
-      for (const b of textEncoder.encode(name)) if ((state = state < 0 ? -1 : dfa.next(state, b)) < 0) return false;
-      return dfa.accepting(state);
-    });
-    return new FreeKey(excludedKeys, new PatternStringNode(dfa), null, !matchesName);
+    return new FreeKey(excludedKeys, new PatternStringNode(dfa), null, !excludedKeys.some((name) => dfa.acceptsText(name)));
   }
 
   /** The value of another member: the pattern's when its key matches, else additionalProperties'. */

@@ -3,7 +3,7 @@
 // otherwise. Parsing in regex-parser.ts, automata in regex-nfa.ts and byte-dfa.ts; this module
 // caches the DFAs by source (a schema compiles once per request) and turns refusals into
 // SchemaErrors. At most MAX_DFA_STATES (5,000) states.
-import { type ByteAutomaton, type ByteDfa, determinize, intersect } from './byte-dfa.ts';
+import { type ByteDfa, determinize, intersect } from './byte-dfa.ts';
 import { parseRegex, RegexRefusal } from './regex-parser.ts';
 import { ByteNfa } from './regex-nfa.ts';
 import { SchemaError } from './schema-error.ts';
@@ -28,13 +28,8 @@ export function regexDfa(source: string, caseless = false): ByteDfa {
   return dfa;
 }
 
-/** For `pattern`, `patternProperties` and `propertyNames`: the byte DFA of a pattern, or a
- * SchemaError under `keyword` at `path` naming why it cannot be enforced. */
-export function patternAutomaton(source: unknown, path: string, keyword = 'pattern'): ByteAutomaton {
-  if (typeof source !== 'string') throw new SchemaError(keyword, path, `${keyword} must be a string`);
-  return patternDfa(source, path, keyword);
-}
-
+/** For `pattern` and `patternProperties`: the byte DFA of a pattern, or a SchemaError under
+ * `keyword` at `path` naming why it cannot be enforced. */
 export function patternDfa(source: string, path: string, keyword = 'pattern'): ByteDfa {
   try {
     return regexDfa(source);

@@ -277,7 +277,7 @@ class Compiler {
     const pattern = this.#patternProperty(schema, path);
     // A listed key the pattern matches takes both schemas.
     const valueOf = (name: string, own: unknown, at: string): GrammarNode =>
-      pattern !== null && acceptsText(pattern.dfa, name) ? this.#compile(this.#merging.allOf([own, pattern.schema]), at, 'patternProperties') : this.#compile(own, at, 'properties');
+      pattern !== null && pattern.dfa.acceptsText(name) ? this.#compile(this.#merging.allOf([own, pattern.schema]), at, 'patternProperties') : this.#compile(own, at, 'properties');
     const listed = Object.keys(properties);
     for (const name of listed) {
       const at = pointer(pointer(path, 'properties'), name);
@@ -296,7 +296,7 @@ class Compiler {
     // additionalProperties'.
     const others = additional === false ? false : additional === undefined || additional === true ? true : additional;
     for (const name of unlisted) {
-      const matched = pattern !== null && acceptsText(pattern.dfa, name);
+      const matched = pattern !== null && pattern.dfa.acceptsText(name);
       if (!matched && others === false) {
         throw new SchemaError('required', pointer(path, 'required'), `required property "${name}" is not in properties and additionalProperties is false`);
       }
@@ -439,16 +439,6 @@ class Compiler {
     any.options = [object, array, this.#node(new StringNode()), this.#node(new NumberNode(false)), literals];
     return any;
   }
-}
-
-/** Whether `dfa` accepts `text`'s UTF-8 bytes. */
-function acceptsText(dfa: ByteDfa, text: string): boolean {
-  let state = dfa.start;
-  for (const b of new TextEncoder().encode(text)) {
-    state = dfa.next(state, b);
-    if (state < 0) return false;
-  }
-  return dfa.accepting(state);
 }
 
 function dedupe(texts: readonly Uint8Array[]): Uint8Array[] {

@@ -3,22 +3,12 @@
 // line terminators) and on random walks through the DFA itself; and what it cannot do exactly is
 // refused with a SchemaError naming `pattern`.
 import { describe, expect, it } from 'vitest';
-import type { ByteDfa } from '../../../workers/grammar/byte-dfa.ts';
-import { patternAutomaton, patternDfa, regexDfa } from '../../../workers/grammar/regex.ts';
+import { patternDfa, regexDfa } from '../../../workers/grammar/regex.ts';
+import { compileSchema } from '../../../workers/grammar/schema-compiler.ts';
 import { SchemaError } from '../../../workers/grammar/schema-error.ts';
 import { Random } from '../../../workers/generation/random.ts';
 import { randomText, sampleAccepted } from './regex-sampling.ts';
 
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-function dfaAccepts(dfa: ByteDfa, text: string): boolean {
-  let state = dfa.start;
-  for (const b of utf8(text)) {
-    state = dfa.next(state, b);
-    if (state < 0) return false;
-  }
-  return dfa.accepting(state);
-}
 
 /** [pattern, extra characters the random strings should use]. */
 const PATTERNS: [string, string][] = [
@@ -86,7 +76,7 @@ describe('regex DFA against RegExp (u flag)', () => {
       const alphabet = [...new Set([...extra!, ...extra!, ...BASE])];
       for (let i = 0; i < 3000; i++) {
         const text = randomText(random, alphabet, 10);
-        expect(dfaAccepts(dfa, text), JSON.stringify(text)).toBe(regex.test(text));
+        expect(dfa.acceptsText(text), JSON.stringify(text)).toBe(regex.test(text));
       }
       for (let i = 0; i < 300; i++) {
         const text = sampleAccepted(dfa, random);
@@ -96,15 +86,10 @@ describe('regex DFA against RegExp (u flag)', () => {
   }
 
   it('gives object nodes an automaton for property names, or a SchemaError under their keyword', () => {
-    const names = patternAutomaton('^x-', '/patternProperties', 'patternProperties');
-    const run = (text: string): boolean => {
-      let state = names.start;
-      for (const b of utf8(text)) if ((state = names.next(state, b)) < 0) return false;
-      return names.accepting(state);
-    };
-    expect([run('x-a'), run('x-'), run('a-x-')]).toEqual([true, true, false]);
-    expect(() => patternAutomaton(7, '/propertyNames/pattern')).toThrow(SchemaError);
-    expect(() => patternAutomaton('(?=x)', '/patternProperties', 'patternProperties')).toThrow(/keyword "patternProperties" at \/patternProperties/);
+    const names = patternDfa('^x-', '/patternProperties', 'patternProperties');
+    expect([names.acceptsText('x-a'), names.acceptsText('x-'), names.acceptsText('a-x-')]).toEqual([true, true, false]);
+    expect(() => compileSchema({ type: 'string', pattern: 7 })).toThrow(SchemaError);
+    expect(() => patternDfa('(?=x)', '/patternProperties', 'patternProperties')).toThrow(/keyword "patternProperties" at \/patternProperties/);
   });
 
   it('is minimal and shared per source', () => {
