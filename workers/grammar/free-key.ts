@@ -134,17 +134,24 @@ class FreeKeyFrame extends Frame {
   readonly inner: Frame;
   readonly position: KeyPosition;
   readonly matched: Frame | null;
-  /** The closing's bytes, or null when it would spell a listed name. */
-  readonly #closing: number[] | null;
+  /** The closing's bytes, null when it would spell a listed name; undefined until needed. */
+  #closing: number[] | null | undefined;
 
   constructor(key: FreeKey, inner: Frame, position: KeyPosition, matched: Frame | null) {
-    const { closing, end } = closingOf(key, inner, position);
-    super(matched !== null && end !== null && key.matches(end.state) ? matched : inner.next);
+    // Where the closing leads is only a question when a pattern picks the value's schema; else
+    // the closing waits until a cost is asked for (the mask's walk makes many of these frames).
+    const known = matched === null ? undefined : closingOf(key, inner, position);
+    super(known?.end && key.matches(known.end.state) ? matched : inner.next);
     this.key = key;
     this.inner = inner;
     this.position = position;
     this.matched = matched;
-    this.#closing = closing;
+    this.#closing = known?.closing;
+  }
+
+  get #closingBytes(): number[] | null {
+    if (this.#closing === undefined) this.#closing = closingOf(this.key, this.inner, this.position).closing;
+    return this.#closing;
   }
 
   step(b: number, out: Frame[]): void {
@@ -166,11 +173,11 @@ class FreeKeyFrame extends Frame {
   }
 
   protected ownCost(): number {
-    return this.#closing?.length ?? Infinity;
+    return this.#closingBytes?.length ?? Infinity;
   }
 
   writeOwnClosing(out: number[]): void {
-    out.push(...(this.#closing ?? []));
+    out.push(...(this.#closingBytes ?? []));
   }
 
   override tokenRun(): TokenRun | null {
