@@ -1,6 +1,6 @@
 // The key of a member the schema lets in beyond its listed properties (additionalProperties or
-// patternProperties): never a listed name, since a listed name must take its own schema (and its
-// place in the order). The key's decoded text is followed through a trie of those names while it
+// patternProperties): never a listed name, since a listed name must take its own schema (and be
+// written at most once). The key's decoded text is followed through a trie of those names while it
 // is still a prefix of one, and through the patternProperties DFA when there is one, to tell
 // at the closing quote which schema the value takes. Once the key has left the names and can no
 // longer match the pattern, it is a plain string.

@@ -8,7 +8,7 @@ export const UNSUPPORTED: ReadonlySet<string> = new Set([
   'uniqueItems', 'multipleOf', 'not', 'if', 'then', 'else', '$dynamicRef', '$recursiveRef',
 ]);
 
-/** The keywords about one type, which imply it when a schema has no `type`. */
+/** The keywords about one type: they constrain values of that type and no others. */
 export const TYPE_KEYWORDS = {
   object: ['properties', 'required', 'additionalProperties', 'patternProperties'],
   array: ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems'],

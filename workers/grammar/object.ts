@@ -1,9 +1,9 @@
-// JSON objects: the listed properties in schema order, each optional one skippable, every
-// required one present; and where the schema lets other keys in (additionalProperties,
-// patternProperties), members with any other key and a value of the schema that key takes,
-// anywhere between them. Listed keys are matched
-// through a trie of the candidates' encoded text, so the automaton stays deterministic however
-// many properties share a prefix.
+// JSON objects: the listed properties in any order, each at most once, every required one
+// present; and where the schema lets other keys in (additionalProperties, patternProperties),
+// members with any other key and a value of the schema that key takes, anywhere between them.
+// JSON Schema gives keys no order, so neither does the grammar: a model may write them as it
+// likes. Listed keys are matched through a trie of the keys not yet written, so the automaton
+// stays deterministic however many properties share a prefix.
 import { byte, COMPACT, emit, Frame, type GrammarNode, type Separators, ValueFrame } from './frame.ts';
 import type { ByteDfa } from './byte-dfa.ts';
 import { FreeKey } from './free-key.ts';
@@ -21,7 +21,7 @@ export interface Property {
 
 const textEncoder = new TextEncoder();
 
-/** The keys that may come next, from one slot: `name":` after the opening quote. */
+/** The keys that may come next in a slot: `name":` after the opening quote. */
 interface KeyTrie {
   readonly children: Map<number, number>[];
   /** The property whose key ends at a node, or -1. */
@@ -31,17 +31,98 @@ interface KeyTrie {
   readonly towards: number[];
 }
 
-/** Where a member may start, `index` properties in: the properties before it are behind us. */
-interface Slot {
-  readonly keys: KeyTrie | null;
+/** Where a member may start, given the listed properties already written (`seen`). Slots are
+ * made when a document reaches them and kept by the node, one per set of written properties. */
+class Slot {
+  readonly #node: ObjectNode;
+  readonly seen: readonly boolean[];
+  /** Required properties not written yet, in schema order. */
+  readonly missing: readonly number[];
   /** `}` may come: no required property left. */
   readonly closed: boolean;
+  /** Some listed property is left to write. */
+  readonly open: boolean;
   /** Shortest member from here (quote, key, colon, value) with all that must follow. */
   readonly member: number;
   /** Which member that is: a property index, or -1 for a free key. */
   readonly memberChoice: number;
   /** Shortest way on after a member: `}`, or `,` and a member. */
   readonly after: number;
+  #keys: KeyTrie | null = null;
+
+  constructor(node: ObjectNode, seen: readonly boolean[]) {
+    this.#node = node;
+    this.seen = seen;
+    const { properties } = node;
+    this.missing = properties.flatMap((p, i) => (p.required && !seen[i] ? [i] : []));
+    this.closed = this.missing.length === 0;
+    this.open = seen.includes(false);
+    if (this.closed) {
+      // Any one member, then `}`: the shortest unwritten property, or a free member.
+      let member = node.freeMember();
+      let memberChoice = -1;
+      properties.forEach((_, i) => {
+        if (!seen[i] && node.memberLength(i) < member) {
+          member = node.memberLength(i);
+          memberChoice = i;
+        }
+      });
+      this.member = member + 1;
+      this.memberChoice = memberChoice;
+      this.after = 1;
+    } else {
+      // The missing ones in schema order: any other member only adds bytes.
+      this.member = node.rest(this.missing);
+      this.memberChoice = this.missing[0]!;
+      this.after = node.commaLength + this.member;
+    }
+  }
+
+  /** The bytes after property `index`'s value from here: the rest of the missing ones, or `}`. */
+  afterWriting(index: number): number {
+    const missing = this.missing.filter((i) => i !== index);
+    return missing.length === 0 ? 1 : this.#node.commaLength + this.#node.rest(missing);
+  }
+
+  /** The trie of the keys not written yet (null when every listed one is). */
+  get keys(): KeyTrie | null {
+    if (this.#keys === null && this.open) this.#keys = this.#trie();
+    return this.#keys;
+  }
+
+  #trie(): KeyTrie {
+    const node = this.#node;
+    const keys: KeyTrie = { children: [new Map()], property: [-1], cost: [], towards: [] };
+    node.properties.forEach((_, j) => {
+      if (this.seen[j]) return;
+      let at = 0;
+      for (const b of node.keyText(j).subarray(1)) {
+        let child = keys.children[at]!.get(b);
+        if (child === undefined) {
+          child = keys.children.length;
+          keys.children[at]!.set(b, child);
+          keys.children.push(new Map());
+          keys.property.push(-1);
+        }
+        at = child;
+      }
+      keys.property[at] = j;
+    });
+    for (let at = keys.children.length - 1; at >= 0; at--) {
+      const property = keys.property[at]!;
+      let cost = property >= 0 ? node.properties[property]!.node.shortest + this.afterWriting(property) : Infinity;
+      let towards = -1;
+      for (const [b, child] of keys.children[at]!) {
+        if (keys.cost[child]! + 1 < cost) {
+          cost = keys.cost[child]! + 1;
+          towards = b;
+        }
+      }
+      keys.cost[at] = cost;
+      keys.towards[at] = towards;
+    }
+    return keys;
+  }
 }
 
 export class ObjectNode implements GrammarNode {
@@ -57,23 +138,26 @@ export class ObjectNode implements GrammarNode {
   readonly itemGap: LiteralNode | null;
   readonly keyGap: LiteralNode | null;
   shortest = Infinity;
-  #slots: Slot[] = [];
+  /** Bytes of `,` with its separator. */
+  readonly commaLength: number;
+  /** Slots by the written properties ('0'/'1' per property). */
+  #slots = new Map<string, Slot>();
   #keyTexts: Uint8Array[] = [];
   #freeKey: FreeKey | null = null;
-  /** Bytes of `,` and `:` with their separators. */
-  readonly #comma: number;
+  /** Bytes of `:` with its separator. */
   readonly #colon: number;
 
   constructor(separators: Separators = COMPACT) {
     this.separators = separators;
-    this.#comma = 1 + separators.item.length;
+    this.commaLength = 1 + separators.item.length;
     this.#colon = 1 + separators.key.length;
     this.itemGap = separatorNode(separators.item);
     this.keyGap = separatorNode(separators.key);
   }
 
   measure(): boolean {
-    const shortest = 1 + this.#open(this.#plan(false));
+    const required = this.properties.flatMap((p, i) => (p.required ? [i] : []));
+    const shortest = 1 + (required.length === 0 ? 1 : this.rest(required));
     if (!(shortest < this.shortest)) return false;
     this.shortest = shortest;
     return true;
@@ -86,7 +170,27 @@ export class ObjectNode implements GrammarNode {
       this.#freeKey = null;
     }
     this.#keyTexts = this.properties.map((p) => Uint8Array.of(...textEncoder.encode(`${JSON.stringify(p.name)}:`), ...this.separators.key));
-    this.#slots = this.#plan(true);
+    this.#slots.clear();
+  }
+
+  /** The slot before the first member. */
+  get first(): Slot {
+    return this.#slot(this.properties.map(() => false));
+  }
+
+  /** The slot after `from` and property `index`. */
+  slotAfter(from: Slot, index: number): Slot {
+    return this.#slot(from.seen.map((seen, i) => seen || i === index));
+  }
+
+  #slot(seen: boolean[]): Slot {
+    const key = seen.map((s) => (s ? '1' : '0')).join('');
+    let slot = this.#slots.get(key);
+    if (slot === undefined) {
+      slot = new Slot(this, seen);
+      this.#slots.set(key, slot);
+    }
+    return slot;
   }
 
   /** The key of other members, or null when the schema lets none in. */
@@ -114,59 +218,76 @@ export class ObjectNode implements GrammarNode {
     return this.#colon + this.freeValue(matched).shortest;
   }
 
+  /** Bytes of the shortest free member (Infinity when none may come). */
+  freeMember(): number {
+    const key = this.freeKey?.shortest ?? null;
+    return key === null ? Infinity : key.text.length + this.freeValueCost(key.matched);
+  }
+
+  /** Property `index`'s key as written: `"name":` and the separator. */
+  keyText(index: number): Uint8Array {
+    return this.#keyTexts[index]!;
+  }
+
+  /** Bytes of property `index`'s member: key, colon, shortest value. */
+  memberLength(index: number): number {
+    const { name, node } = this.properties[index]!;
+    return textEncoder.encode(JSON.stringify(name)).length + this.#colon + node.shortest;
+  }
+
+  /** Bytes of members `indices` with commas between them, and `}`. */
+  rest(indices: readonly number[]): number {
+    let bytes = 1 + (indices.length - 1) * this.commaLength;
+    for (const i of indices) bytes += this.memberLength(i);
+    return bytes;
+  }
+
   writeShortest(out: number[]): void {
     out.push(byte('{'));
-    this.writeOpen(out);
+    this.writeOpen(this.first, out);
   }
 
   start(b: number, next: Frame, out: Frame[]): void {
-    if (b === byte('{')) out.push(new ObjectFrame(this, Phase.Open, 0, 0, next));
+    if (b === byte('{')) out.push(new ObjectFrame(this, Phase.Open, this.first, 0, next));
   }
 
-  slot(index: number): Slot {
-    return this.#slots[index]!;
+  writeOpen(slot: Slot, out: number[]): void {
+    if (slot.closed) out.push(byte('}'));
+    else this.writeMember(slot, out);
   }
 
-  openCost(): number {
-    return this.#open(this.#slots);
-  }
-
-  writeOpen(out: number[]): void {
-    if (this.#slots[0]!.closed) out.push(byte('}'));
-    else this.writeMember(0, out);
-  }
-
-  writeAfter(index: number, out: number[]): void {
-    if (this.#slots[index]!.closed) {
+  writeAfter(slot: Slot, out: number[]): void {
+    if (slot.closed) {
       out.push(byte('}'));
     } else {
       out.push(byte(','), ...this.separators.item);
-      this.writeMember(index, out);
+      this.writeMember(slot, out);
     }
   }
 
-  writeMember(index: number, out: number[]): void {
-    const choice = this.#slots[index]!.memberChoice;
+  writeMember(slot: Slot, out: number[]): void {
+    const choice = slot.memberChoice;
     if (choice < 0) {
       const key = this.freeKey!.shortest!;
       out.push(...key.text);
-      this.writeFreeValue(index, key.matched, out);
+      this.writeFreeValue(slot, key.matched, out);
     } else {
       out.push(...this.#keyTexts[choice]!);
       this.properties[choice]!.node.writeShortest(out);
-      this.writeAfter(choice + 1, out);
+      this.writeAfter(this.slotAfter(slot, choice), out);
     }
   }
 
-  /** After a free key, in slot `index`: its `:` and value, and the shortest way on. */
-  writeFreeValue(index: number, matched: boolean, out: number[]): void {
+  /** After a free key: its `:` and value, and the shortest way on. */
+  writeFreeValue(slot: Slot, matched: boolean, out: number[]): void {
     out.push(byte(':'), ...this.separators.key);
     this.freeValue(matched).writeShortest(out);
-    this.writeAfter(index, out);
+    this.writeAfter(slot, out);
   }
 
   /** The member a key trie's node leads to the shortest way, from `at` on. */
-  writeKeyFrom(keys: KeyTrie, at: number, out: number[]): void {
+  writeKeyFrom(slot: Slot, at: number, out: number[]): void {
+    const keys = slot.keys!;
     let node = at;
     while (keys.property[node]! < 0) {
       const b = keys.towards[node]!;
@@ -175,112 +296,31 @@ export class ObjectNode implements GrammarNode {
     }
     const property = keys.property[node]!;
     this.properties[property]!.node.writeShortest(out);
-    this.writeAfter(property + 1, out);
-  }
-
-  #open(slots: readonly Slot[]): number {
-    const first = slots[0]!;
-    return first.closed ? 1 : first.member;
-  }
-
-  /** Every slot's costs from the children's current `shortest`, the last slot first (each
-   * needs the later ones); with the key tries when `withKeys` (once pruned). */
-  #plan(withKeys: boolean): Slot[] {
-    const { properties } = this;
-    const count = properties.length;
-    const slots: Slot[] = [];
-    const freeKey = this.freeKey?.shortest ?? null;
-    const freeMember = freeKey === null ? Infinity : freeKey.text.length + this.freeValueCost(freeKey.matched);
-    let requiredAt = count; // the first required property at or after the slot
-    for (let index = count; index >= 0; index--) {
-      if (index < count && properties[index]!.required) requiredAt = index;
-      const closed = requiredAt === count;
-      const candidates: number[] = [];
-      for (let j = index; j < count && j <= requiredAt; j++) candidates.push(j);
-      let member = Infinity;
-      let memberChoice = -1;
-      for (const j of candidates) {
-        const cost = this.#keyLength(properties[j]!.name) + properties[j]!.node.shortest + slots[j + 1]!.after;
-        if (cost < member) {
-          member = cost;
-          memberChoice = j;
-        }
-      }
-      // A free member stays in this slot, so it only ever shortens a closed one (then `}` follows).
-      if (closed) {
-        const cost = freeMember + 1;
-        if (cost < member) {
-          member = cost;
-          memberChoice = -1;
-        }
-      }
-      const after = closed ? 1 : this.#comma + member;
-      const keys = withKeys && candidates.length > 0 ? this.#keyTrie(candidates, slots) : null;
-      slots[index] = { keys, closed, member, memberChoice, after };
-    }
-    return slots;
-  }
-
-  #keyLength(name: string): number {
-    return textEncoder.encode(JSON.stringify(name)).length + this.#colon;
-  }
-
-  #keyTrie(candidates: readonly number[], slots: readonly Slot[]): KeyTrie {
-    const keys: KeyTrie = { children: [new Map()], property: [-1], cost: [], towards: [] };
-    for (const j of candidates) {
-      let at = 0;
-      for (const b of this.#keyTexts[j]!.subarray(1)) {
-        let child = keys.children[at]!.get(b);
-        if (child === undefined) {
-          child = keys.children.length;
-          keys.children[at]!.set(b, child);
-          keys.children.push(new Map());
-          keys.property.push(-1);
-        }
-        at = child;
-      }
-      keys.property[at] = j;
-    }
-    for (let at = keys.children.length - 1; at >= 0; at--) {
-      const property = keys.property[at]!;
-      let cost = property >= 0 ? this.properties[property]!.node.shortest + slots[property + 1]!.after : Infinity;
-      let towards = -1;
-      for (const [b, child] of keys.children[at]!) {
-        if (keys.cost[child]! + 1 < cost) {
-          cost = keys.cost[child]! + 1;
-          towards = b;
-        }
-      }
-      keys.cost[at] = cost;
-      keys.towards[at] = towards;
-    }
-    return keys;
+    this.writeAfter(this.slotAfter(slot, property), out);
   }
 }
-
 
 const Phase = { Open: 0, After: 1, Comma: 2, Key: 3, Colon: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** After '{' (Open), after a member (After), after ',' (Comma), inside a listed key (Key, at a
- * trie node), after a free key (Colon). `index` is the slot. */
+ * trie node), after a free key (Colon; `at` 1 when the pattern matched it). */
 class ObjectFrame extends Frame {
   readonly node: ObjectNode;
   readonly phase: Phase;
-  readonly index: number;
+  readonly slot: Slot;
   readonly at: number;
 
-  constructor(node: ObjectNode, phase: Phase, index: number, at: number, next: Frame | null) {
+  constructor(node: ObjectNode, phase: Phase, slot: Slot, at: number, next: Frame | null) {
     super(next);
     this.node = node;
     this.phase = phase;
-    this.index = index;
+    this.slot = slot;
     this.at = at;
   }
 
   step(b: number, out: Frame[]): void {
-    const { node, index } = this;
-    const slot = node.slot(index);
+    const { node, slot } = this;
     switch (this.phase) {
       case Phase.Open:
       case Phase.After:
@@ -288,8 +328,8 @@ class ObjectFrame extends Frame {
           if (slot.closed) emit(out, this.next!);
         } else if (this.phase === Phase.Open ? b === byte('"') : b === byte(',')) {
           if (this.phase === Phase.Open) this.#startKey(slot, out);
-          else if (slot.keys !== null || node.freeKey !== null) {
-            out.push(afterSeparator(node.itemGap, new ObjectFrame(node, Phase.Comma, index, 0, this.next)));
+          else if (slot.open || node.freeKey !== null) {
+            out.push(afterSeparator(node.itemGap, new ObjectFrame(node, Phase.Comma, slot, 0, this.next)));
           }
         }
         return;
@@ -301,32 +341,31 @@ class ObjectFrame extends Frame {
         const child = keys.children[this.at]!.get(b);
         if (child === undefined) return;
         const property = keys.property[child]!;
-        if (property < 0) out.push(new ObjectFrame(node, Phase.Key, index, child, this.next));
-        else out.push(new ValueFrame(node.properties[property]!.node, new ObjectFrame(node, Phase.After, property + 1, 0, this.next)));
+        if (property < 0) out.push(new ObjectFrame(node, Phase.Key, slot, child, this.next));
+        else out.push(new ValueFrame(node.properties[property]!.node, new ObjectFrame(node, Phase.After, node.slotAfter(slot, property), 0, this.next)));
         return;
       }
       case Phase.Colon:
         if (b === byte(':')) {
-          const value = new ValueFrame(node.freeValue(this.at === 1), new ObjectFrame(node, Phase.After, index, 0, this.next));
+          const value = new ValueFrame(node.freeValue(this.at === 1), new ObjectFrame(node, Phase.After, slot, 0, this.next));
           out.push(afterSeparator(node.keyGap, value));
         }
     }
   }
 
   #startKey(slot: Slot, out: Frame[]): void {
-    if (slot.keys !== null) out.push(new ObjectFrame(this.node, Phase.Key, this.index, 0, this.next));
+    if (slot.open) out.push(new ObjectFrame(this.node, Phase.Key, slot, 0, this.next));
     const key = this.node.freeKey;
     if (key === null) return;
-    const matched = key.dfa === null ? null : new ObjectFrame(this.node, Phase.Colon, this.index, 1, this.next);
-    key.start(byte('"'), new ObjectFrame(this.node, Phase.Colon, this.index, 0, this.next), matched, out);
+    const matched = key.dfa === null ? null : new ObjectFrame(this.node, Phase.Colon, slot, 1, this.next);
+    key.start(byte('"'), new ObjectFrame(this.node, Phase.Colon, slot, 0, this.next), matched, out);
   }
 
   protected ownCost(): number {
-    const { node } = this;
-    const slot = node.slot(this.index);
+    const { node, slot } = this;
     switch (this.phase) {
       case Phase.Open:
-        return node.openCost();
+        return slot.closed ? 1 : slot.member;
       case Phase.After:
         return slot.after;
       case Phase.Comma:
@@ -339,18 +378,18 @@ class ObjectFrame extends Frame {
   }
 
   writeOwnClosing(out: number[]): void {
-    const { node } = this;
+    const { node, slot } = this;
     switch (this.phase) {
       case Phase.Open:
-        return node.writeOpen(out);
+        return node.writeOpen(slot, out);
       case Phase.After:
-        return node.writeAfter(this.index, out);
+        return node.writeAfter(slot, out);
       case Phase.Comma:
-        return node.writeMember(this.index, out);
+        return node.writeMember(slot, out);
       case Phase.Key:
-        return node.writeKeyFrom(node.slot(this.index).keys!, this.at, out);
+        return node.writeKeyFrom(slot, this.at, out);
       case Phase.Colon:
-        return node.writeFreeValue(this.index, this.at === 1, out);
+        return node.writeFreeValue(slot, this.at === 1, out);
     }
   }
 }

@@ -230,15 +230,11 @@ class Compiler {
     return union;
   }
 
-  /** The types to write: `type`'s, else those the keywords present are about, else all. */
+  /** The types to write: `type`'s, else all (a keyword about one type, `properties` say, only
+   * constrains values of that type; it doesn't rule the others out). */
   #types(schema: Schema, path: string): TypeName[] {
     const type = schema['type'];
-    if (type === undefined) {
-      const implied = (Object.keys(TYPE_KEYWORDS) as (keyof typeof TYPE_KEYWORDS)[]).filter((t) =>
-        TYPE_KEYWORDS[t].some((keyword) => keyword in schema),
-      );
-      return implied.length > 0 ? implied : ['object', 'array', 'string', 'number', 'boolean', 'null'];
-    }
+    if (type === undefined) return ['object', 'array', 'string', 'number', 'boolean', 'null'];
     const list = Array.isArray(type) ? type : [type];
     const here = pointer(path, 'type');
     if (list.length === 0) throw new SchemaError('type', here, 'type must not be an empty array');
@@ -291,8 +287,8 @@ class Compiler {
     const unlisted = required.filter((name) => !listed.includes(name));
     node.excludedKeys = [...listed, ...unlisted];
     if (pattern !== null) node.pattern = { dfa: pattern.dfa, value: this.#compile(pattern.schema, pattern.path, 'patternProperties') };
-    // Other keys: required unlisted ones are written in order after the listed ones, and any
-    // others may come between them, with the pattern's schema when it matches them, else
+    // Other keys: required unlisted ones are properties like the listed ones, and any others may
+    // come between them, with the pattern's schema when it matches them, else
     // additionalProperties'.
     const others = additional === false ? false : additional === undefined || additional === true ? true : additional;
     for (const name of unlisted) {
