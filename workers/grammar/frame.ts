@@ -31,6 +31,11 @@ export interface StringRun {
   /** When the walk over the other tokens depends on nothing but this frame (what follows the
    * string), the frame to key a reuse of that walk on; else null. */
   readonly sameWalkAs: Frame | null;
+  /** Plain text: where a closing quote leads, whatever text came before it, when at least
+   * `short` characters did (a negative `short` when any number may); null when the text decides
+   * (a free key that must not spell a listed name). */
+  readonly closesTo: Frame | null;
+  readonly short: number;
 }
 
 /** Inside a string whose content a byte DFA constrains: the plain tokens that take the DFA from

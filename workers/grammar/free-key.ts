@@ -185,7 +185,8 @@ class FreeKeyFrame extends Frame {
     // matches could end it: then walk. A walk from here is not the string's, so it isn't shared.
     if (!this.key.classSafe) return null;
     const run = this.inner.tokenRun();
-    return run === null ? run : { ...run, sameWalkAs: null };
+    if (run === null) return null;
+    return run.kind === 'automaton' ? { ...run, sameWalkAs: null } : { ...run, sameWalkAs: null, closesTo: null };
   }
 }
 

@@ -34,6 +34,8 @@ export class MaskComputer {
   #recorded: number[] | null = null;
   #recordedCost = 0;
   #turnedDown = false;
+  /** While closers are walked: the characters their text must have. */
+  #charsWithin: { readonly chars: Uint16Array; readonly lo: number; readonly hi: number } | null = null;
 
   constructor(index: TokenIndex) {
     this.#index = index;
@@ -69,7 +71,32 @@ export class MaskComputer {
     const excess = frame.cost - run.lead - budget;
     if (tokens !== null && excess <= run.filler) tokens.addSizes(this.mask, Math.max(0, excess), run.room);
     // The class tokens are all plain; what else may come (closing quotes, say) is not.
-    this.#walkOnce(index.nonPlain, frame, run.sameWalkAs, null, -1, budget);
+    if (run.kind !== 'plain') {
+      this.#walkOnce(index.nonPlain, frame, run.sameWalkAs, null, -1, budget);
+      return;
+    }
+    // Plain text ending mid-character adds the bytes it owes to the closing.
+    index.partial.forEach((partial, i) => {
+      const short = excess + i + 1;
+      if (short <= run.filler) partial.addSizes(this.mask, Math.max(0, short), run.room);
+    });
+    if (run.closesTo === null) {
+      this.#walkOnce(index.afterPlain, frame, run.sameWalkAs, null, -1, budget);
+      return;
+    }
+    // Tokens that close the string after plain text only need their part after the quote walked.
+    this.#walkOnce(index.afterPlainRest, frame, run.sameWalkAs, null, -1, budget);
+    this.#addClosers(run.closesTo, run.short, run.room);
+  }
+
+  /** The closers (text, quote, rest) whose text has `short..room` characters and whose rest
+   * `to` takes: a walk over the rests alone. */
+  #addClosers(to: Frame, short: number, room: number): void {
+    const { closers, closerChars } = this.#index;
+    this.#charsWithin = { chars: closerChars, lo: short, hi: room };
+    if (closers.tokenHead[0] !== -1) this.#allow(closers.tokenHead[0]!, closers.tokenNext, closingNeed([to]));
+    this.#walk(closers, 0, [to], 0);
+    this.#charsWithin = null;
   }
 
   /** Walks `trie` from `frame`, or reuses the walk keyed on (`key`, `dfa`, `state`) when the frame
@@ -137,7 +164,9 @@ export class MaskComputer {
       this.#turnedDown = true;
       return;
     }
+    const within = this.#charsWithin;
     for (let token = first; token !== -1; token = tokenNext[token]!) {
+      if (within !== null && (within.chars[token]! < within.lo || within.chars[token]! > within.hi)) continue;
       this.mask[token >>> 5]! |= 1 << (token & 31);
       recorded?.push(token);
     }

@@ -48,6 +48,8 @@ class Slot {
   readonly memberChoice: number;
   /** Shortest way on after a member: `}`, or `,` and a member. */
   readonly after: number;
+  /** The slots after each property, once a document got there. */
+  readonly successors = new Map<number, Slot>();
   #keys: KeyTrie | null = null;
 
   constructor(node: ObjectNode, seen: readonly boolean[]) {
@@ -180,7 +182,12 @@ export class ObjectNode implements GrammarNode {
 
   /** The slot after `from` and property `index`. */
   slotAfter(from: Slot, index: number): Slot {
-    return this.#slot(from.seen.map((seen, i) => seen || i === index));
+    let slot = from.successors.get(index);
+    if (slot === undefined) {
+      slot = this.#slot(from.seen.map((seen, i) => seen || i === index));
+      from.successors.set(index, slot);
+    }
+    return slot;
   }
 
   #slot(seen: boolean[]): Slot {

@@ -78,6 +78,22 @@ export function plainStringChars(bytes: Uint8Array, from = 0): number {
   return chars;
 }
 
+/** For plain text that ends inside a character (`ab` and the first bytes of `é`): its
+ * characters, that one included, and the continuation bytes still owed; null otherwise. */
+export function partialStringChars(bytes: Uint8Array): { readonly chars: number; readonly pending: number } | null {
+  let start = bytes.length - 1;
+  while (start > 0 && start > bytes.length - 4 && bytes[start]! >= 0x80 && bytes[start]! < 0xc0) start--;
+  const lead = leadByte(bytes[start]!);
+  const present = bytes.length - start - 1;
+  if (lead === null || present >= lead.pending) return null;
+  for (let k = 0; k < present; k++) {
+    const c = bytes[start + 1 + k]!;
+    if (k === 0 ? c < lead.lo || c > lead.hi : c < 0x80 || c > 0xbf) return null;
+  }
+  const chars = plainStringChars(bytes.subarray(0, start));
+  return chars < 0 ? null : { chars: chars + 1, pending: lead.pending - present };
+}
+
 /** Inside the quotes: `count` characters so far, `pending` continuation bytes still owed to the
  * current character (the next in lo..hi, any after it in 80..BF), or just after a backslash. */
 class StringFrame extends Frame {
@@ -140,10 +156,11 @@ class StringFrame extends Frame {
   override tokenRun(): StringRun {
     const { minLength, maxLength } = this.node;
     const room = maxLength - this.count;
-    if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room, sameWalkAs: null };
-    if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0, sameWalkAs: null };
+    const short = minLength - this.count;
+    if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room, sameWalkAs: null, closesTo: null, short };
+    if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0, sameWalkAs: null, closesTo: null, short };
     // With no maxLength and minLength met, the count changes nothing: the steps on walk alike.
     const sameWalkAs = maxLength === Infinity && this.count >= minLength ? this.next : null;
-    return { kind: 'plain', lead: 0, filler: this.#filler(), room, sameWalkAs };
+    return { kind: 'plain', lead: 0, filler: this.#filler(), room, sameWalkAs, closesTo: this.next, short };
   }
 }

@@ -5,7 +5,7 @@
 // that are not plain, for the walk that complements them.
 import type { ByteDfa } from './byte-dfa.ts';
 import { isLead } from './completion-table.ts';
-import { ESCAPE_LETTERS, plainStringChars } from './string.ts';
+import { ESCAPE_LETTERS, partialStringChars, plainStringChars } from './string.ts';
 import { TokenClass } from './token-class.ts';
 import { TokenTrie } from './token-trie.ts';
 import type { TokenVocabulary } from './vocabulary.ts';
@@ -21,6 +21,18 @@ export class TokenIndex {
   readonly plain: TokenClass;
   /** `all` without `plain`: what a walk inside a string must still look at. */
   readonly nonPlain: TokenTrie;
+  /** Plain text ending inside a character, by the continuation bytes it owes less one (0 to
+   * 2); sized in characters, that one included. */
+  readonly partial: readonly TokenClass[];
+  /** `nonPlain` without `partial`: what a walk from plain text must look at beside the classes. */
+  readonly afterPlain: TokenTrie;
+  /** Plain text, a quote, then anything (`ing",`): tokens that close a plain string whatever it
+   * held. A trie over the part after the quote (those ending at the quote sit at the root). */
+  readonly closers: TokenTrie;
+  /** Per token id, a closer's characters before its quote. */
+  readonly closerChars: Uint16Array;
+  /** `afterPlain` without the closers: what a walk must look at when the closers are added apart. */
+  readonly afterPlainRest: TokenTrie;
   /** The tokens with a quote or backslash: what a walk beside the automaton classes must look at. */
   readonly quoting: TokenTrie;
   /** One of \'s escape letters, then plain text; sized in the plain part's characters. */
@@ -58,6 +70,33 @@ export class TokenIndex {
     this.plain = new TokenClass(size, ...plain);
     this.escapeTail = new TokenClass(size, ...escapeTail);
     this.nonPlain = new TokenTrie(nonPlain, size);
+    const partial: [number[], number[]][] = [[[], []], [[], []], [[], []]];
+    const afterPlain: (readonly [number, Uint8Array])[] = [];
+    const closers: (readonly [number, Uint8Array])[] = [];
+    const rest: (readonly [number, Uint8Array])[] = [];
+    this.closerChars = new Uint16Array(size);
+    for (const token of nonPlain) {
+      const [id, bytes] = token;
+      const open = partialStringChars(bytes);
+      if (open !== null) {
+        partial[open.pending - 1]![0].push(id);
+        partial[open.pending - 1]![1].push(open.chars);
+        continue;
+      }
+      afterPlain.push(token);
+      const quote = bytes.indexOf(0x22);
+      const chars = quote < 0 ? -1 : plainStringChars(bytes.subarray(0, quote));
+      if (chars < 0) {
+        rest.push(token);
+      } else {
+        closers.push([id, bytes.subarray(quote + 1)]);
+        this.closerChars[id] = chars;
+      }
+    }
+    this.partial = partial.map(([ids, sizes]) => new TokenClass(size, ids, sizes, false));
+    this.afterPlain = new TokenTrie(afterPlain, size);
+    this.closers = new TokenTrie(closers, size);
+    this.afterPlainRest = new TokenTrie(rest, size);
     this.quoting = new TokenTrie(
       nonPlain.filter(([, bytes]) => bytes.includes(0x22) || bytes.includes(0x5c)),
       size,
