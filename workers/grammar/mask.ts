@@ -5,7 +5,7 @@
 // and the walk only covers the trie of the tokens that are not plain; and while a string goes on
 // (without a maxLength), that walk comes out the same each step, so it is kept and reused.
 import type { ByteDfa } from './byte-dfa.ts';
-import { type AutomatonRun, completes, type Frame } from './frame.ts';
+import { type AutomatonRun, completes, type Frame, type StringRun } from './frame.ts';
 import type { MatchState } from './matcher.ts';
 import type { TokenClass } from './token-class.ts';
 import type { TokenIndex } from './token-index.ts';
@@ -34,8 +34,8 @@ export class MaskComputer {
   #recorded: number[] | null = null;
   #recordedCost = 0;
   #turnedDown = false;
-  /** While closers are walked: the characters their text must have. */
-  #charsWithin: { readonly chars: Uint16Array; readonly lo: number; readonly hi: number } | null = null;
+  /** While closers are walked: what their text before the quote must be. */
+  #closing: ClosingText | null = null;
 
   constructor(index: TokenIndex) {
     this.#index = index;
@@ -66,6 +66,10 @@ export class MaskComputer {
       this.#walkOnce(index.quoting, frame, run.sameWalkAs, run.dfa, run.state, budget);
       return;
     }
+    if (run.classesFitWithin !== null && run.classesFitWithin > budget) {
+      this.#walk(index.all, 0, [frame], 0);
+      return;
+    }
     const tokens = run.kind === 'plain' ? index.plain : run.kind === 'escape' ? index.escapeTail : null;
     // A class token of n characters takes lead + min(n, filler) bytes off the closing.
     const excess = frame.cost - run.lead - budget;
@@ -86,17 +90,17 @@ export class MaskComputer {
     }
     // Tokens that close the string after plain text only need their part after the quote walked.
     this.#walkOnce(index.afterPlainRest, frame, run.sameWalkAs, null, -1, budget);
-    this.#addClosers(run.closesTo, run.short, run.room);
+    this.#addClosers(run.closesTo, run);
   }
 
-  /** The closers (text, quote, rest) whose text has `short..room` characters and whose rest
-   * `to` takes: a walk over the rests alone. */
-  #addClosers(to: Frame, short: number, room: number): void {
+  /** The closers (text, quote, rest) whose text the run lets close and whose rest `to` takes:
+   * a walk over the rests alone. */
+  #addClosers(to: Frame, { short, room, closable }: StringRun): void {
     const { closers, closerChars } = this.#index;
-    this.#charsWithin = { chars: closerChars, lo: short, hi: room };
+    this.#closing = { chars: closerChars, lo: short, hi: room, closable, tokenBytes: this.#index.vocabulary.tokenBytes };
     if (closers.tokenHead[0] !== -1) this.#allow(closers.tokenHead[0]!, closers.tokenNext, closingNeed([to]));
     this.#walk(closers, 0, [to], 0);
-    this.#charsWithin = null;
+    this.#closing = null;
   }
 
   /** Walks `trie` from `frame`, or reuses the walk keyed on (`key`, `dfa`, `state`) when the frame
@@ -164,13 +168,29 @@ export class MaskComputer {
       this.#turnedDown = true;
       return;
     }
-    const within = this.#charsWithin;
+    const closing = this.#closing;
     for (let token = first; token !== -1; token = tokenNext[token]!) {
-      if (within !== null && (within.chars[token]! < within.lo || within.chars[token]! > within.hi)) continue;
+      if (closing !== null && !closes(closing, token)) continue;
       this.mask[token >>> 5]! |= 1 << (token & 31);
       recorded?.push(token);
     }
   }
+}
+
+/** What a closer's text must be: its characters within lo..hi, and the text `closable`. */
+interface ClosingText {
+  readonly chars: Uint16Array;
+  readonly lo: number;
+  readonly hi: number;
+  readonly closable: ((text: Uint8Array) => boolean) | null;
+  readonly tokenBytes: readonly (Uint8Array | undefined)[];
+}
+
+function closes({ chars, lo, hi, closable, tokenBytes }: ClosingText, token: number): boolean {
+  if (chars[token]! < lo || chars[token]! > hi) return false;
+  if (closable === null) return true;
+  const bytes = tokenBytes[token]!;
+  return closable(bytes.subarray(0, bytes.indexOf(0x22)));
 }
 
 /** Bytes the shortest closing takes from any of these stacks: 0 when one is complete. */
