@@ -25,7 +25,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: '' },
     engine: { type: 'string', default: 'both' },
     json: { type: 'string', default: resolve(REPO, 'bench-results/schemas.json') },
-    'timeout-s': { type: 'string', default: '60' },
+    'timeout-s': { type: 'string', default: '10' },
   },
 });
 const engines: EngineName[] = values.engine === 'both' ? [...ENGINE_NAMES] : ENGINE_NAMES.filter((name) => name === values.engine);

@@ -1,9 +1,10 @@
 // The next-token mask: a bitset over the vocabulary of the tokens whose bytes keep the output a
 // valid prefix of the grammar, and leave the document finishable within the tokens left. Each
 // stack of the state walks a trie depth first, stepping the automaton one byte per trie node;
-// inside strings, the classes of plain-text tokens that just continue the text are added whole
-// and the walk only covers the trie of the tokens that are not plain; and while a string goes on
-// (without a maxLength), that walk comes out the same each step, so it is kept and reused.
+// inside strings, the classes of plain-text tokens that just continue the text (whole or ending
+// mid-character) are added whole, the tokens that close the string after plain text are walked
+// from the quote on, and the walk covers the rest; and while a string goes on (without a
+// maxLength), that walk comes out the same each step, so it is kept and reused.
 import type { ByteDfa } from './byte-dfa.ts';
 import { type AutomatonRun, completes, type Frame, type StringRun } from './frame.ts';
 import type { MatchState } from './matcher.ts';
