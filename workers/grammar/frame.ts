@@ -31,16 +31,21 @@ export interface StringRun {
   /** When the walk over the other tokens depends on nothing but this frame (what follows the
    * string), the frame to key a reuse of that walk on; else null. */
   readonly sameWalkAs: Frame | null;
-  /** Plain text: where a closing quote leads when at least `short` characters came before it
-   * (a negative `short` when any number may), and `closable` takes the text (null: any text);
-   * null when the text decides more than that (a pattern's key). */
-  readonly closesTo: Frame | null;
-  readonly short: number;
-  readonly closable: ((text: Uint8Array) => boolean) | null;
+  /** In plain text, what a closing quote after more plain text does; null inside an escape or
+   * a character, or when the text decides more than that (a pattern's key). */
+  readonly closing: StringClosing | null;
   /** When the costs above don't tell a class token's closing exactly (a free key's closing may
    * go around a listed name): the budget within which every class token's closing fits; below
    * it, every token is walked. Else null. */
   readonly classesFitWithin: number | null;
+}
+
+/** A closing quote after plain text leads to `to` when at least `short` characters came before
+ * it (a negative `short` when any number may) and `closable` takes the text (null: any text). */
+export interface StringClosing {
+  readonly to: Frame;
+  readonly short: number;
+  readonly closable: ((text: Uint8Array) => boolean) | null;
 }
 
 /** Inside a string whose content a byte DFA constrains: the plain tokens that take the DFA from

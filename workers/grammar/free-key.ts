@@ -188,14 +188,14 @@ class FreeKeyFrame extends Frame {
     if (run === null) return null;
     if (run.kind === 'automaton') return { ...run, sameWalkAs: null };
     // With no pattern, a closing quote leads where the string's would, unless the text spells a name.
-    const { key, position } = this;
+    const { key, position, inner, matched } = this;
     const closable = (text: Uint8Array): boolean => !key.isName(key.follow(position, text).at);
+    const closing = matched === null && run.closing !== null ? { ...run.closing, closable } : null;
     // A class token adds at most the 3 bytes a split character owes and 1 to leave a name, to
     // the string's own closing and the dearer of the values a pattern may pick.
-    const { inner } = this;
     const after = inner.next?.cost ?? 0;
-    const classesFitWithin = inner.cost - after + Math.max(after, this.matched?.cost ?? 0) + 4;
-    return { ...run, sameWalkAs: null, closesTo: this.matched === null ? run.closesTo : null, closable, classesFitWithin };
+    const classesFitWithin = inner.cost - after + Math.max(after, matched?.cost ?? 0) + 4;
+    return { ...run, sameWalkAs: null, closing, classesFitWithin };
   }
 }
 

@@ -6,7 +6,7 @@
 // from the quote on, and the walk covers the rest; and while a string goes on (without a
 // maxLength), that walk comes out the same each step, so it is kept and reused.
 import type { ByteDfa } from './byte-dfa.ts';
-import { type AutomatonRun, completes, type Frame, type StringRun } from './frame.ts';
+import { type AutomatonRun, completes, type Frame, type StringClosing } from './frame.ts';
 import type { MatchState } from './matcher.ts';
 import type { TokenClass } from './token-class.ts';
 import type { TokenIndex } from './token-index.ts';
@@ -35,8 +35,8 @@ export class MaskComputer {
   #recorded: number[] | null = null;
   #recordedCost = 0;
   #turnedDown = false;
-  /** While closers are walked: what their text before the quote must be. */
-  #closing: ClosingText | null = null;
+  /** While closers are walked: what their text before the quote must be, in characters too. */
+  #closing: { readonly closing: StringClosing; readonly room: number } | null = null;
 
   constructor(index: TokenIndex) {
     this.#index = index;
@@ -85,23 +85,33 @@ export class MaskComputer {
       const short = excess + i + 1;
       if (short <= run.filler) partial.addSizes(this.mask, Math.max(0, short), run.room);
     });
-    if (run.closesTo === null) {
+    if (run.closing === null) {
       this.#walkOnce(index.afterPlain, frame, run.sameWalkAs, null, -1, budget);
       return;
     }
     // Tokens that close the string after plain text only need their part after the quote walked.
     this.#walkOnce(index.afterPlainRest, frame, run.sameWalkAs, null, -1, budget);
-    this.#addClosers(run.closesTo, run);
+    this.#addClosers(run.closing, run.room);
   }
 
-  /** The closers (text, quote, rest) whose text the run lets close and whose rest `to` takes:
-   * a walk over the rests alone. */
-  #addClosers(to: Frame, { short, room, closable }: StringRun): void {
-    const { closers, closerChars } = this.#index;
-    this.#closing = { chars: closerChars, lo: short, hi: room, closable, tokenBytes: this.#index.vocabulary.tokenBytes };
-    if (closers.tokenHead[0] !== -1) this.#allow(closers.tokenHead[0]!, closers.tokenNext, closingNeed([to]));
-    this.#walk(closers, 0, [to], 0);
+  /** The closers (text, quote, rest) whose text `closing` lets close within `room` characters
+   * and whose rest its frame takes: a walk over the rests alone. */
+  #addClosers(closing: StringClosing, room: number): void {
+    const { closers } = this.#index;
+    this.#closing = { closing, room };
+    if (closers.tokenHead[0] !== -1) this.#allow(closers.tokenHead[0]!, closers.tokenNext, closingNeed([closing.to]));
+    this.#walk(closers, 0, [closing.to], 0);
     this.#closing = null;
+  }
+
+  /** Whether closer `token`'s text before the quote may close the string being walked. */
+  #closes(token: number): boolean {
+    const { closing, room } = this.#closing!;
+    const chars = this.#index.closerChars[token]!;
+    if (chars < closing.short || chars > room) return false;
+    if (closing.closable === null) return true;
+    const bytes = this.#index.vocabulary.tokenBytes[token]!;
+    return closing.closable(bytes.subarray(0, bytes.indexOf(0x22)));
   }
 
   /** Walks `trie` from `frame`, or reuses the walk keyed on (`key`, `dfa`, `state`) when the frame
@@ -169,29 +179,13 @@ export class MaskComputer {
       this.#turnedDown = true;
       return;
     }
-    const closing = this.#closing;
+    const closers = this.#closing !== null;
     for (let token = first; token !== -1; token = tokenNext[token]!) {
-      if (closing !== null && !closes(closing, token)) continue;
+      if (closers && !this.#closes(token)) continue;
       this.mask[token >>> 5]! |= 1 << (token & 31);
       recorded?.push(token);
     }
   }
-}
-
-/** What a closer's text must be: its characters within lo..hi, and the text `closable`. */
-interface ClosingText {
-  readonly chars: Uint16Array;
-  readonly lo: number;
-  readonly hi: number;
-  readonly closable: ((text: Uint8Array) => boolean) | null;
-  readonly tokenBytes: readonly (Uint8Array | undefined)[];
-}
-
-function closes({ chars, lo, hi, closable, tokenBytes }: ClosingText, token: number): boolean {
-  if (chars[token]! < lo || chars[token]! > hi) return false;
-  if (closable === null) return true;
-  const bytes = tokenBytes[token]!;
-  return closable(bytes.subarray(0, bytes.indexOf(0x22)));
 }
 
 /** Bytes the shortest closing takes from any of these stacks: 0 when one is complete. */

@@ -144,7 +144,9 @@ export class ObjectNode implements GrammarNode {
   readonly commaLength: number;
   /** Slots by the written properties ('0'/'1' per property). */
   #slots = new Map<string, Slot>();
-  #keyTexts: Uint8Array[] = [];
+  #first: Slot | null = null;
+  /** Each name's key as written, `"name":` and the separator. */
+  readonly #keyTexts = new Map<string, Uint8Array>();
   #freeKey: FreeKey | null = null;
   /** Bytes of `:` with its separator. */
   readonly #colon: number;
@@ -171,13 +173,13 @@ export class ObjectNode implements GrammarNode {
       this.additional = null;
       this.#freeKey = null;
     }
-    this.#keyTexts = this.properties.map((p) => Uint8Array.of(...textEncoder.encode(`${JSON.stringify(p.name)}:`), ...this.separators.key));
     this.#slots.clear();
+    this.#first = null;
   }
 
   /** The slot before the first member. */
   get first(): Slot {
-    return this.#slot(this.properties.map(() => false));
+    return (this.#first ??= this.#slot(this.properties.map(() => false)));
   }
 
   /** The slot after `from` and property `index`. */
@@ -233,13 +235,18 @@ export class ObjectNode implements GrammarNode {
 
   /** Property `index`'s key as written: `"name":` and the separator. */
   keyText(index: number): Uint8Array {
-    return this.#keyTexts[index]!;
+    const { name } = this.properties[index]!;
+    let text = this.#keyTexts.get(name);
+    if (text === undefined) {
+      text = Uint8Array.of(...textEncoder.encode(`${JSON.stringify(name)}:`), ...this.separators.key);
+      this.#keyTexts.set(name, text);
+    }
+    return text;
   }
 
   /** Bytes of property `index`'s member: key, colon, shortest value. */
   memberLength(index: number): number {
-    const { name, node } = this.properties[index]!;
-    return textEncoder.encode(JSON.stringify(name)).length + this.#colon + node.shortest;
+    return this.keyText(index).length + this.properties[index]!.node.shortest;
   }
 
   /** Bytes of members `indices` with commas between them, and `}`. */
@@ -279,7 +286,7 @@ export class ObjectNode implements GrammarNode {
       out.push(...key.text);
       this.writeFreeValue(slot, key.matched, out);
     } else {
-      out.push(...this.#keyTexts[choice]!);
+      out.push(...this.keyText(choice));
       this.properties[choice]!.node.writeShortest(out);
       this.writeAfter(this.slotAfter(slot, choice), out);
     }

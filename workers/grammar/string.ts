@@ -156,11 +156,11 @@ class StringFrame extends Frame {
   override tokenRun(): StringRun {
     const { minLength, maxLength } = this.node;
     const room = maxLength - this.count;
-    const short = minLength - this.count;
-    if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room, sameWalkAs: null, closesTo: null, short, closable: null, classesFitWithin: null };
-    if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0, sameWalkAs: null, closesTo: null, short, closable: null, classesFitWithin: null };
+    if (this.escaped) return { kind: 'escape', lead: 1, filler: this.#filler(), room, sameWalkAs: null, closing: null, classesFitWithin: null };
+    if (this.pending > 0) return { kind: 'continuation', lead: 0, filler: 0, room: 0, sameWalkAs: null, closing: null, classesFitWithin: null };
     // With no maxLength and minLength met, the count changes nothing: the steps on walk alike.
     const sameWalkAs = maxLength === Infinity && this.count >= minLength ? this.next : null;
-    return { kind: 'plain', lead: 0, filler: this.#filler(), room, sameWalkAs, closesTo: this.next, short, closable: null, classesFitWithin: null };
+    const closing = { to: this.next!, short: minLength - this.count, closable: null };
+    return { kind: 'plain', lead: 0, filler: this.#filler(), room, sameWalkAs, closing, classesFitWithin: null };
   }
 }
