@@ -1,7 +1,8 @@
 // Shown: on a fixed ~300-schema subset of MaskBench's dev split (tests/fixtures, written by
 // scripts/bench/schemas/make-sample.ts), with Python json.dumps's separators, no invalid
 // instance is accepted, no valid one of a compiled schema rejected, and at least PASSING_FLOOR
-// schemas pass (compile, accept every valid instance whole, reject every invalid one). Byte-level; the token-level run is npm run bench:schemas.
+// schemas pass (compile, accept every valid instance whole, reject every invalid one).
+// Byte-level; the token-level run is npm run bench:schemas.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { accepts } from '../../../workers/grammar/matcher.ts';
