@@ -24,20 +24,23 @@ export function repoDir(out: string, repo: string): string {
 }
 
 /**
- * Writes the configs and tokenizer files. config.json records how many external-data chunks
- * each model file has (0: none), keeping what other dtypes in the same repo recorded.
+ * Writes the configs and tokenizer files. For an ONNX repo, config.json records how many
+ * external-data chunks each model file has (0: none), keeping what other dtypes in the same
+ * repo recorded; a safetensors repo (`model` null) gets `extra` fields (torch_dtype, quantization_config).
  */
-export function writeRepoFiles(dir: string, size: SizeName, kind: Kind, model: { file: string; chunks: number }): void {
-  const config: Record<string, unknown> = { ...loadConfig(size) };
+export function writeRepoFiles(dir: string, size: SizeName, kind: Kind, model: { file: string; chunks: number } | null, extra: Record<string, unknown> = {}): void {
+  const config: Record<string, unknown> = { ...loadConfig(size), ...extra };
   const configPath = join(dir, 'config.json');
-  const previous = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>) : {};
-  const jsConfig = { ...(previous['transformers.js_config'] as Record<string, unknown> | undefined) };
-  const externalFormat = { ...(jsConfig['use_external_data_format'] as Record<string, number> | undefined) };
-  if (model.chunks > 0) externalFormat[model.file] = model.chunks;
-  else delete externalFormat[model.file];
-  if (Object.keys(externalFormat).length > 0) jsConfig['use_external_data_format'] = sortKeys(externalFormat);
-  else delete jsConfig['use_external_data_format'];
-  if (Object.keys(jsConfig).length > 0) config['transformers.js_config'] = jsConfig;
+  if (model) {
+    const previous = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>) : {};
+    const jsConfig = { ...(previous['transformers.js_config'] as Record<string, unknown> | undefined) };
+    const externalFormat = { ...(jsConfig['use_external_data_format'] as Record<string, number> | undefined) };
+    if (model.chunks > 0) externalFormat[model.file] = model.chunks;
+    else delete externalFormat[model.file];
+    if (Object.keys(externalFormat).length > 0) jsConfig['use_external_data_format'] = sortKeys(externalFormat);
+    else delete jsConfig['use_external_data_format'];
+    if (Object.keys(jsConfig).length > 0) config['transformers.js_config'] = jsConfig;
+  }
   writeJson(configPath, config);
   writeJson(join(dir, 'generation_config.json'), readJson(`generation_config.${kind}.json`));
   copyFileSync(join(DATA_DIR, `tokenizer_config.${kind}.json`), join(dir, 'tokenizer_config.json'));

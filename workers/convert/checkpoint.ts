@@ -1,0 +1,86 @@
+// A checkpoint's tensors by name, over whatever holds its files (the store's chunks, a local
+// file in tests): headers are read once, tensors one at a time, so no shard is ever whole in
+// memory.
+import { EngineError } from '../protocol/errors.ts';
+import { toFloat32, toInt32 } from './float-bits.ts';
+import { awqToQ4 } from './awq.ts';
+import { gptqToQ4 } from './gptq.ts';
+import { quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
+import { HEADER_LENGTH_BYTES, headerLength, parseHeader, shardFiles, type TensorEntry } from './safetensors.ts';
+import type { WeightFormat } from './weight-format.ts';
+
+export interface CheckpointFiles {
+  size(file: string): number;
+  /** Bytes [begin, end) of a file. */
+  read(file: string, begin: number, end: number): Promise<Uint8Array>;
+}
+
+export const SINGLE_FILE = 'model.safetensors';
+export const INDEX_FILE = 'model.safetensors.index.json';
+
+export class Checkpoint {
+  readonly #files: CheckpointFiles;
+  readonly #entries: Map<string, TensorEntry>;
+
+  private constructor(files: CheckpointFiles, entries: Map<string, TensorEntry>) {
+    this.#files = files;
+    this.#entries = entries;
+  }
+
+  /** Reads the headers of `model.safetensors`, or of every shard the index names. */
+  static async open(files: CheckpointFiles, index: unknown | null): Promise<Checkpoint> {
+    const entries = new Map<string, TensorEntry>();
+    for (const file of index ? shardFiles(index) : [SINGLE_FILE]) {
+      const size = files.size(file);
+      const length = headerLength(file, await files.read(file, 0, Math.min(size, HEADER_LENGTH_BYTES)));
+      if (HEADER_LENGTH_BYTES + length > size) throw new EngineError('model_files_invalid', `${file} is cut short: its header alone needs ${HEADER_LENGTH_BYTES + length} bytes. Delete the model and download it again.`, { file });
+      for (const entry of parseHeader(file, await files.read(file, HEADER_LENGTH_BYTES, HEADER_LENGTH_BYTES + length), size)) entries.set(entry.name, entry);
+    }
+    return new Checkpoint(files, entries);
+  }
+
+  has(name: string): boolean {
+    return this.#entries.has(name);
+  }
+
+  entry(name: string): TensorEntry {
+    const entry = this.#entries.get(name);
+    if (!entry) throw new EngineError('model_files_invalid', `The checkpoint has no tensor ${name}: it is not a Qwen2 model, or a shard is missing.`, { tensor: name });
+    return entry;
+  }
+
+  async floats(name: string): Promise<Float32Array> {
+    const e = this.entry(name);
+    return toFloat32(e.dtype, await this.#files.read(e.file, e.begin, e.end));
+  }
+
+  async ints(name: string): Promise<Int32Array> {
+    const e = this.entry(name);
+    if (e.dtype !== 'I32') throw new EngineError('model_files_invalid', `${name} is ${e.dtype}, not the int32 a packed 4-bit weight is.`, { tensor: name });
+    return toInt32(await this.#files.read(e.file, e.begin, e.end));
+  }
+
+  /**
+   * The linear layer `prefix` (e.g. model.layers.0.mlp.up_proj) as MatMulNBits weights: GPTQ
+   * and AWQ repacked as they are, float weights quantized by round-to-nearest.
+   */
+  async linear(prefix: string, format: WeightFormat): Promise<Q4Matrix> {
+    // A quantized checkpoint keeps some layers (lm_head) in float: the tensors present decide.
+    if (format.kind === 'float' || this.has(`${prefix}.weight`)) {
+      const e = this.entry(`${prefix}.weight`);
+      const [n, k] = e.shape as [number, number];
+      return quantizeRtn(await this.floats(e.name), n, k);
+    }
+    const scales = this.entry(`${prefix}.scales`);
+    const [groups, n] = scales.shape as [number, number];
+    const k = format.kind === 'gptq' ? this.entry(`${prefix}.qweight`).shape[0]! * 8 : this.entry(`${prefix}.qweight`).shape[0]!;
+    const name = prefix;
+    if (Math.ceil(k / format.groupSize) !== groups) {
+      throw new EngineError('model_files_invalid', `${prefix} has ${groups} scale groups, not the ${Math.ceil(k / format.groupSize)} its group size ${format.groupSize} gives.`, { tensor: prefix });
+    }
+    const tensors = { qweight: await this.ints(`${prefix}.qweight`), qzeros: await this.ints(`${prefix}.qzeros`), scales: await this.floats(scales.name) };
+    if (format.kind === 'awq') return awqToQ4(tensors, { name, n, k, groupSize: format.groupSize });
+    const gIdx = this.has(`${prefix}.g_idx`) ? await this.ints(`${prefix}.g_idx`) : null;
+    return gptqToQ4({ ...tensors, gIdx }, { name, n, k, groupSize: format.groupSize, zerosStoredMinusOne: format.zerosStoredMinusOne });
+  }
+}

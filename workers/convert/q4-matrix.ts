@@ -1,0 +1,73 @@
+// The converter's output for every linear layer: onnxruntime's MatMulNBits (com.microsoft) at
+// 4 bits. B is [N, K/block, block/2] uint8, element k of output row n in byte k/2 of its block,
+// low nibble first; scales are [N, K/block]; zero_points are packed two per byte, low nibble
+// first, [N, ceil(blocks/2)], and absent means 8. Weight = (q - zero) * scale.
+import { fromHalfBits, toHalfBits } from '../engine/graph-rewrite/half-float.ts';
+
+export interface Q4Matrix {
+  /** Output features (rows of the PyTorch [out, in] weight). */
+  n: number;
+  /** Input features. */
+  k: number;
+  blockSize: number;
+  packed: Uint8Array;
+  scales: Float32Array;
+  /** Packed 4-bit zero points; null when every block's is 8. */
+  zeroPoints: Uint8Array | null;
+}
+
+/** Block size of the round-to-nearest builds (onnx-community's q4 and q4f16). */
+export const RTN_BLOCK_SIZE = 32;
+const SYMMETRIC_ZERO = 8;
+
+export function blockCount(m: { k: number; blockSize: number }): number {
+  return Math.ceil(m.k / m.blockSize);
+}
+
+/** MatMulNBits' block_size must be a power of two, at least 16. */
+export function isValidBlockSize(size: number): boolean {
+  return size >= 16 && (size & (size - 1)) === 0;
+}
+
+/** Packs one zero point per [row, block] (values 0..15) two per byte, as MatMulNBits reads them; null when all are 8. */
+export function packZeroPoints(zeros: Uint8Array, n: number, blocks: number): Uint8Array | null {
+  if (zeros.every((z) => z === SYMMETRIC_ZERO)) return null;
+  const stride = Math.ceil(blocks / 2);
+  const out = new Uint8Array(n * stride);
+  for (let row = 0; row < n; row++) {
+    for (let b = 0; b < blocks; b++) out[row * stride + (b >> 1)]! |= zeros[row * blocks + b]! << ((b & 1) * 4);
+  }
+  return out;
+}
+
+/**
+ * Round-to-nearest symmetric 4-bit quantization of a row-major [n, k] float weight, as
+ * onnxruntime's MatMul4BitsQuantizer does with is_symmetric: per block the value of largest
+ * magnitude maps to -8 (the full range), scales kept fp16-representable so q4 and q4f16 agree.
+ */
+export function quantizeRtn(weight: Float32Array, n: number, k: number, blockSize = RTN_BLOCK_SIZE): Q4Matrix {
+  const blocks = Math.ceil(k / blockSize);
+  const rowBytes = (blocks * blockSize) / 2;
+  const packed = new Uint8Array(n * rowBytes);
+  const scales = new Float32Array(n * blocks);
+  for (let row = 0; row < n; row++) {
+    for (let b = 0; b < blocks; b++) {
+      const start = row * k + b * blockSize;
+      const end = row * k + Math.min(k, (b + 1) * blockSize);
+      let vmax = 0;
+      for (let i = start; i < end; i++) if (Math.abs(weight[i]!) > Math.abs(vmax)) vmax = weight[i]!;
+      const scale = fromHalfBits(toHalfBits(vmax / -SYMMETRIC_ZERO));
+      scales[row * blocks + b] = scale;
+      const inv = scale === 0 ? 0 : 1 / scale;
+      const base = row * rowBytes + (b * blockSize) / 2;
+      for (let i = start; i < end; i++) {
+        const q = Math.min(15, Math.max(0, Math.round(weight[i]! * inv) + SYMMETRIC_ZERO));
+        const j = i - start;
+        packed[base + (j >> 1)]! |= q << ((j & 1) * 4);
+      }
+      // A short last block pads with the zero point, so padding dequantizes to 0.
+      for (let j = end - start; j < blockSize; j++) packed[base + (j >> 1)]! |= SYMMETRIC_ZERO << ((j & 1) * 4);
+    }
+  }
+  return { n, k, blockSize, packed, scales, zeroPoints: null };
+}
