@@ -93,6 +93,10 @@ export class ModelRunner {
       input_ids: new T('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
       attention_mask: new T('int64', new BigInt64Array(total).fill(1n), [1, total]),
     };
+    // A graph with logits_rows (the engine's own) gives every row unless asked otherwise.
+    if (this.#session.inputNames.includes('logits_rows') && !feeds['logits_rows']) {
+      feeds['logits_rows'] = new T('int64', BigInt64Array.from(ids.map((_, i) => BigInt(i))), [ids.length]);
+    }
     if (this.hasPositionIds) {
       feeds['position_ids'] = new T('int64', BigInt64Array.from(ids.map((_, i) => BigInt(cache.length + i))), [1, ids.length]);
     }

@@ -6,7 +6,7 @@ import { toFloat32, toInt32 } from './float-bits.ts';
 import { awqToQ4 } from './awq.ts';
 import { gptqToQ4 } from './gptq.ts';
 import { quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
-import { HEADER_LENGTH_BYTES, headerLength, parseHeader, shardFiles, type TensorEntry } from './safetensors.ts';
+import { dtypeBytes, HEADER_LENGTH_BYTES, headerLength, parseHeader, shardFiles, type TensorEntry } from './safetensors.ts';
 import type { WeightFormat } from './weight-format.ts';
 
 export interface CheckpointFiles {
@@ -52,6 +52,13 @@ export class Checkpoint {
   async floats(name: string): Promise<Float32Array> {
     const e = this.entry(name);
     return toFloat32(e.dtype, await this.#files.read(e.file, e.begin, e.end));
+  }
+
+  /** Rows [from, to) of a 2-D float tensor. */
+  async floatRows(name: string, from: number, to: number): Promise<Float32Array> {
+    const e = this.entry(name);
+    const rowBytes = (e.shape[1] ?? 1) * dtypeBytes(e.dtype);
+    return toFloat32(e.dtype, await this.#files.read(e.file, e.begin + from * rowBytes, e.begin + to * rowBytes));
   }
 
   async ints(name: string): Promise<Int32Array> {

@@ -22,6 +22,10 @@ export interface TensorEntry {
   end: number;
 }
 
+export function dtypeBytes(dtype: TensorDtype): number {
+  return DTYPE_BYTES[dtype];
+}
+
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

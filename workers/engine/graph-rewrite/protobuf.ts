@@ -80,6 +80,15 @@ export class Writer {
     return this;
   }
 
+  /** A float field (fixed32, little-endian). */
+  float(number: number, value: number): this {
+    this.#key(number, WIRE_I32);
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setFloat32(0, value, true);
+    this.#parts.push(bytes);
+    return this;
+  }
+
   string(number: number, value: string): this {
     return this.bytes(number, new TextEncoder().encode(value));
   }
