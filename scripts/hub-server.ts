@@ -239,7 +239,7 @@ function write(res: ServerResponse, data: Buffer): Promise<void> {
 }
 
 function isWeightFile(path: string): boolean {
-  return /\.onnx(_data(_\d+)?)?$/.test(path);
+  return /\.(onnx(_data(_\d+)?)?|safetensors)$/.test(path);
 }
 
 function sha256File(path: string): string {

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forge, type ForgeOptions, type ForgeResult } from './forge.ts';
 import { defaultRepo, repoDir } from './hub-layout.ts';
+import { forgeOfficial, officialRepo, type OfficialOptions } from './official.ts';
 
 export const HUB_ROOT = fileURLToPath(new URL('../../e2e/fixtures/hub/', import.meta.url));
 const FORGE_DIR = fileURLToPath(new URL('./', import.meta.url));
@@ -29,6 +30,33 @@ export const FIXTURES: readonly FixtureSpec[] = [
   // The base (pretrained) sibling: base tokenizer/generation configs, its own weights.
   { id: 'base-optimum-q4', ...tiny, kind: 'base', seed: 2, variant: 'optimum', dtype: 'q4' },
 ];
+
+export type OfficialFixtureSpec = Omit<OfficialOptions, 'out'> & { id: string };
+
+/** Qwen's own release layouts (safetensors), from the same seeds as the ONNX fixtures. */
+export const OFFICIAL_FIXTURES: readonly OfficialFixtureSpec[] = [
+  { id: 'official-gptq', size: 'tiny', kind: 'instruct', seed: 1, format: 'gptq' },
+  { id: 'official-awq', size: 'tiny', kind: 'instruct', seed: 1, format: 'awq' },
+  { id: 'official-bf16', size: 'tiny', kind: 'instruct', seed: 1, format: 'bf16' },
+  // The base sibling, so the compare view pairs two models converted the same way.
+  { id: 'official-base-bf16', size: 'tiny', kind: 'base', seed: 2, format: 'bf16' },
+  // Shards with an index, as the larger releases are published.
+  { id: 'official-gptq-sharded', size: 'tiny', kind: 'instruct', seed: 1, format: 'gptq', shardBytes: 16 * 2 ** 20, repo: 'qwen-local-official/Qwen2.5-Tiny-Instruct-GPTQ-Int4-Sharded' },
+];
+
+export function officialFixture(id: string): OfficialFixtureSpec {
+  const f = OFFICIAL_FIXTURES.find((x) => x.id === id);
+  if (!f) throw new Error(`no official fixture ${id}`);
+  return f;
+}
+
+export function officialFixtureRepo(f: OfficialFixtureSpec): string {
+  return f.repo ?? officialRepo(f.size, f.kind, f.format);
+}
+
+export function officialFixtureDir(f: OfficialFixtureSpec, hubRoot = HUB_ROOT): string {
+  return repoDir(hubRoot, officialFixtureRepo(f));
+}
 
 export function fixture(id: string): FixtureSpec {
   const f = FIXTURES.find((x) => x.id === id);
@@ -54,13 +82,13 @@ export function ensureFixtures(log: (line: string) => void = () => {}): string[]
   const sources = sourceDigest();
   mkdirSync(CACHE_DIR, { recursive: true });
   const rebuilt: string[] = [];
-  for (const f of FIXTURES) {
+  const all = [...FIXTURES.map((f) => ({ spec: f, dir: fixtureDir(f), make: () => forge({ ...f, out: HUB_ROOT }) })), ...OFFICIAL_FIXTURES.map((f) => ({ spec: f, dir: officialFixtureDir(f), make: () => forgeOfficial({ ...f, out: HUB_ROOT }) }))];
+  for (const { spec: f, dir, make } of all) {
     const key = createHash('sha256').update(sources).update(JSON.stringify(f)).digest('hex');
     const stampPath = join(CACHE_DIR, `${f.id}.json`);
-    const dir = fixtureDir(f);
     if (isFresh(stampPath, key, dir)) continue;
     const started = performance.now();
-    const result: ForgeResult = forge({ ...f, out: HUB_ROOT });
+    const result: Pick<ForgeResult, 'repo' | 'files'> = make();
     const files = Object.fromEntries(result.files.map((p) => [p, statSync(join(dir, p)).size]));
     writeFileSync(stampPath, JSON.stringify({ key, files } satisfies CacheStamp, null, 2));
     rebuilt.push(f.id);

@@ -37,7 +37,8 @@ export interface OfficialOptions {
 }
 
 export function officialRepo(size: SizeName, kind: Kind, format: OfficialFormat): string {
-  const org = size === 'tiny' ? 'qwen-local-forge' : 'Qwen';
+  // Tiny fixtures get an org of their own, as Qwen's releases live apart from onnx-community's exports.
+  const org = size === 'tiny' ? 'qwen-local-official' : 'Qwen';
   const name = `Qwen2.5-${size === 'tiny' ? 'Tiny' : size}${kind === 'instruct' ? '-Instruct' : ''}`;
   return `${org}/${name}${{ bf16: '', gptq: '-GPTQ-Int4', awq: '-AWQ' }[format]}`;
 }

@@ -6,6 +6,7 @@ import { EngineError, toErrorShape } from '../protocol/errors.ts';
 import type { Device, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ScoreRequest } from '../protocol/messages.ts';
 import { ensureModel } from '../store/model-download.ts';
 import { readModel } from '../store/model-reader.ts';
+import { storedConverter } from '../convert/convert-stored.ts';
 import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { ModelLoader, type Loaded, type LoaderDeps } from './model-loader.ts';
 import type { ModelSession } from './session.ts';
@@ -17,7 +18,7 @@ export interface EngineDeps extends LoaderDeps {
   chooseDevice: typeof chooseDevice;
 }
 
-const DEPS: EngineDeps = { chooseDevice, ensureModel, readModel, createPipeline, origin: () => self.location.origin, deviceMemoryBytes };
+const DEPS: EngineDeps = { chooseDevice, ensureModel, readModel, converter: storedConverter, createPipeline, origin: () => self.location.origin, deviceMemoryBytes };
 
 export class Engine {
   readonly #emit: (event: EngineEvent) => void;

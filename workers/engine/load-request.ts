@@ -8,6 +8,9 @@ export function checkLoadRequest(request: LoadRequest): void {
   if (request.ropeScaling !== undefined && request.ropeScaling !== 'yarn') {
     throw new EngineError('invalid_request', `ropeScaling must be 'yarn' or left out (got ${String(request.ropeScaling)}).`);
   }
+  if (request.weights !== undefined && request.weights !== 'onnx' && request.weights !== 'safetensors') {
+    throw new EngineError('invalid_request', `weights must be 'onnx', 'safetensors' or left out (got ${String(request.weights)}).`);
+  }
   if (request.logitsSlice !== undefined && typeof request.logitsSlice !== 'boolean') {
     throw new EngineError('invalid_request', `logitsSlice must be true, false or left out (got ${String(request.logitsSlice)}).`);
   }

@@ -7,7 +7,8 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from '../protocol/errors.ts';
 import type { LoadReport, Device, LoadRequest, LogitsRowsTune, ModelDtype, ProgressEvent, StageReport } from '../protocol/messages.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
-import type { ensureModel } from '../store/model-download.ts';
+import type { Converter, ensureModel } from '../store/model-download.ts';
+import type { ConvertProgress } from '../convert/convert-stored.ts';
 import type { ModelFiles, readModel } from '../store/model-reader.ts';
 import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
 import type { DeviceChoice } from './gpu-device.ts';
@@ -26,6 +27,8 @@ import { checkTokenizer } from './tokenizer-check.ts';
 export interface LoaderDeps {
   ensureModel: typeof ensureModel;
   readModel: typeof readModel;
+  /** Builds a safetensors checkpoint's ONNX model in the store (workers/convert/convert-stored.ts). */
+  converter: (onProgress: (p: ConvertProgress) => void) => Converter;
   createPipeline: typeof createPipeline;
   /** The app's origin (self.location.origin), for sources given as a path. */
   origin: () => string;
@@ -121,9 +124,10 @@ export class ModelLoader {
 
   /** Downloads what the store lacks, checks every stored chunk, and checks the tokenizer against the model. */
   async #fetchAndVerify({ request, dtype, signal, emit }: Load): Promise<Fetched> {
-    const { id, repo, source, chunkBytes } = request;
+    const { id, repo, source, chunkBytes, weights } = request;
     const origin = this.#deps.origin();
-    const { model: stored, addedBytes: downloadedBytes } = await this.#deps.ensureModel({ repo, dtype, source, origin, chunkBytes, signal }, (p) =>
+    const convert = weights === 'safetensors' ? this.#deps.converter((p) => emit({ kind: 'progress', id, phase: 'convert', ...p })) : undefined;
+    const { model: stored, addedBytes: downloadedBytes } = await this.#deps.ensureModel({ repo, dtype, source, origin, chunkBytes, signal, weights, convert }, (p) =>
       emit({ kind: 'progress', id, phase: 'download', ...p }),
     );
     stopIfAborted(signal);

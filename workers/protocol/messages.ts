@@ -9,6 +9,7 @@ import type { ToolCall, ToolUse } from './tools.ts';
 
 export type Device = 'webgpu' | 'wasm';
 export type ModelDtype = 'q4' | 'q4f16' | 'fp32';
+export type WeightsFormat = 'onnx' | 'safetensors';
 export type FinishReason = 'stop' | 'length' | 'abort';
 
 export interface ChatMessage {
@@ -32,6 +33,12 @@ export interface LoadRequest {
   /** Where to download from when the model is not stored yet (Hugging Face, a mirror, ModelScope, this site). */
   source: ModelSource;
   repo: string;
+  /**
+   * What the repo holds: ONNX exports (the default, onnx-community's layout) or Qwen's own
+   * safetensors release (bf16, GPTQ-Int4, AWQ), converted to INT4 ONNX in the browser once,
+   * after the download, and stored converted.
+   */
+  weights?: WeightsFormat;
   dtype?: ModelDtype;
   device?: Device;
   /** Bytes per stored chunk for a new download (default 32 MiB); tests use small chunks. */
@@ -237,6 +244,8 @@ export interface DownloadProgress {
 export type ProgressEvent = { kind: 'progress'; id: string } & (
   | ({ phase: 'download' } & DownloadProgress)
   | { phase: 'verify'; bytesDone: number; bytesTotal: number }
+  /** Building the INT4 ONNX model from a safetensors checkpoint: parts (tables, decoder layers) done. */
+  | { phase: 'convert'; partsDone: number; partsTotal: number; sourceBytes: number }
   /** `stage` of `stages` when the model is created in parts (split at load). */
   | { phase: 'compile'; stage?: number; stages?: number }
   | { phase: 'warmup' }

@@ -4,13 +4,13 @@
 // model ready only when every file is complete and verified. Runs under the model's lock; a
 // deletion announced meanwhile stops it. A quota failure keeps what is stored.
 import { EngineError } from '../protocol/errors.ts';
-import type { ModelDtype } from '../protocol/messages.ts';
+import type { ModelDtype, WeightsFormat } from '../protocol/messages.ts';
 import { DEFAULT_RETRY, downloadFile, storeWholeFile, type RetryPolicy } from './file-download.ts';
 import { abortError, refuseHtml, request, reportedSize, sleep, TransientError } from './http.ts';
 import { getModel, putModel } from './idb.ts';
 import { fetchLfsPointer } from './lfs-pointer.ts';
 import { checkMetadataFile } from './metadata-check.ts';
-import { METADATA_FILES, OPTIONAL_FILES, weightFiles } from './model-files.ts';
+import { checkpointFiles, METADATA_FILES, OPTIONAL_FILES, SAFETENSORS_INDEX, weightFiles } from './model-files.ts';
 import { onDeletion, withModelLock } from './model-lock.ts';
 import type { DownloadProgress } from '../protocol/messages.ts';
 import { ProgressTracker } from './progress.ts';
@@ -30,6 +30,25 @@ export interface ModelRequest {
   chunkBytes?: number;
   retry?: RetryPolicy;
   signal?: AbortSignal;
+  /** Default onnx. A safetensors checkpoint is made ready by `convert`. */
+  weights?: WeightsFormat;
+  convert?: Converter;
+}
+
+/** Builds a safetensors model's stored ONNX form from its stored checkpoint (workers/convert/). */
+export interface Converter {
+  /** A stored conversion by another version is rebuilt, from the stored checkpoint. */
+  version: number;
+  /** Bytes the converted files will take, for the quota check before the download. */
+  estimateBytes: (repo: string, config: Record<string, unknown>, dtype: ModelDtype) => number;
+  /** Adds the converted files and the conversion record to `model` (not yet saved). */
+  run: (model: StoredModel, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Ready to load: complete, and for a checkpoint, converted by this converter. */
+function isReady(model: StoredModel | undefined, req: ModelRequest): model is StoredModel {
+  if (model?.state !== 'ready') return false;
+  return model.weights !== 'safetensors' || model.conversion?.converterVersion === req.convert?.version;
 }
 
 export interface EnsuredModel {
@@ -42,7 +61,7 @@ export interface EnsuredModel {
 export async function ensureModel(req: ModelRequest, onProgress: (p: DownloadProgress) => void): Promise<EnsuredModel> {
   const key = modelKey(req.repo, req.dtype);
   const ready = await getModel(key);
-  if (ready?.state === 'ready') return { model: ready, addedBytes: 0 };
+  if (isReady(ready, req)) return { model: ready, addedBytes: 0 };
   // Stopped by the caller, or by a deletion of this model from any tab (listened for before
   // the lock is asked for, so a download queued behind another gives up its place too).
   const controller = new AbortController();
@@ -59,7 +78,7 @@ export async function ensureModel(req: ModelRequest, onProgress: (p: DownloadPro
       key,
       async () => {
         const existing = await getModel(key);
-        if (existing?.state === 'ready') return { model: existing, addedBytes: 0 };
+        if (isReady(existing, req)) return { model: existing, addedBytes: 0 };
         try {
           return await download({ ...req, signal: controller.signal }, key, existing, onProgress);
         } catch (error) {
@@ -86,10 +105,12 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
   const metadata = existing ? new Map<string, Uint8Array>() : await fetchMetadata(req, url, retry);
   const model = existing ?? (await plan(req, key, metadata, url, retry));
   // A download begun by an older version may carry a SHA-256 taken from a CDN's ETag.
-  if (existing) await refreshPublishedSha(req, existing, retry);
+  if (existing && existing.state !== 'ready') await refreshPublishedSha(req, existing, retry);
   model.source = req.source;
   const left = model.files.reduce((sum, f) => sum + (f.complete ? 0 : f.size - storedBytes(f, model.chunkBytes)), 0);
-  await checkQuota(left, `${req.repo} (${req.dtype})`);
+  const converter = model.weights === 'safetensors' ? checkConverter(req) : null;
+  const converted = converter && metadata.has('config.json') ? converter.estimateBytes(req.repo, parseJson(metadata.get('config.json')!), req.dtype) : 0;
+  await checkQuota(left + converted, `${req.repo} (${req.dtype})`);
   await putModel(model);
 
   const tracker = new ProgressTracker(model.files.reduce((sum, f) => sum + f.size, 0), onProgress);
@@ -104,6 +125,12 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
     else await downloadFile({ model, file, url: url(file.path), retry, signal, onBytes: (done) => tracker.update(file.path, done, file.size) });
     tracker.update(file.path, file.size, file.size);
   }
+  if (converter) {
+    if (signal?.aborted) throw abortError();
+    // Every checkpoint file is complete and matches its published SHA-256 (file-download.ts)
+    // before a byte of it is converted.
+    await converter.run(model, signal);
+  }
   model.state = 'ready';
   model.completedAt = Date.now();
   await putModel(model);
@@ -115,7 +142,8 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
 async function fetchMetadata(req: ModelRequest, url: (file: string) => string, retry: RetryPolicy): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const host = sourceHost(req.source, req.origin);
-  for (const file of METADATA_FILES) {
+  const optional = req.weights === 'safetensors' ? [SAFETENSORS_INDEX] : [];
+  for (const file of [...METADATA_FILES, ...optional]) {
     const bytes = await withRetry(retry, req, async () => {
       try {
         const response = await request({ url: url(file), file, signal: req.signal });
@@ -123,7 +151,7 @@ async function fetchMetadata(req: ModelRequest, url: (file: string) => string, r
         checkMetadataFile(file, body, host);
         return body;
       } catch (error) {
-        if (error instanceof EngineError && error.detail?.['status'] === 404 && OPTIONAL_FILES.includes(file)) return null;
+        if (error instanceof EngineError && error.detail?.['status'] === 404 && (OPTIONAL_FILES.includes(file) || optional.includes(file))) return null;
         throw error;
       }
     });
@@ -135,7 +163,9 @@ async function fetchMetadata(req: ModelRequest, url: (file: string) => string, r
 async function plan(req: ModelRequest, key: string, metadata: Map<string, Uint8Array>, url: (file: string) => string, retry: RetryPolicy): Promise<StoredModel> {
   const config = checkMetadataFile('config.json', metadata.get('config.json')!, sourceHost(req.source, req.origin));
   const files: StoredFile[] = [...metadata].map(([path, bytes]) => newFile(path, bytes.byteLength, null, null));
-  for (const path of weightFiles(config, req.dtype)) {
+  const index = metadata.get(SAFETENSORS_INDEX);
+  const weights = req.weights === 'safetensors' ? checkpointFiles(index ? parseJson(index) : null) : weightFiles(config, req.dtype);
+  for (const path of weights) {
     const pointer = pointerUrl(req.source, req.repo, path, req.origin);
     files.push(await withRetry(retry, req, () => describeFile({ url: url(path), pointer, path, signal: req.signal })));
   }
@@ -146,6 +176,7 @@ async function plan(req: ModelRequest, key: string, metadata: Map<string, Uint8A
     source: req.source,
     chunkBytes: req.chunkBytes ?? DEFAULT_CHUNK_BYTES,
     files,
+    weights: req.weights ?? 'onnx',
     state: 'downloading',
     startedAt: Date.now(),
     completedAt: null,
@@ -178,6 +209,15 @@ async function refreshPublishedSha(req: ModelRequest, model: StoredModel, retry:
     if (file.complete || (METADATA_FILES as readonly string[]).includes(file.path)) continue;
     file.sha256 = pointer ? ((await withRetry(retry, req, () => fetchLfsPointer(pointer, file.path, req.signal)))?.sha256 ?? null) : null;
   }
+}
+
+function checkConverter(req: ModelRequest): Converter {
+  if (!req.convert) throw new EngineError('internal', `${req.repo} is a safetensors checkpoint, but no converter was given to build its ONNX model.`);
+  return req.convert;
+}
+
+function parseJson(bytes: Uint8Array): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
 }
 
 async function readAll(response: Response, file: string): Promise<Uint8Array> {

@@ -9,7 +9,7 @@ import { chunkDigest } from './checksums.ts';
 import { request, TransientError } from './http.ts';
 import { deleteModel, getChunk, getModel, putChunk } from './idb.ts';
 import { checkMetadataFile } from './metadata-check.ts';
-import { modelFileName } from './model-files.ts';
+import { METADATA_FILES, modelFileName } from './model-files.ts';
 import { withModelLock } from './model-lock.ts';
 import type { StoredFile, StoredModel } from './records.ts';
 import { fileUrl, type ModelSource } from '../protocol/model-source.ts';
@@ -52,12 +52,15 @@ export function readModel(model: StoredModel, options: ReadOptions): Promise<Rea
 
 async function readLocked(model: StoredModel, options: ReadOptions): Promise<ReadReport> {
   if (model.state !== 'ready') throw new EngineError('model_files_invalid', `${model.repo} is not completely downloaded yet.`, { repo: model.repo });
-  const total = model.files.reduce((sum, f) => sum + f.size, 0);
+  const fileName = modelFileName(model.dtype);
+  // What a load reads: the small files and the ONNX model (a converted model's checkpoint stays unread).
+  const loaded = model.files.filter((f) => (METADATA_FILES as readonly string[]).includes(f.path) || f.path === `onnx/${fileName}` || f.path.startsWith(`onnx/${fileName}_data`));
+  const total = loaded.reduce((sum, f) => sum + f.size, 0);
   let done = 0;
   let repairedChunks = 0;
   // Chunks are streamed into their place in the graph buffer, or into one scratch buffer, so
   // checking a model allocates no chunk-sized garbage per chunk.
-  const scratch = new Uint8Array(Math.min(model.chunkBytes, Math.max(...model.files.map((f) => f.size))));
+  const scratch = new Uint8Array(Math.min(model.chunkBytes, Math.max(...loaded.map((f) => f.size))));
   const read = async (file: StoredFile, into?: Uint8Array): Promise<Blob[]> => {
     const blobs: Blob[] = [];
     for (let index = 0; index < file.chunks.length; index++) {
@@ -82,7 +85,6 @@ async function readLocked(model: StoredModel, options: ReadOptions): Promise<Rea
   const tokenizerConfig = await json('tokenizer_config.json');
   if (!config || !tokenizerJson || !tokenizerConfig) throw new EngineError('model_files_invalid', `The stored copy of ${model.repo} lacks its config or tokenizer files. Delete it and download again.`);
   const generationConfig = (await json('generation_config.json')) ?? {};
-  const fileName = modelFileName(model.dtype);
   const graphFile = model.files.find((f) => f.path === `onnx/${fileName}`)!;
   const graph = new Uint8Array(new ArrayBuffer(graphFile.size + GRAPH_SPARE_BYTES), 0, graphFile.size);
   await read(graphFile, graph);

@@ -1,6 +1,6 @@
 // What the store keeps about each model: one record per (repo, dtype) with its files, and for
 // each file the checksums that let a later load prove the stored bytes are the downloaded ones.
-import type { ModelDtype } from '../protocol/messages.ts';
+import type { ModelDtype, WeightsFormat } from '../protocol/messages.ts';
 import type { ModelSource } from '../protocol/model-source.ts';
 
 export interface StoredFile {
@@ -25,10 +25,29 @@ export interface StoredModel {
   source: ModelSource;
   chunkBytes: number;
   files: StoredFile[];
-  /** Only a "ready" model, every file complete and verified, is ever handed to the engine. */
+  /** Absent in records from before safetensors repos: onnx. */
+  weights?: WeightsFormat;
+  /** A safetensors model's INT4 ONNX build, made in the browser from its stored checkpoint. */
+  conversion?: ConversionRecord;
+  /**
+   * Only a "ready" model, every file complete and verified (and a safetensors checkpoint
+   * converted), is ever handed to the engine.
+   */
   state: 'downloading' | 'ready';
   startedAt: number;
   completedAt: number | null;
+}
+
+/** Where a converted model came from, so a newer converter can rebuild it from the stored checkpoint. */
+export interface ConversionRecord {
+  /** config.json's quantization: gptq, awq, or float (bf16/fp16 weights quantized here). */
+  format: 'gptq' | 'awq' | 'float';
+  converterVersion: number;
+  /** The checkpoint files it was built from, with the SHA-256 the host published (null: none). */
+  sources: { path: string; sha256: string | null }[];
+  /** The converted files (graph and external data). */
+  outputs: string[];
+  convertedAt: number;
 }
 
 export function modelKey(repo: string, dtype: ModelDtype): string {

@@ -99,6 +99,7 @@ export const en = {
   'progress.speed': '{speed}/s',
   'progress.eta': '{time} left',
   'progress.verify': 'Checking the stored model · {percent}%',
+  'progress.convert': 'Building the 4-bit model from the {size} checkpoint, in this browser (once) · {percent}%',
   'progress.compile': 'Preparing the model for this device…',
   'progress.compileStage': 'Preparing the model for this device (part {stage} of {stages})…',
   'progress.warmup': 'Warming up (compiling GPU programs)…',

@@ -100,6 +100,7 @@ export const zh: Messages = {
   'progress.speed': '{speed}/秒',
   'progress.eta': '剩余 {time}',
   'progress.verify': '正在校验已存储的模型 · {percent}%',
+  'progress.convert': '正在本浏览器中由 {size} 的权重文件构建 4-bit 模型（仅此一次）· {percent}%',
   'progress.compile': '正在为本设备准备模型…',
   'progress.compileStage': '正在为本设备准备模型(第 {stage} 部分,共 {stages} 部分)…',
   'progress.warmup': '正在预热（编译 GPU 程序）…',

@@ -15,6 +15,8 @@ export function describeProgress(p: ProgressEvent, t: Translate): string {
     }
     case 'verify':
       return t('progress.verify', { percent: percent(p.bytesDone, p.bytesTotal) });
+    case 'convert':
+      return t('progress.convert', { size: formatSize(p.sourceBytes), percent: percent(p.partsDone, p.partsTotal) });
     case 'compile':
       return p.stage && p.stages ? t('progress.compileStage', { stage: p.stage, stages: p.stages }) : t('progress.compile');
     case 'warmup':

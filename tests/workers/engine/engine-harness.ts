@@ -99,6 +99,7 @@ export function fakeDeps(overrides: Partial<EngineDeps> & { info?: SessionInfo; 
     chooseDevice: vi.fn(async () => WASM),
     ensureModel: vi.fn(async () => ({ model: { repo: 'r' } as never, addedBytes: 0 })),
     readModel: vi.fn(async () => ({ files: modelFiles(), repairedChunks: 0 })),
+    converter: vi.fn(() => ({ version: 1, estimateBytes: () => 0, run: async () => {} })),
     createPipeline: vi.fn(async () => {
       const stage = new FakeStage(overrides.info ?? DECODER_INFO, overrides.modes?.[stages.length] ?? 'answer');
       stages.push(stage);

@@ -1,0 +1,92 @@
+// The converter as the store runs it (model-download.ts's Converter): reads the stored,
+// verified checkpoint a chunk at a time, writes the ONNX graph and its external data as new
+// stored files with their chunk digests, and records where they came from.
+import { EngineError } from '../protocol/errors.ts';
+import type { ModelDtype } from '../protocol/messages.ts';
+import type { Converter } from '../store/model-download.ts';
+import { modelFileName, SAFETENSORS_INDEX } from '../store/model-files.ts';
+import type { StoredModel } from '../store/records.ts';
+import { StoredFileReader, StoredFileWriter } from '../store/stored-file-io.ts';
+import { abortError } from '../store/http.ts';
+import { convertCheckpoint, CONVERTER_VERSION } from './convert-model.ts';
+import { blockCount } from './q4-matrix.ts';
+import { qwenShape, type ComputeType } from './qwen-graph.ts';
+import { weightFormat } from './weight-format.ts';
+
+export interface ConvertProgress {
+  partsDone: number;
+  partsTotal: number;
+  /** Bytes of the checkpoint, for the progress line. */
+  sourceBytes: number;
+}
+
+export function storedConverter(onProgress: (p: ConvertProgress) => void): Converter {
+  return { version: CONVERTER_VERSION, estimateBytes: convertedBytes, run: (model, signal) => convertStored(model, onProgress, signal) };
+}
+
+async function convertStored(model: StoredModel, onProgress: (p: ConvertProgress) => void, signal?: AbortSignal): Promise<void> {
+  const reader = new StoredFileReader(model);
+  const json = async (path: string): Promise<Record<string, unknown>> => JSON.parse(new TextDecoder().decode(await reader.read(path, 0, reader.size(path)))) as Record<string, unknown>;
+  const config = await json('config.json');
+  const index = model.files.some((f) => f.path === SAFETENSORS_INDEX) ? await json(SAFETENSORS_INDEX) : null;
+  const fileName = modelFileName(model.dtype);
+  const outputs = [`onnx/${fileName}`, `onnx/${fileName}_data`];
+  const sources = model.files.filter((f) => f.path.endsWith('.safetensors'));
+  const sourceBytes = sources.reduce((sum, f) => sum + f.size, 0);
+  // A rebuild by a newer converter replaces the earlier output (the writers drop its chunks).
+  model.files = model.files.filter((f) => !outputs.includes(f.path));
+  const data = await StoredFileWriter.create(model, outputs[1]!);
+  const converted = await convertCheckpoint({
+    repo: model.repo,
+    config,
+    index,
+    compute: computeType(model.dtype, model.repo),
+    files: reader,
+    sink: {
+      append: async (bytes) => {
+        if (signal?.aborted) throw abortError();
+        await data.append(bytes);
+      },
+    },
+    fileName,
+    onProgress: (partsDone, partsTotal) => onProgress({ partsDone, partsTotal, sourceBytes }),
+  });
+  const dataFile = await data.finish();
+  const graph = await StoredFileWriter.create(model, outputs[0]!);
+  await graph.append(converted.graph);
+  model.files.push(await graph.finish(), dataFile);
+  model.conversion = {
+    format: converted.format.kind,
+    converterVersion: CONVERTER_VERSION,
+    sources: sources.map((f) => ({ path: f.path, sha256: f.sha256 })),
+    outputs,
+    convertedAt: Date.now(),
+  };
+}
+
+function computeType(dtype: ModelDtype, repo: string): ComputeType {
+  if (dtype === 'fp32') throw new EngineError('invalid_request', `${repo} is converted to 4-bit weights: load it as q4 or q4f16, not fp32.`, { repo });
+  return dtype === 'q4f16' ? 'float16' : 'float32';
+}
+
+/** About what the converted files take: the embedding in the compute type, every matrix at 4 bits plus a scale per block, the rotary tables. */
+export function convertedBytes(repo: string, config: Record<string, unknown>, dtype: ModelDtype): number {
+  const s = qwenShape(config);
+  const float = dtype === 'q4f16' ? 2 : 4;
+  const format = weightFormat(repo, config);
+  const blockSize = format.kind === 'float' ? 32 : format.groupSize;
+  const intermediate = Number(config['intermediate_size']) || 0;
+  const kv = s.kvHeads * s.headDim;
+  const perLayer: [number, number][] = [
+    [s.hidden, s.hidden],
+    [kv, s.hidden],
+    [kv, s.hidden],
+    [s.hidden, s.hidden],
+    [intermediate, s.hidden],
+    [intermediate, s.hidden],
+    [s.hidden, intermediate],
+  ];
+  const matrix = ([n, k]: [number, number], block: number): number => (n * k) / 2 + n * blockCount({ k, blockSize: block }) * (float + 0.5);
+  const layers = s.layers * perLayer.reduce((sum, m) => sum + matrix(m, blockSize), 0);
+  return Math.round(s.vocab * s.hidden * float + layers + matrix([s.vocab, s.hidden], 32) + s.maxPositions * s.headDim * float);
+}
