@@ -16,7 +16,7 @@ import type { DownloadProgress } from '../protocol/messages.ts';
 import { ProgressTracker } from './progress.ts';
 import { checkQuota, isQuotaError, quotaExceeded } from './quota.ts';
 import { modelBytes, modelKey, storedBytes, storedModelBytes, type StoredFile, type StoredModel } from './records.ts';
-import { fileUrl, pointerUrl, sourceHost, type ModelSource } from '../protocol/model-source.ts';
+import { fileUrl, pointerUrl, SOURCE_PRESETS, sourceHost, type ModelSource } from '../protocol/model-source.ts';
 
 /** Tens of MB: small enough to buffer, large enough that IndexedDB writes stay efficient. */
 const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
@@ -102,8 +102,10 @@ export async function ensureModel(req: ModelRequest, onProgress: (p: DownloadPro
 async function download(req: ModelRequest, key: string, existing: StoredModel | undefined, onProgress: (p: DownloadProgress) => void): Promise<EnsuredModel> {
   const url = (file: string): string => fileUrl(req.source, req.repo, file, req.origin);
   const retry = req.retry ?? DEFAULT_RETRY;
-  const metadata = existing ? new Map<string, Uint8Array>() : await fetchMetadata(req, url, retry);
-  const model = existing ?? (await plan(req, key, metadata, url, retry));
+  const metadata = existing ? new Map<string, Uint8Array>() : await fetchMetadata(req, url, retry, METADATA_FILES);
+  const weights = existing?.weights ?? req.weights ?? (await detectWeights(req, metadata, url, retry));
+  if (!existing && weights === 'safetensors') for (const [file, bytes] of await fetchMetadata(req, url, retry, [SAFETENSORS_INDEX])) metadata.set(file, bytes);
+  const model = existing ?? (await plan({ ...req, weights }, key, metadata, url, retry));
   // A download begun by an older version may carry a SHA-256 taken from a CDN's ETag.
   if (existing && existing.state !== 'ready') await refreshPublishedSha(req, existing, retry);
   model.source = req.source;
@@ -138,12 +140,13 @@ async function download(req: ModelRequest, key: string, existing: StoredModel | 
 }
 
 // The JSON files, whole, into memory and checked for what each must be: config.json names the
-// weight files, and nothing is written before the quota check.
-async function fetchMetadata(req: ModelRequest, url: (file: string) => string, retry: RetryPolicy): Promise<Map<string, Uint8Array>> {
+// weight files, and nothing is written before the quota check. A missing optional file (the
+// generation config, a checkpoint index) is left out.
+async function fetchMetadata(req: ModelRequest, url: (file: string) => string, retry: RetryPolicy, names: readonly string[]): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const host = sourceHost(req.source, req.origin);
-  const optional = req.weights === 'safetensors' ? [SAFETENSORS_INDEX] : [];
-  for (const file of [...METADATA_FILES, ...optional]) {
+  const optional = [...OPTIONAL_FILES, SAFETENSORS_INDEX];
+  for (const file of names) {
     const bytes = await withRetry(retry, req, async () => {
       try {
         const response = await request({ url: url(file), file, signal: req.signal });
@@ -151,8 +154,8 @@ async function fetchMetadata(req: ModelRequest, url: (file: string) => string, r
         checkMetadataFile(file, body, host);
         return body;
       } catch (error) {
-        if (error instanceof EngineError && error.detail?.['status'] === 404 && (OPTIONAL_FILES.includes(file) || optional.includes(file))) return null;
-        throw error;
+        if (isNotFound(error) && optional.includes(file)) return null;
+        throw isNotFound(error) ? missingOnSource(req, file) : error;
       }
     });
     if (bytes) files.set(file, bytes);
@@ -167,7 +170,11 @@ async function plan(req: ModelRequest, key: string, metadata: Map<string, Uint8A
   const weights = req.weights === 'safetensors' ? checkpointFiles(index ? parseJson(index) : null) : weightFiles(config, req.dtype);
   for (const path of weights) {
     const pointer = pointerUrl(req.source, req.repo, path, req.origin);
-    files.push(await withRetry(retry, req, () => describeFile({ url: url(path), pointer, path, signal: req.signal })));
+    try {
+      files.push(await withRetry(retry, req, () => describeFile({ url: url(path), pointer, path, signal: req.signal })));
+    } catch (error) {
+      throw isNotFound(error) ? missingOnSource(req, path) : error;
+    }
   }
   return {
     key,
@@ -211,6 +218,41 @@ async function refreshPublishedSha(req: ModelRequest, model: StoredModel, retry:
   }
 }
 
+/**
+ * ONNX exports or a safetensors checkpoint, from the repo's own files when the request does not
+ * say: a quantization_config is a GPTQ/AWQ release, a transformers.js_config an ONNX export;
+ * otherwise the ONNX graph's presence decides (Qwen's bf16 releases have none).
+ */
+async function detectWeights(req: ModelRequest, metadata: Map<string, Uint8Array>, url: (file: string) => string, retry: RetryPolicy): Promise<WeightsFormat> {
+  const config = parseJson(metadata.get('config.json')!);
+  if (config['quantization_config']) return 'safetensors';
+  if (config['transformers.js_config']) return 'onnx';
+  const graph = weightFiles(config, req.dtype)[0]!;
+  try {
+    const response = await withRetry(retry, req, () => request({ url: url(graph), file: graph, method: 'HEAD', signal: req.signal }));
+    refuseHtml(response, graph);
+    return 'onnx';
+  } catch (error) {
+    if (isNotFound(error) || (error instanceof EngineError && error.code === 'model_files_invalid')) return 'safetensors';
+    throw error;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof EngineError && error.detail?.['status'] === 404;
+}
+
+/** A 404: the repo or the file is not on this source; say which, and where else to look. */
+function missingOnSource(req: ModelRequest, file: string): EngineError {
+  const host = sourceHost(req.source, req.origin);
+  const others = SOURCE_PRESETS.filter((p) => p.id !== req.source.id && p.id !== 'same-origin').map((p) => p.label.en);
+  return new EngineError(
+    'model_files_invalid',
+    `${req.repo} has no ${file} on ${host} (404). Check the repository id (Qwen's own releases are Qwen/Qwen2.5-<size>[-Instruct][-GPTQ-Int4|-AWQ]), or load it from another source in settings: ${others.join(', ')}.`,
+    { repo: req.repo, file, host, status: 404 },
+  );
+}
+
 function checkConverter(req: ModelRequest): Converter {
   if (!req.convert) throw new EngineError('internal', `${req.repo} is a safetensors checkpoint, but no converter was given to build its ONNX model.`);
   return req.convert;
@@ -239,11 +281,12 @@ async function withRetry<T>(retry: RetryPolicy, req: ModelRequest, run: () => Pr
     } catch (error) {
       if (!(error instanceof TransientError)) throw error;
       if (failures > retry.attempts) {
-        throw new EngineError(
-          'model_fetch_failed',
-          `Could not download ${req.repo} from ${sourceHost(req.source, req.origin)} (${error.message}). Check the connection, or pick another model source (e.g. the hf-mirror.com mirror or ModelScope) in settings.`,
-          { repo: req.repo },
-        );
+        // A browser reports a host that refuses cross-origin reads (CORS) as a network failure.
+        const advice =
+          req.source.id === 'modelscope'
+            ? "ModelScope may not let web pages read its files (cross-origin access), which this app cannot tell apart from a network failure: use the hf-mirror.com mirror, or copy the files beside the app (/models/) and pick 'This site'."
+            : 'Check the connection, or pick another model source (e.g. the hf-mirror.com mirror or ModelScope) in settings.';
+        throw new EngineError('model_fetch_failed', `Could not download ${req.repo} from ${sourceHost(req.source, req.origin)} (${error.message}). ${advice}`, { repo: req.repo });
       }
       if (req.signal?.aborted) throw abortError();
       await sleep(retry.baseDelayMs * 2 ** (failures - 1), req.signal);

@@ -119,3 +119,37 @@ describe('faults', () => {
     expect(rebuilt.files.filter((f) => f.path.startsWith('onnx/')).length).toBe(2);
   });
 });
+
+describe('what the repo holds, from its own files', () => {
+  it.each([
+    ['official-gptq', 'safetensors'],
+    ['official-bf16', 'safetensors'],
+  ] as const)('%s with no weights given is detected as %s and converted', async (id, weights) => {
+    const { repo } = official(id);
+    await ensureModel({ ...request(hub(), repo), convert: converter() }, () => {});
+    const model = (await getModel(modelKey(repo, 'q4')))!;
+    expect([model.weights, model.state]).toEqual([weights, 'ready']);
+    // bf16 has no quantization_config: the missing ONNX graph decided, with one HEAD.
+    if (id === 'official-bf16') expect(hub().log.some((r) => r.method === 'HEAD' && r.path.endsWith('onnx/model_q4.onnx') && r.status === 404)).toBe(true);
+  });
+
+  it('an onnx-community export with no weights given stays ONNX', async () => {
+    const repo = 'qwen-local-forge/Qwen2.5-Tiny-Instruct';
+    await ensureModel({ ...request(hub(), repo), convert: converter() }, () => {});
+    expect((await getModel(modelKey(repo, 'q4')))?.weights).toBe('onnx');
+  });
+
+  it('a repo missing on the source is named, with the sources to try', async () => {
+    const error = await rejection(ensureModel({ ...request(hub(), 'Qwen/Qwen2.5-9B-Instruct'), weights: 'safetensors', convert: converter() }, () => {}));
+    expect(error.code).toBe('model_files_invalid');
+    expect(error.message).toMatch(/Qwen\/Qwen2\.5-9B-Instruct has no config\.json on localhost:\d+ \(404\).*Hugging Face, hf-mirror\.com.*ModelScope/);
+  });
+
+  it('a shard the index names but the source lacks is named, before anything is stored', async () => {
+    const { repo } = official('official-gptq-sharded');
+    hub().faults.push({ kind: 'status', path: 'model-00002-of-00002.safetensors', status: 404 });
+    const error = await rejection(ensureModel({ ...request(hub(), repo), weights: 'safetensors', convert: converter() }, () => {}));
+    expect(error.message).toMatch(/has no model-00002-of-00002\.safetensors on localhost:\d+ \(404\)/);
+    expect(await getModel(modelKey(repo, 'q4'))).toBeUndefined();
+  });
+});
