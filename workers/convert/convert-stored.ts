@@ -3,13 +3,13 @@
 // stored files with their chunk digests, and records where they came from.
 import { EngineError } from '../protocol/errors.ts';
 import type { ModelDtype } from '../protocol/messages.ts';
+import { convertedBytes as modelBytes } from '../protocol/model-size.ts';
 import type { Converter } from '../store/model-download.ts';
 import { modelFileName, SAFETENSORS_INDEX } from '../store/model-files.ts';
 import type { StoredModel } from '../store/records.ts';
 import { StoredFileReader, StoredFileWriter } from '../store/stored-file-io.ts';
 import { abortError } from '../store/http.ts';
 import { convertCheckpoint, CONVERTER_VERSION } from './convert-model.ts';
-import { blockCount } from './q4-matrix.ts';
 import { qwenShape, type ComputeType } from './qwen-graph.ts';
 import { weightFormat } from './weight-format.ts';
 
@@ -69,24 +69,10 @@ function computeType(dtype: ModelDtype, repo: string): ComputeType {
   return dtype === 'q4f16' ? 'float16' : 'float32';
 }
 
-/** About what the converted files take: the embedding in the compute type, every matrix at 4 bits plus a scale per block, the rotary tables. */
+/** What the converted files will take, for the quota check before the download. */
 export function convertedBytes(repo: string, config: Record<string, unknown>, dtype: ModelDtype): number {
   const s = qwenShape(config);
-  const float = dtype === 'q4f16' ? 2 : 4;
   const format = weightFormat(repo, config);
-  const blockSize = format.kind === 'float' ? 32 : format.groupSize;
-  const intermediate = Number(config['intermediate_size']) || 0;
-  const kv = s.kvHeads * s.headDim;
-  const perLayer: [number, number][] = [
-    [s.hidden, s.hidden],
-    [kv, s.hidden],
-    [kv, s.hidden],
-    [s.hidden, s.hidden],
-    [intermediate, s.hidden],
-    [intermediate, s.hidden],
-    [s.hidden, intermediate],
-  ];
-  const matrix = ([n, k]: [number, number], block: number): number => (n * k) / 2 + n * blockCount({ k, blockSize: block }) * (float + 0.5);
-  const layers = s.layers * perLayer.reduce((sum, m) => sum + matrix(m, blockSize), 0);
-  return Math.round(s.vocab * s.hidden * float + layers + matrix([s.vocab, s.hidden], 32) + s.maxPositions * s.headDim * float);
+  const dims = { ...s, intermediate: Number(config['intermediate_size']) || 0 };
+  return modelBytes(dims, format.kind === 'float' ? 'bf16' : format.kind, dtype === 'q4f16' ? 'q4f16' : 'q4');
 }
