@@ -106,11 +106,27 @@ function cell(check: Capability): string {
   return check.verdict === 'no' ? `no ${check.reason}` : `${check.verdict} ${check.contextTokens}`;
 }
 
-const model = (repo: string): CatalogModel => catalogEntry(`onnx-community/${repo}`)!;
+/**
+ * The table's models: each size's architecture with onnx-community's q4/q4f16 layout sizes (the
+ * 0.5B and 1.5B as listed, 3B and 7B estimated the same way), so the cells test the rules on
+ * figures worked out by hand. Qwen's own releases, converted here, are checked below.
+ */
+const LAYOUT_BYTES: Record<ModelSize, Record<'q4' | 'q4f16', number>> = {
+  '0.5B': { q4f16: 483e6, q4: 786e6 },
+  '1.5B': { q4f16: 1.22e9, q4: 1.79e9 },
+  '3B': { q4f16: 2.37e9, q4: 3.21e9 },
+  '7B': { q4f16: 5.08e9, q4: 6.63e9 },
+};
+const SIZES = Object.keys(LAYOUT_BYTES) as ModelSize[];
+function sized(size: ModelSize): CatalogModel {
+  const official = CATALOG.find((m) => m.size === size && m.family === 'instruct' && m.release === 'bf16')!;
+  return { ...official, repo: `layout/${size}`, downloadBytes: LAYOUT_BYTES[size], modelBytes: LAYOUT_BYTES[size] };
+}
+const model = (repo: string): CatalogModel => sized(/Qwen2\.5-([\d.]+B)-Instruct/.exec(repo)![1] as ModelSize);
 
 describe('checkCapability', () => {
-  it('answers every cell of the table on every catalog model', () => {
-    for (const entry of CATALOG) {
+  it('answers every cell of the table for each size', () => {
+    for (const entry of SIZES.map(sized)) {
       for (const [adapter, device] of Object.entries(ADAPTERS) as [Adapter, (memoryGiB: number) => CapabilityDevice][]) {
         MEMORY_GIB.forEach((memoryGiB, i) => {
           const check = checkCapability(entry, device(memoryGiB), WANTED_TOKENS);
@@ -121,9 +137,8 @@ describe('checkCapability', () => {
         });
       }
     }
-    const sizes = [...new Set(CATALOG.map((m) => m.size))];
-    const rows = sizes.flatMap((size) => {
-      const entry = CATALOG.find((m) => m.size === size)!;
+    const rows = SIZES.flatMap((size) => {
+      const entry = sized(size);
       return (Object.keys(ADAPTERS) as Adapter[]).map((adapter) => {
         const cells = MEMORY_GIB.map((memoryGiB) => {
           const check = checkCapability(entry, ADAPTERS[adapter](memoryGiB), WANTED_TOKENS);
@@ -177,6 +192,20 @@ describe('checkCapability', () => {
   });
 });
 
+describe("Qwen's releases, sized as converted", () => {
+  it('checks the model the converter builds, not the download', () => {
+    const gptq = catalogEntry('Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4')!;
+    // Embedding 152,064 × 3,584 × 2; per layer 233,046,016 weights / 2 + 3,641,344 bytes of fp16
+    // scales (groups of 128) + 23,552 of norms and biases, × 28; the lm_head at 4 bits in blocks
+    // of 32 (306,561,024); the final norm; rotary 32,768 × 128 × 2.
+    expect(gptq.modelBytes.q4f16).toBe(1_089_994_752 + 28 * (116_523_008 + 3_641_344 + 23_552) + 306_561_024 + 7168 + 8_388_608);
+    // Budget 6 GiB: (6,442,450,944 − 4,770,212,864) / (2 × 56 KiB) = 14,580 → 14,336, in 2 stages.
+    expect(checkCapability(gptq, ADAPTERS['WebGPU 4 GiB, f16'](8))).toMatchObject({ verdict: 'shorter', contextTokens: 14_336, stages: 2 });
+    // The download (the checkpoint) is not what runs.
+    expect(gptq.downloadBytes.q4f16).not.toBe(gptq.modelBytes.q4f16);
+  });
+});
+
 describe('maxContextTokensFor', () => {
   it('asks the load for the shorter context, the shortest after a no, nothing when the model fits', () => {
     const seven = model('Qwen2.5-7B-Instruct');
@@ -212,12 +241,14 @@ describe('the device and the dtype', () => {
 });
 
 describe('recommendedRepo', () => {
-  it('recommends the largest instruct model that fits with its whole context', () => {
-    expect(recommendedRepo(ADAPTERS['WebGPU 4 GiB, f16'](16))).toBe('onnx-community/Qwen2.5-7B-Instruct');
-    expect(recommendedRepo(ADAPTERS['WebGPU 4 GiB, f16'](8))).toBe('onnx-community/Qwen2.5-3B-Instruct');
-    expect(recommendedRepo(ADAPTERS['WebGPU 1 GiB, f16'](8))).toBe('onnx-community/Qwen2.5-1.5B-Instruct');
-    expect(recommendedRepo(ADAPTERS['WebGPU 256 MiB, f16'](8))).toBe('onnx-community/Qwen2.5-0.5B-Instruct');
-    expect(recommendedRepo(wasm(16))).toBe('onnx-community/Qwen2.5-0.5B-Instruct');
-    expect(recommendedRepo(wasm(4))).toBe('onnx-community/Qwen2.5-0.5B-Instruct');
+  it("recommends the largest of Qwen's GPTQ-Int4 instruct models that fits with its whole context", () => {
+    const gptq = (size: string): string => `Qwen/Qwen2.5-${size}-Instruct-GPTQ-Int4`;
+    expect(recommendedRepo(ADAPTERS['WebGPU 4 GiB, f16'](16))).toBe(gptq('7B'));
+    expect(recommendedRepo(ADAPTERS['WebGPU 4 GiB, f16'](8))).toBe(gptq('3B'));
+    expect(recommendedRepo(ADAPTERS['WebGPU 1 GiB, f16'](8))).toBe(gptq('1.5B'));
+    expect(recommendedRepo(ADAPTERS['WebGPU 256 MiB, f16'](8))).toBe(gptq('0.5B'));
+    // The 1.5B's whole window needs 2 × 56 KiB × 32,768 of float32 KV in one 4 GiB WASM heap beside its weights.
+    expect(recommendedRepo(wasm(16))).toBe(gptq('0.5B'));
+    expect(recommendedRepo(wasm(4))).toBe(gptq('0.5B'));
   });
 });

@@ -47,9 +47,10 @@ describe('memoryOverride', () => {
 describe('budget and model sizes', () => {
   it('takes the capability check’s budget and its count of weights and KV cache', () => {
     const pair = comparePairs()[0]!;
-    expect(pair).toEqual({ base: 'onnx-community/Qwen2.5-Coder-0.5B', chat: 'onnx-community/Qwen2.5-Coder-0.5B-Instruct' });
-    // 786e6 of q4 weights and three copies of an 8,192-token float32 KV cache (24 KiB a token) on WASM.
-    expect(catalogModelBytes(pair.base, wasm(8))).toBe(786e6 + 3 * 24 * 1024 * 8192);
+    expect(pair).toEqual({ base: 'Qwen/Qwen2.5-0.5B', chat: 'Qwen/Qwen2.5-0.5B-Instruct' });
+    // The q4 model converted from bf16 (861,939,200 bytes, catalog.test.ts) and three copies of an
+    // 8,192-token float32 KV cache (24 KiB a token) on WASM.
+    expect(catalogModelBytes(pair.base, wasm(8))).toBe(861_939_200 + 3 * 24 * 1024 * 8192);
     expect(catalogModelBytes('qwen-local-forge/Qwen2.5-Tiny', wasm(8))).toBeNull();
   });
 

@@ -65,6 +65,7 @@ interface Load {
 
 interface Fetched {
   files: ModelFiles;
+  converted: LoadReport['converted'];
   tokenizer: PreTrainedTokenizer;
   downloadedBytes: number;
   repairedChunks: number;
@@ -144,7 +145,7 @@ export class ModelLoader {
     stopIfAborted(signal);
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
-    return { files, tokenizer, downloadedBytes, repairedChunks };
+    return { files, tokenizer, downloadedBytes, repairedChunks, converted: stored.conversion?.format ?? null };
   }
 
   /** The load-time rewrites, then the memory plan: KV shape, context, and what unpacking may take on WASM. */
@@ -249,6 +250,7 @@ function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fet
     defaults: session.defaults,
     downloadedBytes: fetched.downloadedBytes,
     repairedChunks: fetched.repairedChunks,
+    converted: fetched.converted,
     stages,
     logitsRows,
   };

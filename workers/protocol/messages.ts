@@ -185,6 +185,8 @@ export interface LoadReport {
   downloadedBytes: number;
   /** Stored chunks that failed their checksum and were downloaded again. */
   repairedChunks: number;
+  /** What the stored ONNX model was converted from in this browser (Qwen's GPTQ, AWQ or bf16 release); null for an ONNX export. */
+  converted: 'gptq' | 'awq' | 'float' | null;
   /** The stages the model runs as (one unless it was split at load: split/), each its layers and weights. */
   stages: StageReport[];
   /** On WebGPU, the fewest rows the lm_head runs on, as the warm-up measured it (decoder.ts); null elsewhere. */

@@ -106,12 +106,12 @@ export function memoryBudgetBytes(device: CapabilityDevice): number {
 export function modelMemoryBytes(model: CatalogModel, device: CapabilityDevice, contextTokens: number): number {
   const dtype = dtypeFor(device);
   const copies = device.webgpu ? KV_COPIES.gpu : KV_COPIES.wasmMemory;
-  return model.downloadBytes[dtype] + copies * kvBytesPerToken(model, dtype) * contextTokens;
+  return model.modelBytes[dtype] + copies * kvBytesPerToken(model, dtype) * contextTokens;
 }
 
 function limitsOn(model: CatalogModel, device: CapabilityDevice, stages: number): Limit[] {
   const dtype = dtypeFor(device);
-  const weights = model.downloadBytes[dtype];
+  const weights = model.modelBytes[dtype];
   const budget = memoryBudgetBytes(device);
   const perToken = kvBytesPerToken(model, dtype);
   const weightsOnly: Limit = { reason: 'weights', fixedBytes: weights, bytesPerToken: 0, availableBytes: budget };
@@ -153,7 +153,7 @@ function maxTokens(limit: Limit): number {
 export function checkCapability(model: CatalogModel, device: CapabilityDevice, wantedContextTokens = model.architecture.maxPositionEmbeddings): Capability {
   const dtype = dtypeFor(device);
   // Weights beyond what one onnxruntime instance is given load as several stages (workers/engine/split/).
-  const stages = Math.max(1, Math.ceil(model.downloadBytes[dtype] / STAGE_WEIGHT_BYTES));
+  const stages = Math.max(1, Math.ceil(model.modelBytes[dtype] / STAGE_WEIGHT_BYTES));
   const wanted = Math.min(wantedContextTokens, model.architecture.maxPositionEmbeddings);
   // The tightest limit; on a tie the first listed, the plainest reason.
   const binding = limitsOn(model, device, stages).reduce((tightest, limit) => (maxTokens(limit) < maxTokens(tightest) ? limit : tightest));
@@ -176,9 +176,9 @@ export function maxContextTokensFor(check: Capability): number | undefined {
   return check.verdict === 'fits' ? undefined : check.contextTokens;
 }
 
-/** The largest loadable instruct model that fits with its whole context; else the 0.5B one. */
+/** The largest of Qwen's GPTQ-Int4 instruct models that fits with its whole context; else the 0.5B one. */
 export function recommendedRepo(device: CapabilityDevice): string {
-  const instruct = CATALOG.filter((m) => m.loadable && m.family === 'instruct' && !m.gqa);
+  const instruct = CATALOG.filter((m) => m.loadable && m.family === 'instruct' && m.release === 'gptq');
   const fitting = instruct.filter((m) => checkCapability(m, device).verdict === 'fits');
   return (fitting.at(-1) ?? instruct[0]!).repo;
 }

@@ -64,6 +64,7 @@ export const en = {
   'model.wontFit': 'will not fit',
   'model.shorterLabel': 'shorter context ({tokens} tokens)',
   'model.download': 'Download {size}',
+  'model.built': 'the 4-bit ONNX model built from it takes {size} more',
   'model.memoryGpu': 'Needs about {size} of GPU memory',
   'model.memoryCpu': 'Needs about {size} of memory',
   'model.comingNote': 'The app cannot load this build yet.',
@@ -94,6 +95,10 @@ export const en = {
   'family.coderInstruct': 'Coder Instruct',
   'family.coderBase': 'Coder Base',
   'family.gqa': 'GQA build',
+  'release.gptq': 'GPTQ-Int4 by Qwen',
+  'release.awq': 'AWQ by Qwen',
+  'release.bf16': '4-bit, converted in this browser from bf16',
+  'release.onnx': 'ONNX export by onnx-community',
 
   'progress.download': 'Downloading {file} · {done} of {total} ({percent}%)',
   'progress.speed': '{speed}/s',

@@ -65,6 +65,7 @@ export const zh: Messages = {
   'model.wontFit': '放不下',
   'model.shorterLabel': '上下文较短（{tokens} 个词元）',
   'model.download': '下载 {size}',
+  'model.built': '由其构建的 4-bit ONNX 模型另占 {size}',
   'model.memoryGpu': '约需 {size} 显存',
   'model.memoryCpu': '约需 {size} 内存',
   'model.comingNote': '本应用暂时还无法加载这个版本。',
@@ -95,6 +96,10 @@ export const zh: Messages = {
   'family.coderInstruct': '代码指令版',
   'family.coderBase': '代码基础版',
   'family.gqa': 'GQA 版',
+  'release.gptq': 'Qwen 官方 GPTQ-Int4',
+  'release.awq': 'Qwen 官方 AWQ',
+  'release.bf16': '由 bf16 权重在本浏览器中转换为 4-bit',
+  'release.onnx': 'onnx-community 的 ONNX 导出',
 
   'progress.download': '正在下载 {file} · {done} / {total}（{percent}%）',
   'progress.speed': '{speed}/秒',

@@ -5,7 +5,7 @@
 import type { Device, LoadRequest } from '../../../workers/protocol/messages.ts';
 import { DEFAULT_SOURCE, type ModelSource } from '../../../workers/protocol/model-source.ts';
 import { checkCapability, deviceProfile, maxContextTokensFor, type CapabilityDevice } from '../catalog/capability.ts';
-import { catalogEntry } from '../catalog/models.ts';
+import { catalogEntry, weightsOf } from '../catalog/models.ts';
 import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
 import { isRecord, isString, readSetting, writeSetting } from '../services/settings-store.ts';
 import { modelSelection } from '../utils/model-selection.ts';
@@ -50,7 +50,9 @@ class ModelChoice {
     const { source, dtype, chunkBytes } = this.url;
     const entry = catalogEntry(repo);
     const maxContextTokens = entry && maxContextTokensFor(checkCapability(entry, this.deviceProfile(caps)));
-    return { source, repo, dtype, device: this.device === 'auto' ? undefined : this.device, chunkBytes, maxContextTokens };
+    // Outside the catalog the engine reads what the repo holds from its files.
+    const weights = entry && weightsOf(entry);
+    return { source, repo, weights, dtype, device: this.device === 'auto' ? undefined : this.device, chunkBytes, maxContextTokens };
   }
 
   /** What the capability check assumes: the adapter unless WASM was chosen, and the memory the browser reports. */

@@ -4,7 +4,7 @@
 import type { Device, LoadRequest, ModelDtype } from '../../../workers/protocol/messages.ts';
 import { SOURCE_PRESETS, customSource, sourceFromPreset, type ModelSource } from '../../../workers/protocol/model-source.ts';
 
-const DEFAULT_MODEL = 'onnx-community/Qwen2.5-0.5B-Instruct';
+const DEFAULT_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct-GPTQ-Int4';
 
 const DTYPES: readonly ModelDtype[] = ['q4', 'q4f16', 'fp32'];
 const DEVICES: readonly Device[] = ['webgpu', 'wasm'];
