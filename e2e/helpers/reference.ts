@@ -1,10 +1,14 @@
-// Reference decodes for the browser tests: the same forged file run greedily by
-// onnxruntime-node in the test process, with the prompt rendered by transformers.js.
+// Reference decodes for the browser tests: the same forged file (or the same conversion of an
+// official-layout one) run greedily by onnxruntime-node in the test process, with the prompt
+// rendered by transformers.js.
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_ROOT } from '../../scripts/forge/fixture-set.ts';
 import { ModelRunner, type Backend } from '../../tests/helpers/model-runner.ts';
+import { DiskCheckpointFiles } from '../../tests/helpers/checkpoint-files.ts';
+import { convertCheckpoint } from '../../workers/convert/convert-model.ts';
 import { HUB_URL } from './hub.ts';
 
 export interface ChatTurn {
@@ -38,10 +42,10 @@ export async function promptTokens(repo: string, input: ReferenceInput): Promise
  * Greedy tokens (stopping after an eos id, which is included) for a chat (rendered with the
  * chat template) or a raw completion prompt, decoded by onnxruntime-node or -web (WASM) here.
  */
-export async function referenceGreedy(repo: string, fileName: string, input: ReferenceInput, maxTokens: number, backend: Backend = 'node', chunk = Infinity): Promise<number[]> {
+export async function referenceGreedy(repo: string, fileName: string, input: ReferenceInput, maxTokens: number, backend: Backend = 'node', chunk = Infinity, onnxDir = join(HUB_ROOT, repo, 'resolve', 'main', 'onnx')): Promise<number[]> {
   const tokenizer = await tokenizerFor(repo);
   const prompt = await promptTokens(repo, input);
-  const runner = await ModelRunner.open(backend, join(HUB_ROOT, repo, 'resolve', 'main', 'onnx'), fileName);
+  const runner = await ModelRunner.open(backend, onnxDir, fileName);
   try {
     const tokens = await runner.greedy(prompt, maxTokens, chunk);
     const stop = eosIds(repo, tokenizer);
@@ -50,4 +54,35 @@ export async function referenceGreedy(repo: string, fileName: string, input: Ref
   } finally {
     await runner.release();
   }
+}
+
+const converted = new Map<string, Promise<string>>();
+
+/**
+ * The ONNX model the app builds from an official-layout fixture (safetensors), built here by the
+ * same converter from the same files into a temporary folder, once per repo and dtype: the
+ * graph the browser runs, for onnxruntime-node to decode.
+ */
+export function convertedOnnxDir(repo: string, dtype: 'q4' | 'q4f16'): Promise<string> {
+  const key = `${repo}|${dtype}`;
+  let dir = converted.get(key);
+  if (!dir) converted.set(key, (dir = convertInto(repo, dtype)));
+  return dir;
+}
+
+async function convertInto(repo: string, dtype: 'q4' | 'q4f16'): Promise<string> {
+  const source = join(HUB_ROOT, repo, 'resolve', 'main');
+  const config = JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const indexPath = join(source, 'model.safetensors.index.json');
+  const index = existsSync(indexPath) ? (JSON.parse(readFileSync(indexPath, 'utf8')) as unknown) : null;
+  const out = mkdtempSync(join(tmpdir(), 'converted-'));
+  const fileName = `model_${dtype}.onnx`;
+  const data = openSync(join(out, `${fileName}_data`), 'w');
+  try {
+    const result = await convertCheckpoint({ repo, config, index, compute: dtype === 'q4f16' ? 'float16' : 'float32', files: new DiskCheckpointFiles(source), sink: { append: async (bytes) => void writeSync(data, bytes) }, fileName });
+    writeFileSync(join(out, fileName), result.graph);
+  } finally {
+    closeSync(data);
+  }
+  return out;
 }

@@ -127,7 +127,8 @@ export class ModelLoader {
   async #fetchAndVerify({ request, dtype, signal, emit }: Load): Promise<Fetched> {
     const { id, repo, source, chunkBytes, weights } = request;
     const origin = this.#deps.origin();
-    const convert = weights === 'safetensors' ? this.#deps.converter((p) => emit({ kind: 'progress', id, phase: 'convert', ...p })) : undefined;
+    // Given whatever the request says: with no weights format, the store reads it from the repo's files.
+    const convert = this.#deps.converter((p) => emit({ kind: 'progress', id, phase: 'convert', ...p }));
     const { model: stored, addedBytes: downloadedBytes } = await this.#deps.ensureModel({ repo, dtype, source, origin, chunkBytes, signal, weights, convert }, (p) =>
       emit({ kind: 'progress', id, phase: 'download', ...p }),
     );

@@ -19,7 +19,7 @@ import { quantizeRtn, type Q4Matrix } from '../../../workers/convert/q4-matrix.t
 import { toFloat32 } from '../../../workers/convert/float-bits.ts';
 import { weightFormat, type WeightFormat } from '../../../workers/convert/weight-format.ts';
 import { EngineError } from '../../../workers/protocol/errors.ts';
-import { DiskCheckpointFiles } from './checkpoint-files.ts';
+import { DiskCheckpointFiles } from '../../helpers/checkpoint-files.ts';
 import { referenceWeight } from './reference-unpack.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convert-test-'));

@@ -22,7 +22,7 @@ import { weightFormat } from '../../../workers/convert/weight-format.ts';
 import type { ComputeType } from '../../../workers/convert/qwen-graph.ts';
 import { fixtureModel } from '../../helpers/fixtures.ts';
 import { ModelRunner, PROMPT_IDS, relativeError } from '../../helpers/model-runner.ts';
-import { DiskCheckpointFiles } from './checkpoint-files.ts';
+import { DiskCheckpointFiles } from '../../helpers/checkpoint-files.ts';
 import { referenceWeight } from './reference-unpack.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'converted-graph-'));

@@ -17,7 +17,7 @@ import { readModel } from '../../../workers/store/model-reader.ts';
 import { modelKey } from '../../../workers/store/records.ts';
 import { ModelRunner, PROMPT_IDS } from '../../helpers/model-runner.ts';
 import { rejection, request, useHub } from '../store/store-harness.ts';
-import { DiskCheckpointFiles } from './checkpoint-files.ts';
+import { DiskCheckpointFiles } from '../../helpers/checkpoint-files.ts';
 
 const hub = useHub();
 const scratch = mkdtempSync(join(tmpdir(), 'stored-conversion-'));

@@ -2,7 +2,7 @@
 // counts the bytes asked for so tests see that tensors are read one at a time.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckpointFiles } from '../../../workers/convert/checkpoint.ts';
+import type { CheckpointFiles } from '../../workers/convert/checkpoint.ts';
 
 export class DiskCheckpointFiles implements CheckpointFiles {
   largestRead = 0;

@@ -1,0 +1,80 @@
+// Qwen's own releases in the browser: the GPTQ-Int4, AWQ and bf16 fixtures (safetensors, in the
+// official layouts) download through the store, convert in the engine worker, and decode on WASM
+// and WebGPU with the greedy tokens onnxruntime-node gets on the same converted graph; the chat
+// UI shows the conversion as its own phase and says what runs, and after a reload with the
+// network off the stored conversion chats again; the compare view opens on Qwen's 0.5B pair and
+// compares the converted fixture pair.
+import { expect, test } from '@playwright/test';
+import { generate, openEngine } from './helpers/engine-page.ts';
+import { HUB_URL, OFFICIAL_AWQ, OFFICIAL_BASE_BF16, OFFICIAL_BF16, OFFICIAL_GPTQ } from './helpers/hub.ts';
+import { convertedOnnxDir, referenceGreedy, type ChatTurn } from './helpers/reference.ts';
+import { waitForServiceWorker } from './helpers/api-page.ts';
+import { assistantMessages, openChat, send } from './helpers/ui-chat.ts';
+
+const GREEDY = { temperature: 0, repetition_penalty: 1 };
+const HELLO: ChatTurn[] = [{ role: 'user', content: 'Hello, how are you?' }];
+
+for (const [format, repo, converted] of [
+  ['GPTQ-Int4', OFFICIAL_GPTQ, 'gptq'],
+  ['AWQ', OFFICIAL_AWQ, 'awq'],
+  ['bf16', OFFICIAL_BF16, 'float'],
+] as const) {
+  for (const [device, tokens] of [
+    ['wasm', 16],
+    ['webgpu', 4],
+  ] as const) {
+    test(`${format} on ${device}: converted in the browser, greedy tokens equal onnxruntime-node's on the same graph`, async ({ page }) => {
+      test.setTimeout(300_000);
+      // No weights format given: the engine reads it from the repo's files.
+      const report = await openEngine(page, repo, device);
+      expect([report.device, report.dtype, report.converted]).toEqual([device, 'q4', converted]);
+      const result = await generate(page, { input: { mode: 'chat', messages: HELLO }, maxTokens: tokens, sampling: GREEDY });
+      console.log(`${format} on ${device}: load ${report.loadMs.toFixed(0)} ms (download and conversion included), decode ${result.stats.decodeTokensPerSecond.toFixed(2)} tok/s`);
+      expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages: HELLO }, tokens, 'node', Infinity, await convertedOnnxDir(repo, 'q4')));
+    });
+  }
+}
+
+test('GPTQ-Int4 in the chat: download, build (its own phase), chat; then a reload with the network off chats from the store', async ({ page, context }) => {
+  test.setTimeout(300_000);
+  await openChat(page, { hub: HUB_URL, model: OFFICIAL_GPTQ, chunkMiB: 4 });
+  await waitForServiceWorker(page);
+  await page.getByTestId('load-model').click();
+  await expect(page.getByTestId('load-status')).toHaveText(/Building the 4-bit model from the [\d.]+ MB checkpoint, in this browser \(once\) · \d+%/, { timeout: 120_000 });
+  await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('runs')).toHaveText('WASM · q4 · GPTQ-Int4 by Qwen');
+  await send(page, 'Hello');
+  await expect(assistantMessages(page).last()).not.toBeEmpty();
+
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await expect(page.getByTestId('prompt-input')).toBeVisible();
+    await page.getByTestId('load-model').click();
+    await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByTestId('runs')).toHaveText('WASM · q4 · GPTQ-Int4 by Qwen');
+    await send(page, 'Hello again');
+    await expect(assistantMessages(page)).toHaveCount(2);
+    await expect(assistantMessages(page).last()).not.toBeEmpty();
+  } finally {
+    await context.setOffline(false);
+  }
+});
+
+test("the compare view opens on Qwen's 0.5B base and instruct, both converted from bf16; the converted fixture pair compares", async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/#/compare');
+  await expect(page.getByTestId('compare-view')).toBeVisible();
+  await expect(page.getByTestId('compare-base-repo')).toHaveValue('Qwen/Qwen2.5-0.5B');
+  await expect(page.getByTestId('compare-chat-repo')).toHaveValue('Qwen/Qwen2.5-0.5B-Instruct');
+
+  const query = `hub=${encodeURIComponent(HUB_URL)}&model=${encodeURIComponent(OFFICIAL_BF16)}&base=${encodeURIComponent(OFFICIAL_BASE_BF16)}&device=wasm&dtype=q4`;
+  await page.goto(`/?${query}#/compare`);
+  await page.getByTestId('compare-question').fill('What is a language model?');
+  await page.getByTestId('compare-max-tokens').fill('6');
+  await page.getByTestId('compare-run').click();
+  for (const pane of ['compare-base-output', 'compare-chat-output']) {
+    await expect(page.getByTestId(pane)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+    await expect(page.getByTestId(pane)).not.toBeEmpty();
+  }
+});
