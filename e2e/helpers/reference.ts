@@ -2,13 +2,12 @@
 // official-layout one) run greedily by onnxruntime-node in the test process, with the prompt
 // rendered by transformers.js.
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_ROOT } from '../../scripts/forge/fixture-set.ts';
 import { ModelRunner, type Backend } from '../../tests/helpers/model-runner.ts';
-import { DiskCheckpointFiles } from '../../tests/helpers/checkpoint-files.ts';
-import { convertCheckpoint } from '../../workers/convert/convert-model.ts';
+import { convertToDisk } from '../../tests/helpers/convert-to-disk.ts';
 import { HUB_URL } from './hub.ts';
 
 export interface ChatTurn {
@@ -71,18 +70,7 @@ export function convertedOnnxDir(repo: string, dtype: 'q4' | 'q4f16'): Promise<s
 }
 
 async function convertInto(repo: string, dtype: 'q4' | 'q4f16'): Promise<string> {
-  const source = join(HUB_ROOT, repo, 'resolve', 'main');
-  const config = JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const indexPath = join(source, 'model.safetensors.index.json');
-  const index = existsSync(indexPath) ? (JSON.parse(readFileSync(indexPath, 'utf8')) as unknown) : null;
   const out = mkdtempSync(join(tmpdir(), 'converted-'));
-  const fileName = `model_${dtype}.onnx`;
-  const data = openSync(join(out, `${fileName}_data`), 'w');
-  try {
-    const result = await convertCheckpoint({ repo, config, index, compute: dtype === 'q4f16' ? 'float16' : 'float32', files: new DiskCheckpointFiles(source), sink: { append: async (bytes) => void writeSync(data, bytes) }, fileName });
-    writeFileSync(join(out, fileName), result.graph);
-  } finally {
-    closeSync(data);
-  }
+  await convertToDisk(join(HUB_ROOT, repo, 'resolve', 'main'), out, { dtype });
   return out;
 }

@@ -3,7 +3,7 @@
 // (the external data file `<fileName>_data`). The result is an ordinary ONNX model with external
 // data: stored, read and loaded like any other.
 import { Checkpoint, type CheckpointFiles } from './checkpoint.ts';
-import type { WeightSink } from './graph-builder.ts';
+import { dataFileName, GraphBuilder, type WeightSink } from './graph-builder.ts';
 import { buildQwenGraph, type ComputeType } from './qwen-graph.ts';
 import { weightFormat, type WeightFormat } from './weight-format.ts';
 
@@ -18,21 +18,30 @@ export interface ConvertRequest {
   compute: ComputeType;
   files: CheckpointFiles;
   sink: WeightSink;
-  /** The graph file's name; its external data is `<fileName>_data`. */
+  /** The graph file's name; its external data files are `<fileName>_data`, `<fileName>_data_1`, ... */
   fileName: string;
   onProgress?: (done: number, total: number) => void;
   slabBytes?: number;
+  /** At most this many bytes per external data file (default: just under 2 GiB). */
+  dataFileBytes?: number;
 }
 
 export interface Converted {
   graph: Uint8Array;
   externalBytes: number;
+  /** The external data files written, in order. */
+  dataFiles: string[];
   format: WeightFormat;
 }
 
 export async function convertCheckpoint(req: ConvertRequest): Promise<Converted> {
   const format = weightFormat(req.repo, req.config);
   const checkpoint = await Checkpoint.open(req.files, req.index);
-  const g = await buildQwenGraph(checkpoint, req.sink, { config: req.config, format, compute: req.compute, onProgress: req.onProgress, slabBytes: req.slabBytes });
-  return { graph: g.encode(`${req.fileName}_data`, { name: 'qwen-local-converter', version: String(CONVERTER_VERSION) }), externalBytes: g.externalBytes, format };
+  const g = await buildQwenGraph(checkpoint, new GraphBuilder(req.sink, req.dataFileBytes), { config: req.config, format, compute: req.compute, onProgress: req.onProgress, slabBytes: req.slabBytes });
+  return {
+    graph: g.encode(req.fileName, { name: 'qwen-local-converter', version: String(CONVERTER_VERSION) }),
+    externalBytes: g.externalBytes,
+    dataFiles: Array.from({ length: g.externalFiles }, (_, i) => dataFileName(req.fileName, i)),
+    format,
+  };
 }

@@ -6,10 +6,11 @@ import type { ModelDtype } from '../protocol/messages.ts';
 import { convertedBytes as modelBytes } from '../protocol/model-size.ts';
 import type { Converter } from '../store/model-download.ts';
 import { modelFileName, SAFETENSORS_INDEX } from '../store/model-files.ts';
-import type { StoredModel } from '../store/records.ts';
+import type { StoredFile, StoredModel } from '../store/records.ts';
 import { StoredFileReader, StoredFileWriter } from '../store/stored-file-io.ts';
 import { abortError } from '../store/http.ts';
 import { convertCheckpoint, CONVERTER_VERSION } from './convert-model.ts';
+import { dataFileName } from './graph-builder.ts';
 import { qwenShape, type ComputeType } from './qwen-graph.ts';
 import { weightFormat } from './weight-format.ts';
 
@@ -30,12 +31,12 @@ async function convertStored(model: StoredModel, onProgress: (p: ConvertProgress
   const config = await json('config.json');
   const index = model.files.some((f) => f.path === SAFETENSORS_INDEX) ? await json(SAFETENSORS_INDEX) : null;
   const fileName = modelFileName(model.dtype);
-  const outputs = [`onnx/${fileName}`, `onnx/${fileName}_data`];
   const sources = model.files.filter((f) => f.path.endsWith('.safetensors'));
   const sourceBytes = sources.reduce((sum, f) => sum + f.size, 0);
   // A rebuild by a newer converter replaces the earlier output (the writers drop its chunks).
-  model.files = model.files.filter((f) => !outputs.includes(f.path));
-  const data = await StoredFileWriter.create(model, outputs[1]!);
+  const previous = new Set(model.conversion?.outputs ?? []);
+  model.files = model.files.filter((f) => !previous.has(f.path));
+  const data = new DataFiles(model, fileName);
   const converted = await convertCheckpoint({
     repo: model.repo,
     config,
@@ -43,18 +44,19 @@ async function convertStored(model: StoredModel, onProgress: (p: ConvertProgress
     compute: computeType(model.dtype, model.repo),
     files: reader,
     sink: {
-      append: async (bytes) => {
+      append: async (bytes, file) => {
         if (signal?.aborted) throw abortError();
-        await data.append(bytes);
+        await data.append(bytes, file);
       },
     },
     fileName,
     onProgress: (partsDone, partsTotal) => onProgress({ partsDone, partsTotal, sourceBytes }),
   });
-  const dataFile = await data.finish();
-  const graph = await StoredFileWriter.create(model, outputs[0]!);
+  const written = await data.finish();
+  const graph = await StoredFileWriter.create(model, `onnx/${fileName}`);
   await graph.append(converted.graph);
-  model.files.push(await graph.finish(), dataFile);
+  model.files.push(await graph.finish(), ...written);
+  const outputs = [`onnx/${fileName}`, ...converted.dataFiles.map((f) => `onnx/${f}`)];
   model.conversion = {
     format: converted.format.kind,
     converterVersion: CONVERTER_VERSION,
@@ -62,6 +64,33 @@ async function convertStored(model: StoredModel, onProgress: (p: ConvertProgress
     outputs,
     convertedAt: Date.now(),
   };
+}
+
+/** The external data files, written one after the other into the store. */
+class DataFiles {
+  readonly #model: StoredModel;
+  readonly #fileName: string;
+  readonly #done: StoredFile[] = [];
+  #current: { index: number; writer: StoredFileWriter } | null = null;
+
+  constructor(model: StoredModel, fileName: string) {
+    this.#model = model;
+    this.#fileName = fileName;
+  }
+
+  async append(bytes: Uint8Array, index: number): Promise<void> {
+    if (this.#current?.index !== index) {
+      if (this.#current) this.#done.push(await this.#current.writer.finish());
+      this.#current = { index, writer: await StoredFileWriter.create(this.#model, `onnx/${dataFileName(this.#fileName, index)}`) };
+    }
+    await this.#current.writer.append(bytes);
+  }
+
+  async finish(): Promise<StoredFile[]> {
+    if (this.#current) this.#done.push(await this.#current.writer.finish());
+    this.#current = null;
+    return this.#done;
+  }
 }
 
 function computeType(dtype: ModelDtype, repo: string): ComputeType {

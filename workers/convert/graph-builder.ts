@@ -1,16 +1,27 @@
 // Builds an ONNX graph while its weights stream out: each initializer's bytes are appended to
 // the external data sink as soon as they are made, and only their place is kept, so a model
-// of any size is built holding one tensor (or one slab of one) at a time.
+// of any size is built holding one tensor (or one slab of one) at a time. External data is
+// split into files of at most 2 GiB.
 import { toHalfBits } from '../engine/graph-rewrite/half-float.ts';
 import { encodeModel, type AttrValue, type Dim, type ElemType, type NodeDef, type TensorDef, type ValueDef } from './onnx-writer.ts';
 
-/** Where the external data goes: the store's chunks in the browser, a file in Node. */
+/** Where the external data goes (the store's chunks in the browser, files in Node): file 0, 1, ... in order. */
 export interface WeightSink {
-  append(bytes: Uint8Array): Promise<void>;
+  append(bytes: Uint8Array, file: number): Promise<void>;
 }
 
 /** Tensors smaller than this stay inline (onnx.save_model's default threshold). */
 const INLINE_BYTES = 1024;
+/**
+ * External data files of at most this size (a larger tensor gets one of its own), as the hub's
+ * large exports are split: one Blob or ArrayBuffer of several GB is more than a browser will hand over.
+ */
+export const DATA_FILE_BYTES = 2 * 1024 ** 3 - 2 ** 20;
+
+/** `<graph>_data`, `<graph>_data_1`, ...: the names transformers.js and the forge give external data. */
+export function dataFileName(graphFile: string, index: number): string {
+  return `${graphFile}_data${index === 0 ? '' : `_${index}`}`;
+}
 
 export class GraphBuilder {
   readonly #nodes: NodeDef[] = [];
@@ -20,15 +31,25 @@ export class GraphBuilder {
   readonly #names = new Set<string>();
   readonly #constants = new Map<string, string>();
   readonly #sink: WeightSink;
+  readonly #fileBytes: number;
+  #file = 0;
+  /** Bytes written to the current external data file, and to all of them. */
   #offset = 0;
+  #total = 0;
 
-  constructor(sink: WeightSink) {
+  constructor(sink: WeightSink, fileBytes = DATA_FILE_BYTES) {
     this.#sink = sink;
+    this.#fileBytes = fileBytes;
   }
 
   /** Bytes of external data written so far. */
   get externalBytes(): number {
-    return this.#offset;
+    return this.#total;
+  }
+
+  /** External data files written (0 when every tensor is inline). */
+  get externalFiles(): number {
+    return this.#total === 0 ? 0 : this.#file + 1;
   }
 
   input(name: string, type: ElemType, dims: Dim[]): string {
@@ -73,15 +94,20 @@ export class GraphBuilder {
       this.#initializers.push({ name, type, dims, data });
       return name;
     }
+    if (this.#offset > 0 && this.#offset + byteLength > this.#fileBytes) {
+      this.#file++;
+      this.#offset = 0;
+    }
     const offset = this.#offset;
     let written = 0;
     for await (const piece of pieces) {
-      await this.#sink.append(piece);
+      await this.#sink.append(piece, this.#file);
       written += piece.byteLength;
     }
     if (written !== byteLength) throw new Error(`${name}: wrote ${written} bytes, expected ${byteLength}`);
     this.#offset += written;
-    this.#initializers.push({ name, type, dims, data: { offset, length: written } });
+    this.#total += written;
+    this.#initializers.push({ name, type, dims, data: { file: this.#file, offset, length: written } });
     return name;
   }
 
@@ -97,8 +123,9 @@ export class GraphBuilder {
     return name;
   }
 
-  encode(externalFile: string, producer: { name: string; version: string }): Uint8Array {
-    return encodeModel({ nodes: this.#nodes, inputs: this.#inputs, outputs: this.#outputs, initializers: this.#initializers, externalFile, producer });
+  /** The ModelProto; `graphFile` names the external data files beside it. */
+  encode(graphFile: string, producer: { name: string; version: string }): Uint8Array {
+    return encodeModel({ nodes: this.#nodes, inputs: this.#inputs, outputs: this.#outputs, initializers: this.#initializers, dataFile: (i) => dataFileName(graphFile, i), producer });
   }
 }
 

@@ -27,8 +27,8 @@ export interface TensorDef {
   name: string;
   type: ElemType;
   dims: number[];
-  /** Values inline, or where they are in the external data file. */
-  data: Uint8Array | { offset: number; length: number };
+  /** Values inline, or where they are in which external data file. */
+  data: Uint8Array | { file: number; offset: number; length: number };
 }
 
 export interface ModelDef {
@@ -36,8 +36,8 @@ export interface ModelDef {
   inputs: ValueDef[];
   outputs: ValueDef[];
   initializers: TensorDef[];
-  /** The external data file's name, as the model refers to it. */
-  externalFile: string;
+  /** External data file `i`'s name, as the model refers to it. */
+  dataFile: (index: number) => string;
   producer: { name: string; version: string };
 }
 
@@ -62,7 +62,7 @@ export function encodeModel(def: ModelDef): Uint8Array {
   const graph = new Writer();
   for (const node of def.nodes) graph.message(GRAPH.node, encodeNode(node));
   graph.string(GRAPH.name, 'main_graph');
-  for (const tensor of def.initializers) graph.message(GRAPH.initializer, encodeTensor(tensor, def.externalFile));
+  for (const tensor of def.initializers) graph.message(GRAPH.initializer, encodeTensor(tensor, def.dataFile));
   for (const input of def.inputs) graph.message(GRAPH.input, encodeValue(input));
   for (const output of def.outputs) graph.message(GRAPH.output, encodeValue(output));
   const model = new Writer().varint(MODEL.irVersion, IR_VERSION).string(MODEL.producerName, def.producer.name).string(MODEL.producerVersion, def.producer.version).message(MODEL.graph, graph);
@@ -91,14 +91,14 @@ function encodeAttribute(name: string, value: AttrValue): Writer {
   return w.float(ATTR.f, value.float).varint(ATTR.type, ATTR_TYPE.float);
 }
 
-function encodeTensor(t: TensorDef, externalFile: string): Writer {
+function encodeTensor(t: TensorDef, dataFile: (index: number) => string): Writer {
   const w = new Writer();
   for (const dim of t.dims) w.varint(TENSOR.dims, dim);
   w.varint(TENSOR.dataType, DATA_TYPE[t.type]).string(TENSOR.name, t.name);
   if (t.data instanceof Uint8Array) return w.bytes(TENSOR.rawData, t.data);
   const entry = (key: string, value: string): Writer => new Writer().string(1, key).string(2, value);
   return w
-    .message(TENSOR.externalData, entry('location', externalFile))
+    .message(TENSOR.externalData, entry('location', dataFile(t.data.file)))
     .message(TENSOR.externalData, entry('offset', String(t.data.offset)))
     .message(TENSOR.externalData, entry('length', String(t.data.length)))
     .varint(TENSOR.dataLocation, EXTERNAL);

@@ -5,7 +5,7 @@
 // I/O and node names follow the exports the engine already runs (`/model/layers.N/...`), so the
 // graph contract, the YaRN rewrite and the split path read it unchanged.
 import type { Checkpoint } from './checkpoint.ts';
-import { floatBytes, GraphBuilder, type WeightSink } from './graph-builder.ts';
+import { floatBytes, type GraphBuilder } from './graph-builder.ts';
 import { MS_DOMAIN } from './onnx-writer.ts';
 import { blockCount, quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
 import type { WeightFormat } from './weight-format.ts';
@@ -61,10 +61,9 @@ export function qwenShape(config: Record<string, unknown>): QwenShape {
   };
 }
 
-/** Builds the graph, streaming every weight into `sink`; the builder encodes the graph after. */
-export async function buildQwenGraph(checkpoint: Checkpoint, sink: WeightSink, options: BuildOptions): Promise<GraphBuilder> {
+/** Builds the graph into `g`, streaming every weight into its sink; `g` encodes the graph after. */
+export async function buildQwenGraph(checkpoint: Checkpoint, g: GraphBuilder, options: BuildOptions): Promise<GraphBuilder> {
   const s = qwenShape(options.config);
-  const g = new GraphBuilder(sink);
   const b = new QwenBuild(g, s, checkpoint, options);
   const total = s.layers + 2;
   const kv = options.compute;

@@ -3,7 +3,7 @@
 // tokens), so the builder emits the contract the engine runs; from Qwen's official layouts
 // (bf16, GPTQ-Int4, AWQ) it is a working model close to the float one; and onnxruntime's
 // MatMulNBits computes with exactly the reference-dequantized GPTQ and AWQ weights.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -15,7 +15,6 @@ import { planParams } from '../../../scripts/forge/param-plan.ts';
 import { bytesOf, writeSafetensors } from '../../../scripts/forge/safetensors-writer.ts';
 import { WeightSource, dequantize } from '../../../scripts/forge/weights.ts';
 import { Checkpoint } from '../../../workers/convert/checkpoint.ts';
-import { convertCheckpoint } from '../../../workers/convert/convert-model.ts';
 import { GraphBuilder } from '../../../workers/convert/graph-builder.ts';
 import { MS_DOMAIN } from '../../../workers/convert/onnx-writer.ts';
 import { weightFormat } from '../../../workers/convert/weight-format.ts';
@@ -23,6 +22,7 @@ import type { ComputeType } from '../../../workers/convert/qwen-graph.ts';
 import { fixtureModel } from '../../helpers/fixtures.ts';
 import { ModelRunner, PROMPT_IDS, relativeError } from '../../helpers/model-runner.ts';
 import { DiskCheckpointFiles } from '../../helpers/checkpoint-files.ts';
+import { convertToDisk } from '../../helpers/convert-to-disk.ts';
 import { referenceWeight } from './reference-unpack.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'converted-graph-'));
@@ -43,23 +43,11 @@ function forgeFloat32(dir: string): void {
   writeSafetensors(join(dir, 'model.safetensors'), tensors);
 }
 
-async function convert(dir: string, compute: ComputeType, repoConfig = config): Promise<ModelRunner> {
-  const parts: Uint8Array[] = [];
-  const fileName = `model_${compute === 'float32' ? 'q4' : 'q4f16'}.onnx`;
-  const converted = await convertCheckpoint({
-    repo: 'test/repo',
-    config: repoConfig,
-    index: null,
-    compute,
-    files: new DiskCheckpointFiles(dir),
-    sink: { append: async (bytes) => void parts.push(bytes.slice()) },
-    fileName,
-    slabBytes: 2 ** 20,
-  });
-  writeFileSync(join(dir, fileName), converted.graph);
-  writeFileSync(join(dir, `${fileName}_data`), Buffer.concat(parts));
-  expect(converted.externalBytes).toBe(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  return ModelRunner.open('node', dir, fileName);
+async function convert(dir: string, compute: ComputeType, repoConfig = config, dataFileBytes?: number): Promise<ModelRunner> {
+  const converted = await convertToDisk(dir, dir, { dtype: compute === 'float32' ? 'q4' : 'q4f16', config: repoConfig, slabBytes: 2 ** 20, dataFileBytes });
+  const sizes = converted.dataFiles.map((f) => statSync(join(dir, f)).size);
+  expect(converted.externalBytes).toBe(sizes.reduce((a, b) => a + b, 0));
+  return ModelRunner.open('node', dir, converted.fileName);
 }
 
 async function forged(id: string): Promise<ModelRunner> {
@@ -82,6 +70,28 @@ describe('from the forge float weights', () => {
     expect(relativeError(a.logits, b.logits)).toBeLessThan(tolerance);
     expect(await ours.greedy(PROMPT_IDS, 12)).toEqual(await theirs.greedy(PROMPT_IDS, 12));
     await Promise.all([ours.release(), theirs.release()]);
+  });
+});
+
+describe('external data', () => {
+  it('splits into files of at most the size asked for (2 GiB by default), a tensor never across two, with the same model', async () => {
+    const dir = mkdtempSync(join(scratch, 'split-'));
+    forgeFloat32(dir);
+    const limit = 8 * 2 ** 20;
+    const split = await convertToDisk(dir, dir, { config, dataFileBytes: limit });
+    // A tensor over the limit (the fp32 embedding, the 4-bit lm_head) gets a file of its own; the
+    // rest fill files up to the limit.
+    const { vocab_size: vocab, hidden_size: hidden } = config as { vocab_size: number; hidden_size: number };
+    expect(split.dataFiles.length).toBeGreaterThan(3);
+    expect(split.dataFiles[1]).toBe('model_q4.onnx_data_1');
+    for (const f of split.dataFiles) {
+      const size = statSync(join(dir, f)).size;
+      expect(size <= limit || size === vocab * hidden * 4 || size === (vocab * hidden) / 2, `${f}: ${size}`).toBe(true);
+    }
+    const runner = await ModelRunner.open('node', dir, split.fileName);
+    const theirs = await forged('gqa-q4');
+    expect(relativeError((await runner.forward(PROMPT_IDS)).logits, (await theirs.forward(PROMPT_IDS)).logits)).toBeLessThan(1e-4);
+    await Promise.all([runner.release(), theirs.release()]);
   });
 });
 
@@ -124,7 +134,7 @@ describe('MatMulNBits as the converter feeds it', () => {
     if (m.zeroPoints) inputs.push(await g.tensor('zp', 'uint8', [m.zeroPoints.byteLength], m.zeroPoints));
     g.node('MatMulNBits', 'mm', inputs, { attrs: { K: m.k, N: m.n, bits: 4, block_size: m.blockSize }, domain: MS_DOMAIN, outputs: ['y'] });
     g.output('y', 'float32', [1, m.n]);
-    writeFileSync(join(dir, 'mm.onnx'), g.encode('mm.onnx_data', { name: 'test', version: '1' }));
+    writeFileSync(join(dir, 'mm.onnx'), g.encode('mm.onnx', { name: 'test', version: '1' }));
     writeFileSync(join(dir, 'mm.onnx_data'), Buffer.concat(parts));
     const session = await ort.InferenceSession.create(join(dir, 'mm.onnx'));
     const x = Float32Array.from({ length: m.k }, (_, i) => Math.sin(i * 0.37));
