@@ -1,11 +1,15 @@
 // `npm run verify:large`: forged 3B- and 7B-shape INT4 models (external data, the hub's layout)
 // loaded in headless Chromium by the engine, whose first greedy tokens must equal
 // onnxruntime-node's on the same files; with load time, tokens/s, peak memory (all Chromium
-// processes, each worker's heap and wasm memory) and the stages the load made. Then the 1.5B
-// shape decoded as one session and split into two stages, for the cost of the split.
-// Forged files are kept in LARGE_HUB (default .cache/large-hub, ~12 GB) for the next run.
-// Settings: LARGE_SIZES (default 3B,7B), LARGE_TOKENS (4), LARGE_COMPARE (1: run the 1.5B
-// comparison), LARGE_DECODE (16 tokens per decode run), LARGE_DEVICE (wasm; webgpu on a GPU).
+// processes, each worker's heap and wasm memory) and the stages the load made. Then Qwen's own
+// GPTQ-Int4 layout at the 7B shape, sharded with an index as the release is: downloaded,
+// converted in the browser and run through the same split path, its tokens against
+// onnxruntime-node on the same conversion made here. Then the 1.5B shape decoded as one session
+// and split into two stages, for the cost of the split.
+// Forged files are kept in LARGE_HUB (default .cache/large-hub, ~25 GB) for the next run.
+// Settings: LARGE_SIZES (default 3B,7B), LARGE_OFFICIAL (7B: GPTQ-Int4 sizes), LARGE_TOKENS (4),
+// LARGE_COMPARE (1: run the 1.5B comparison), LARGE_DECODE (16 tokens per decode run),
+// LARGE_DEVICE (wasm; webgpu on a GPU).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
@@ -17,6 +21,8 @@ import { PromptEncoder, createTokenizer } from '../../workers/engine/prompt-enco
 import type { LoadReport, GenerateInput, GenerationStats } from '../../workers/protocol/messages.ts';
 import { customSource } from '../../workers/protocol/model-source.ts';
 import { forge } from '../forge/forge.ts';
+import { forgeOfficial } from '../forge/official.ts';
+import { convertToDisk } from '../../tests/helpers/convert-to-disk.ts';
 import type { SizeName } from '../forge/model-shape.ts';
 import { startHubServer } from '../hub-server.ts';
 import { sampleMemory, type MemoryPeaks } from './process-memory.ts';
@@ -24,12 +30,17 @@ import { allowLocalHubs } from '../local-build.ts';
 
 const HUB = process.env['LARGE_HUB'] ?? '.cache/large-hub';
 const SIZES = (process.env['LARGE_SIZES'] ?? '3B,7B').split(',').filter(Boolean) as SizeName[];
+const OFFICIAL = (process.env['LARGE_OFFICIAL'] ?? '7B').split(',').filter(Boolean) as SizeName[];
+/** Qwen2.5-7B-Instruct-GPTQ-Int4 comes in shards of about 4 GB. */
+const OFFICIAL_SHARD_BYTES = 4e9;
 const TOKENS = Number(process.env['LARGE_TOKENS'] ?? 4);
 const COMPARE = process.env['LARGE_COMPARE'] !== '0';
 const DECODE = Number(process.env['LARGE_DECODE'] ?? 16);
 const DEVICE = (process.env['LARGE_DEVICE'] ?? 'wasm') as 'wasm' | 'webgpu';
 const OUT = 'bench-results/large-models.json';
 const DIST = '.cache/large-dist';
+/** Reference conversions of the official layouts, outside the hub's tree. */
+const CONVERTED = '.cache/large-converted';
 const PROFILE = '.cache/large-profile';
 const GB = 1e9;
 const GREEDY = { temperature: 0, repetition_penalty: 1 };
@@ -41,6 +52,8 @@ interface Forged {
   size: SizeName;
   repo: string;
   dir: string;
+  /** Where onnxruntime-node reads the graph: the repo's onnx/, or a conversion made here. */
+  onnxDir: string;
   fileName: string;
 }
 
@@ -54,7 +67,26 @@ function forged(size: SizeName, external: boolean): Forged {
     forge({ size, variant: 'optimum', dtype: 'q4', kind: 'instruct', seed: 1, out: HUB, repo, externalChunkBytes: external ? 2 * 1024 ** 3 - 2 ** 20 : undefined });
     console.log(`forged ${repo} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
-  return { size, repo, dir, fileName };
+  return { size, repo, dir, onnxDir: join(dir, 'onnx'), fileName };
+}
+
+/** Qwen's GPTQ-Int4 layout (sharded, with an index), and the reference conversion beside the hub. */
+async function forgedOfficial(size: SizeName): Promise<Forged> {
+  const repo = `qwen-local-official/Qwen2.5-${size}-Instruct-GPTQ-Int4`;
+  const dir = join(HUB, repo, 'resolve', 'main');
+  if (!existsSync(join(dir, 'tokenizer_config.json'))) {
+    const started = performance.now();
+    forgeOfficial({ size, kind: 'instruct', format: 'gptq', seed: 1, out: HUB, repo, shardBytes: OFFICIAL_SHARD_BYTES });
+    console.log(`forged ${repo} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  const onnxDir = join(CONVERTED, repo);
+  if (!existsSync(join(onnxDir, 'model_q4.onnx'))) {
+    const started = performance.now();
+    mkdirSync(onnxDir, { recursive: true });
+    const converted = await convertToDisk(dir, onnxDir);
+    console.log(`converted ${repo} here in ${((performance.now() - started) / 1000).toFixed(0)} s: ${converted.dataFiles.length} external data files, ${gb(converted.externalBytes)}`);
+  }
+  return { size, repo, dir, onnxDir, fileName: 'model_q4.onnx' };
 }
 
 function promptIds(model: Forged): number[] {
@@ -65,7 +97,7 @@ function promptIds(model: Forged): number[] {
 
 async function reference(model: Forged, prompt: number[]): Promise<{ ids: number[]; ms: number }> {
   const started = performance.now();
-  const runner = await ModelRunner.open('node', join(model.dir, 'onnx'), model.fileName);
+  const runner = await ModelRunner.open('node', model.onnxDir, model.fileName);
   const ids = await runner.greedy(prompt, TOKENS);
   await runner.release();
   return { ids, ms: performance.now() - started };
@@ -116,7 +148,8 @@ const stagesText = (r: LoadReport) => r.stages.map((s) => `L${s.layers[0]}–${s
 
 mkdirSync('bench-results', { recursive: true });
 const results: Record<string, unknown> = { date: new Date().toISOString(), device: DEVICE, tokens: TOKENS, models: [] as unknown[] };
-const models = SIZES.map((size) => forged(size, true));
+const models = [...SIZES.map((size) => forged(size, true))];
+for (const size of OFFICIAL) models.push(await forgedOfficial(size));
 const references = new Map<string, { prompt: number[]; ids: number[]; ms: number }>();
 for (const model of models) {
   const prompt = promptIds(model);
@@ -149,7 +182,7 @@ try {
     failed ||= !equal;
     const s = run.stats[0]!;
     console.log(`\n${model.size} (${model.repo}) on ${run.report.device}: ${equal ? 'EQUAL' : 'DIFFERENT'} first ${TOKENS} greedy tokens: browser ${run.ids.join(', ')} / node ${ref.ids.join(', ')}`);
-    console.log(`  stages: ${stagesText(run.report)}`);
+    console.log(`  stages: ${stagesText(run.report)}${run.report.converted ? `; converted in the browser from ${run.report.converted}` : ''}`);
     console.log(`  load ${(run.report.loadMs / 1000).toFixed(0)} s (download, check, create), warm-up ${(run.report.warmupMs / 1000).toFixed(0)} s; prefill ${s.prefillTokens} tokens at ${s.prefillTokensPerSecond.toFixed(2)} tok/s, decode ${s.decodeTokensPerSecond.toFixed(3)} tok/s`);
     console.log(
       `  peak memory: Chromium RSS ${gb(run.memory.rssBytes)}; largest worker JS heap ${gb(run.memory.workerHeapBytes)}, largest worker wasm/ArrayBuffer memory ${gb(run.memory.workerBackingBytes)} (${run.memory.workers} workers, onnxruntime's threads among them)`,
