@@ -14,7 +14,6 @@ export const TINY_BASE = 'qwen-local-forge/Qwen2.5-Tiny';
 export const OFFICIAL_GPTQ = 'qwen-local-official/Qwen2.5-Tiny-Instruct-GPTQ-Int4';
 export const OFFICIAL_AWQ = 'qwen-local-official/Qwen2.5-Tiny-Instruct-AWQ';
 export const OFFICIAL_BF16 = 'qwen-local-official/Qwen2.5-Tiny-Instruct';
-export const OFFICIAL_BASE_BF16 = 'qwen-local-official/Qwen2.5-Tiny';
 
 export function appUrl(model: string, device: 'webgpu' | 'wasm', dtype = 'q4'): string {
   return `/?hub=${encodeURIComponent(HUB_URL)}&model=${encodeURIComponent(model)}&device=${device}&dtype=${dtype}`;

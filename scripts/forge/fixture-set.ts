@@ -38,8 +38,6 @@ export const OFFICIAL_FIXTURES: readonly OfficialFixtureSpec[] = [
   { id: 'official-gptq', size: 'tiny', kind: 'instruct', seed: 1, format: 'gptq' },
   { id: 'official-awq', size: 'tiny', kind: 'instruct', seed: 1, format: 'awq' },
   { id: 'official-bf16', size: 'tiny', kind: 'instruct', seed: 1, format: 'bf16' },
-  // The base sibling, so the compare view pairs two models converted the same way.
-  { id: 'official-base-bf16', size: 'tiny', kind: 'base', seed: 2, format: 'bf16' },
   // Shards with an index, as the larger releases are published.
   { id: 'official-gptq-sharded', size: 'tiny', kind: 'instruct', seed: 1, format: 'gptq', shardBytes: 16 * 2 ** 20, repo: 'qwen-local-official/Qwen2.5-Tiny-Instruct-GPTQ-Int4-Sharded' },
 ];

@@ -6,24 +6,11 @@
 //   scales  fp16 [groups, N].
 // Weight[n, k] = scales[k / group, n] * (q[k, n] - zero[k / group, n]).
 import { EngineError } from '../protocol/errors.ts';
-import { isValidBlockSize, packZeroPoints, type Q4Matrix } from './q4-matrix.ts';
+import { isValidBlockSize, packZeroPoints, type PackedLayout, type PackedTensors, type Q4Matrix } from './q4-matrix.ts';
 
 export const AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7] as const;
 
-export interface AwqTensors {
-  qweight: Int32Array;
-  qzeros: Int32Array;
-  scales: Float32Array;
-}
-
-export interface AwqLayout {
-  name: string;
-  n: number;
-  k: number;
-  groupSize: number;
-}
-
-export function awqToQ4(t: AwqTensors, layout: AwqLayout): Q4Matrix {
+export function awqToQ4(t: PackedTensors, layout: PackedLayout): Q4Matrix {
   const { n, k, groupSize, name } = layout;
   if (!isValidBlockSize(groupSize)) throw refuse(name, `its group size ${groupSize} is not a power of two of at least 16, which MatMulNBits needs`);
   if (n % 8 !== 0) throw refuse(name, `its ${n} output features are not packable by 8`);

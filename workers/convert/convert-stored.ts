@@ -100,8 +100,6 @@ function computeType(dtype: ModelDtype, repo: string): ComputeType {
 
 /** What the converted files will take, for the quota check before the download. */
 export function convertedBytes(repo: string, config: Record<string, unknown>, dtype: ModelDtype): number {
-  const s = qwenShape(config);
   const format = weightFormat(repo, config);
-  const dims = { ...s, intermediate: Number(config['intermediate_size']) || 0 };
-  return modelBytes(dims, format.kind === 'float' ? 'bf16' : format.kind, dtype === 'q4f16' ? 'q4f16' : 'q4');
+  return modelBytes(qwenShape(config), format.kind === 'float' ? 'bf16' : format.kind, dtype === 'q4f16' ? 'q4f16' : 'q4');
 }

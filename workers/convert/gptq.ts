@@ -6,21 +6,13 @@
 //   scales  fp16 [groups, N]; g_idx int32 [K], the group of each input row.
 // Weight[n, k] = scales[g_idx[k], n] * (q[k, n] - zero[g_idx[k], n]).
 import { EngineError } from '../protocol/errors.ts';
-import { isValidBlockSize, packZeroPoints, type Q4Matrix } from './q4-matrix.ts';
+import { isValidBlockSize, packZeroPoints, type PackedLayout, type PackedTensors, type Q4Matrix } from './q4-matrix.ts';
 
-export interface GptqTensors {
-  qweight: Int32Array;
-  qzeros: Int32Array;
-  scales: Float32Array;
+export interface GptqTensors extends PackedTensors {
   gIdx: Int32Array | null;
 }
 
-export interface GptqLayout {
-  /** Module name, for messages. */
-  name: string;
-  n: number;
-  k: number;
-  groupSize: number;
+export interface GptqLayout extends PackedLayout {
   /** GPTQModel's "gptq_v2" stores zeros as they are; "gptq" (v1) stores zero - 1. */
   zerosStoredMinusOne: boolean;
 }

@@ -16,6 +16,21 @@ export interface Q4Matrix {
   zeroPoints: Uint8Array | null;
 }
 
+/** A GPTQ or AWQ layer's stored tensors (int32 words of eight 4-bit values, fp16 scales read as floats). */
+export interface PackedTensors {
+  qweight: Int32Array;
+  qzeros: Int32Array;
+  scales: Float32Array;
+}
+
+/** What a packed layer is: its module name (for messages), [n, k] and group size. */
+export interface PackedLayout {
+  name: string;
+  n: number;
+  k: number;
+  groupSize: number;
+}
+
 /** Block size of the round-to-nearest builds (onnx-community's q4 and q4f16). */
 export const RTN_BLOCK_SIZE = 32;
 const SYMMETRIC_ZERO = 8;

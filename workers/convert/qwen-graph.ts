@@ -10,18 +10,12 @@ import { MS_DOMAIN } from './onnx-writer.ts';
 import { blockCount, quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
 import type { WeightFormat } from './weight-format.ts';
 import { EngineError } from '../protocol/errors.ts';
+import type { QwenDims } from '../protocol/model-size.ts';
 
 export type ComputeType = 'float32' | 'float16';
 
-export interface QwenShape {
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  vocab: number;
-  tied: boolean;
-  maxPositions: number;
+/** The architecture's sizes (protocol/model-size.ts's), and the numbers the graph bakes in. */
+export interface QwenShape extends QwenDims {
   ropeTheta: number;
   rmsEps: number;
 }
@@ -49,6 +43,7 @@ export function qwenShape(config: Record<string, unknown>): QwenShape {
   const heads = num('num_attention_heads');
   return {
     hidden: num('hidden_size'),
+    intermediate: num('intermediate_size'),
     layers: num('num_hidden_layers'),
     heads,
     kvHeads: num('num_key_value_heads'),
