@@ -1,0 +1,39 @@
+// The convert bench's worker: the converter as the engine worker runs it, reading the
+// checkpoint by HTTP Range requests instead of the store's chunks, and discarding its output
+// (counted), so the worker's heap holds what the conversion itself needs.
+import type { CheckpointFiles } from '../../../workers/convert/checkpoint.ts';
+import { convertCheckpoint } from '../../../workers/convert/convert-model.ts';
+import { serveRequests } from '../browser/worker-server.ts';
+import type { ConvertJob, ConvertReply } from './protocol.ts';
+
+serveRequests<ConvertJob, ConvertReply>(async (job) => {
+  let bytesFetched = 0;
+  const files: CheckpointFiles = {
+    size: (file) => {
+      const size = job.sizes[file];
+      if (size === undefined) throw new Error(`no size for ${file}`);
+      return size;
+    },
+    read: async (file, begin, end) => {
+      const response = await fetch(`${job.base}${file}`, { headers: { Range: `bytes=${begin}-${end - 1}` } });
+      if (response.status !== 206) throw new Error(`${file} [${begin}, ${end}): HTTP ${response.status}`);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (bytes.byteLength !== end - begin) throw new Error(`${file} [${begin}, ${end}): got ${bytes.byteLength} bytes`);
+      bytesFetched += bytes.byteLength;
+      return bytes;
+    },
+  };
+  let externalBytes = 0;
+  const started = performance.now();
+  const converted = await convertCheckpoint({
+    repo: job.repo,
+    config: job.config,
+    index: job.index,
+    compute: job.compute,
+    files,
+    sink: { append: async (bytes) => void (externalBytes += bytes.byteLength) },
+    fileName: job.compute === 'float32' ? 'model_q4.onnx' : 'model_q4f16.onnx',
+  });
+  if (converted.externalBytes !== externalBytes) throw new Error(`sink got ${externalBytes} bytes, the graph says ${converted.externalBytes}`);
+  return { kind: 'done', ms: performance.now() - started, externalBytes, graphBytes: converted.graph.byteLength, bytesFetched };
+});
