@@ -295,7 +295,7 @@ export const en = {
   'error.title': 'Something went wrong',
   'error.detail': 'Details',
   'error.model_not_loaded': 'No model is loaded. Choose a model and load it first.',
-  'error.model_files_invalid': 'This repository is not a compatible Qwen2.5 ONNX build (files are missing or unreadable).',
+  'error.model_files_invalid': 'This repository is not a compatible Qwen2.5 model (ONNX export or Qwen release): files are missing or unreadable.',
   'error.model_fetch_failed': 'The model files could not be downloaded. Check the network or choose another download source.',
   'error.model_corrupt': 'The stored model is damaged and could not be repaired. Connect to the network and load it again.',
   'error.storage_quota': 'Not enough storage for this model. Delete stored models or free disk space.',

@@ -296,7 +296,7 @@ export const zh: Messages = {
   'error.title': '出错了',
   'error.detail': '详情',
   'error.model_not_loaded': '尚未加载模型。请先选择并加载模型。',
-  'error.model_files_invalid': '这个仓库不是兼容的 Qwen2.5 ONNX 版本（文件缺失或无法读取）。',
+  'error.model_files_invalid': '这个仓库不是兼容的 Qwen2.5 模型（ONNX 导出或 Qwen 官方发布）：文件缺失或无法读取。',
   'error.model_fetch_failed': '无法下载模型文件。请检查网络，或换一个下载来源。',
   'error.model_corrupt': '已存储的模型已损坏且无法修复。请联网后重新加载。',
   'error.storage_quota': '存储空间不足。请删除已存储的模型或释放磁盘空间。',
