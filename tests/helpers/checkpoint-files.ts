@@ -16,9 +16,9 @@ export class DiskCheckpointFiles implements CheckpointFiles {
     return statSync(join(this.#dir, file)).size;
   }
 
-  async read(file: string, begin: number, end: number): Promise<Uint8Array> {
+  async read(file: string, begin: number, end: number, into?: Uint8Array): Promise<Uint8Array> {
     this.largestRead = Math.max(this.largestRead, end - begin);
-    const out = new Uint8Array(end - begin);
+    const out = into ?? new Uint8Array(end - begin);
     const fd = openSync(join(this.#dir, file), 'r');
     try {
       readSync(fd, out, 0, out.byteLength, begin);

@@ -1,19 +1,23 @@
 // A checkpoint's tensors by name, over whatever holds its files (the store's chunks, a local
-// file in tests): headers are read once, tensors one at a time, so no shard is ever whole in
-// memory.
+// file in tests): headers are read once, tensors one at a time (float matrices a slab of rows at
+// a time), so no shard is ever whole in memory. Float reads land in two buffers kept across
+// reads: filling fresh memory for every tensor cost more than converting it.
 import { EngineError } from '../protocol/errors.ts';
 import { toFloat32, toInt32 } from './float-bits.ts';
 import { awqToQ4 } from './awq.ts';
 import { gptqToQ4 } from './gptq.ts';
-import { quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
+import { emptyQ4, quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
 import { dtypeBytes, HEADER_LENGTH_BYTES, headerLength, parseHeader, shardFiles, type TensorEntry } from './safetensors.ts';
 import type { WeightFormat } from './weight-format.ts';
 
 export interface CheckpointFiles {
   size(file: string): number;
-  /** Bytes [begin, end) of a file. */
-  read(file: string, begin: number, end: number): Promise<Uint8Array>;
+  /** Bytes [begin, end) of a file, into `into` when given (it holds end - begin bytes). */
+  read(file: string, begin: number, end: number, into?: Uint8Array): Promise<Uint8Array>;
 }
+
+/** Source bytes of float rows read at once. */
+export const SLAB_BYTES = 32 * 2 ** 20;
 
 export const SINGLE_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -21,6 +25,8 @@ export const INDEX_FILE = 'model.safetensors.index.json';
 export class Checkpoint {
   readonly #files: CheckpointFiles;
   readonly #entries: Map<string, TensorEntry>;
+  #raw = new Uint8Array(0);
+  #floats = new Float32Array(0);
 
   private constructor(files: CheckpointFiles, entries: Map<string, TensorEntry>) {
     this.#files = files;
@@ -49,16 +55,44 @@ export class Checkpoint {
     return entry;
   }
 
+  /** A float tensor's values; valid until the next float read. */
   async floats(name: string): Promise<Float32Array> {
     const e = this.entry(name);
-    return toFloat32(e.dtype, await this.#files.read(e.file, e.begin, e.end));
+    return this.#decode(e, e.begin, e.end);
   }
 
-  /** Rows [from, to) of a 2-D float tensor. */
+  /** Rows [from, to) of a 2-D float tensor; valid until the next float read. */
   async floatRows(name: string, from: number, to: number): Promise<Float32Array> {
     const e = this.entry(name);
     const rowBytes = (e.shape[1] ?? 1) * dtypeBytes(e.dtype);
-    return toFloat32(e.dtype, await this.#files.read(e.file, e.begin + from * rowBytes, e.begin + to * rowBytes));
+    return this.#decode(e, e.begin + from * rowBytes, e.begin + to * rowBytes);
+  }
+
+  /** Rows per slab of a 2-D float tensor. */
+  slabRows(name: string, slabBytes = SLAB_BYTES): number {
+    const e = this.entry(name);
+    return Math.max(1, Math.floor(slabBytes / ((e.shape[1] ?? 1) * dtypeBytes(e.dtype))));
+  }
+
+  async #decode(e: TensorEntry, begin: number, end: number): Promise<Float32Array> {
+    const count = (end - begin) / dtypeBytes(e.dtype);
+    if (this.#raw.byteLength < end - begin) this.#raw = new Uint8Array(end - begin);
+    if (this.#floats.length < count) this.#floats = new Float32Array(count);
+    const bytes = await this.#files.read(e.file, begin, end, this.#raw.subarray(0, end - begin));
+    return toFloat32(e.dtype, bytes, this.#floats);
+  }
+
+  /** A 2-D float tensor quantized round-to-nearest, a slab of rows at a time. */
+  async quantizedRows(name: string): Promise<Q4Matrix> {
+    const [n, k] = this.entry(name).shape as [number, number];
+    const perSlab = this.slabRows(name);
+    const m = emptyQ4(n, k);
+    for (let row = 0; row < n; row += perSlab) {
+      const count = Math.min(perSlab, n - row);
+      const rows = await this.floatRows(name, row, row + count);
+      quantizeRtn(rows, count, k, undefined, { m, row });
+    }
+    return m;
   }
 
   async ints(name: string): Promise<Int32Array> {
@@ -73,11 +107,7 @@ export class Checkpoint {
    */
   async linear(prefix: string, format: WeightFormat): Promise<Q4Matrix> {
     // A quantized checkpoint keeps some layers (lm_head) in float: the tensors present decide.
-    if (format.kind === 'float' || this.has(`${prefix}.weight`)) {
-      const e = this.entry(`${prefix}.weight`);
-      const [n, k] = e.shape as [number, number];
-      return quantizeRtn(await this.floats(e.name), n, k);
-    }
+    if (format.kind === 'float' || this.has(`${prefix}.weight`)) return this.quantizedRows(`${prefix}.weight`);
     const scales = this.entry(`${prefix}.scales`);
     const [groups, n] = scales.shape as [number, number];
     const k = format.kind === 'gptq' ? this.entry(`${prefix}.qweight`).shape[0]! * 8 : this.entry(`${prefix}.qweight`).shape[0]!;

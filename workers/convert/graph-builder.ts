@@ -2,7 +2,6 @@
 // the external data sink as soon as they are made, and only their place is kept, so a model
 // of any size is built holding one tensor (or one slab of one) at a time. External data is
 // split into files of at most 2 GiB.
-import { toHalfBits } from '../engine/graph-rewrite/half-float.ts';
 import { encodeModel, type AttrValue, type Dim, type ElemType, type NodeDef, type TensorDef, type ValueDef } from './onnx-writer.ts';
 
 /** Where the external data goes (the store's chunks in the browser, files in Node): file 0, 1, ... in order. */
@@ -84,7 +83,8 @@ export class GraphBuilder {
   async streamed(name: string, type: ElemType, dims: number[], byteLength: number, pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<string> {
     if (byteLength < INLINE_BYTES) {
       const parts: Uint8Array[] = [];
-      for await (const piece of pieces) parts.push(piece);
+      // Pieces may be views of buffers the producer reuses: keep copies.
+      for await (const piece of pieces) parts.push(piece.slice());
       const data = new Uint8Array(byteLength);
       let at = 0;
       for (const part of parts) {
@@ -127,12 +127,4 @@ export class GraphBuilder {
   encode(graphFile: string, producer: { name: string; version: string }): Uint8Array {
     return encodeModel({ nodes: this.#nodes, inputs: this.#inputs, outputs: this.#outputs, initializers: this.#initializers, dataFile: (i) => dataFileName(graphFile, i), producer });
   }
-}
-
-/** float32 values as the bytes of a float32 or float16 tensor. */
-export function floatBytes(values: Float32Array, type: 'float32' | 'float16'): Uint8Array {
-  if (type === 'float32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const half = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) half[i] = toHalfBits(values[i]!);
-  return new Uint8Array(half.buffer);
 }

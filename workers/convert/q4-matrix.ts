@@ -2,7 +2,8 @@
 // 4 bits. B is [N, K/block, block/2] uint8, element k of output row n in byte k/2 of its block,
 // low nibble first; scales are [N, K/block]; zero_points are packed two per byte, low nibble
 // first, [N, ceil(blocks/2)], and absent means 8. Weight = (q - zero) * scale.
-import { fromHalfBits, toHalfBits } from '../engine/graph-rewrite/half-float.ts';
+import { EngineError } from '../protocol/errors.ts';
+import { roundToHalf } from './float-bits.ts';
 
 export interface Q4Matrix {
   /** Output features (rows of the PyTorch [out, in] weight). */
@@ -55,34 +56,51 @@ export function packZeroPoints(zeros: Uint8Array, n: number, blocks: number): Ui
   return out;
 }
 
+/** An [n, k] MatMulNBits weight to fill, with no zero points. */
+export function emptyQ4(n: number, k: number, blockSize = RTN_BLOCK_SIZE): Q4Matrix {
+  const blocks = Math.ceil(k / blockSize);
+  return { n, k, blockSize, packed: new Uint8Array((n * blocks * blockSize) / 2), scales: new Float32Array(n * blocks), zeroPoints: null };
+}
+
 /**
  * Round-to-nearest symmetric 4-bit quantization of a row-major [n, k] float weight, as
  * onnxruntime's MatMul4BitsQuantizer does with is_symmetric: per block the value of largest
  * magnitude maps to -8 (the full range), scales kept fp16-representable so q4 and q4f16 agree.
+ * Writes rows into `into` from `row` on when given (a weight quantized a slab of rows at a time).
  */
-export function quantizeRtn(weight: Float32Array, n: number, k: number, blockSize = RTN_BLOCK_SIZE): Q4Matrix {
-  const blocks = Math.ceil(k / blockSize);
-  const rowBytes = (blocks * blockSize) / 2;
-  const packed = new Uint8Array(n * rowBytes);
-  const scales = new Float32Array(n * blocks);
-  for (let row = 0; row < n; row++) {
-    for (let b = 0; b < blocks; b++) {
-      const start = row * k + b * blockSize;
-      const end = row * k + Math.min(k, (b + 1) * blockSize);
-      let vmax = 0;
-      for (let i = start; i < end; i++) if (Math.abs(weight[i]!) > Math.abs(vmax)) vmax = weight[i]!;
-      const scale = fromHalfBits(toHalfBits(vmax / -SYMMETRIC_ZERO));
-      scales[row * blocks + b] = scale;
-      const inv = scale === 0 ? 0 : 1 / scale;
-      const base = row * rowBytes + (b * blockSize) / 2;
-      for (let i = start; i < end; i++) {
-        const q = Math.min(15, Math.max(0, Math.round(weight[i]! * inv) + SYMMETRIC_ZERO));
-        const j = i - start;
-        packed[base + (j >> 1)]! |= q << ((j & 1) * 4);
+export function quantizeRtn(weight: Float32Array, n: number, k: number, blockSize = RTN_BLOCK_SIZE, into?: { m: Q4Matrix; row: number }): Q4Matrix {
+  // Every Qwen2.5 width is a multiple of 32: blocks never straddle rows, so they are one flat run.
+  if (k % blockSize !== 0) throw new EngineError('model_files_invalid', `A weight with ${k} inputs does not split into blocks of ${blockSize}.`);
+  const m = into?.m ?? emptyQ4(n, k, blockSize);
+  const { packed, scales } = m;
+  const firstBlock = ((into?.row ?? 0) * k) / blockSize;
+  const blocks = (n * k) / blockSize;
+  for (let b = 0; b < blocks; b++) {
+    const start = b * blockSize;
+    const end = start + blockSize;
+    let vmax = 0;
+    let amax = 0;
+    for (let i = start; i < end; i++) {
+      const v = weight[i]!;
+      const a = Math.abs(v);
+      if (a > amax) {
+        amax = a;
+        vmax = v;
       }
-      // A short last block pads with the zero point, so padding dequantizes to 0.
-      for (let j = end - start; j < blockSize; j++) packed[base + (j >> 1)]! |= SYMMETRIC_ZERO << ((j & 1) * 4);
+    }
+    const scale = roundToHalf(vmax / -SYMMETRIC_ZERO);
+    scales[firstBlock + b] = scale;
+    const inv = scale === 0 ? 0 : 1 / scale;
+    // |v · inv| is at most 8 (give or take the scale's rounding), so v · inv + 8.5 is positive
+    // and its integer part is Math.round(v · inv) + 8.
+    let out = ((firstBlock + b) * blockSize) / 2;
+    for (let i = start; i < end; i += 2) {
+      let lo = (weight[i]! * inv + 8.5) | 0;
+      if (lo > 15) lo = 15;
+      let hi = (weight[i + 1]! * inv + 8.5) | 0;
+      if (hi > 15) hi = 15;
+      packed[out++] = lo | (hi << 4);
     }
   }
-  return { n, k, blockSize, packed, scales, zeroPoints: null };
+  return m;
 }

@@ -5,9 +5,10 @@
 // I/O and node names follow the exports the engine already runs (`/model/layers.N/...`), so the
 // graph contract, the YaRN rewrite and the split path read it unchanged.
 import type { Checkpoint } from './checkpoint.ts';
-import { floatBytes, type GraphBuilder } from './graph-builder.ts';
+import type { GraphBuilder } from './graph-builder.ts';
+import { toFloat16 } from './float-bits.ts';
 import { MS_DOMAIN } from './onnx-writer.ts';
-import { blockCount, quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
+import { blockCount, emptyQ4, quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
 import type { WeightFormat } from './weight-format.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { QwenDims } from '../protocol/model-size.ts';
@@ -31,7 +32,6 @@ export interface BuildOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const DEFAULT_SLAB_BYTES = 64 * 2 ** 20;
 export const LOGITS_ROWS = 'logits_rows';
 
 export function qwenShape(config: Record<string, unknown>): QwenShape {
@@ -109,11 +109,19 @@ export async function buildQwenGraph(checkpoint: Checkpoint, g: GraphBuilder, op
   return g;
 }
 
+interface Q4Tensors {
+  names: string[];
+  attrs: { K: number; N: number; bits: number; block_size: number };
+}
+
 class QwenBuild {
   readonly #g: GraphBuilder;
   readonly #s: QwenShape;
   readonly #checkpoint: Checkpoint;
   readonly #options: BuildOptions;
+  /** The tied lm_head's initializers, written with the embedding table. */
+  #tiedHead: Q4Tensors | null = null;
+  #half = new Uint16Array(0);
 
   constructor(g: GraphBuilder, s: QwenShape, checkpoint: Checkpoint, options: BuildOptions) {
     this.#g = g;
@@ -128,79 +136,73 @@ class QwenBuild {
 
   async vector(name: string): Promise<string> {
     const values = await this.#checkpoint.floats(name);
-    return this.#g.tensor(name, this.#compute, [values.length], floatBytes(values, this.#compute));
+    return this.#g.tensor(name, this.#compute, [values.length], this.#floatBytes(values));
   }
 
   /** x @ W^T (+ bias) for the module at `prefix`. */
   async linear(x: string, prefix: string, path: string): Promise<string> {
-    const y = await this.#matMulNBits(x, prefix, path, await this.#checkpoint.linear(prefix, this.#options.format));
+    const y = this.#matMulNBits(x, path, await this.#q4Tensors(prefix, await this.#checkpoint.linear(prefix, this.#options.format)));
     if (!this.#checkpoint.has(`${prefix}.bias`)) return y;
     return this.#g.op('Add', `${path}/Add`, [y, await this.vector(`${prefix}.bias`)]);
   }
 
-  async #matMulNBits(x: string, prefix: string, path: string, m: Q4Matrix): Promise<string> {
+  /** A MatMulNBits weight's initializers (packed, scales, zero points), written now. */
+  async #q4Tensors(prefix: string, m: Q4Matrix): Promise<Q4Tensors> {
     const g = this.#g;
     const blocks = blockCount(m);
-    const inputs = [
-      x,
+    const names = [
       await g.tensor(`${prefix}.MatMul.weight_Q4`, 'uint8', [m.n, blocks, m.blockSize / 2], m.packed),
-      await g.tensor(`${prefix}.MatMul.weight_scales`, this.#compute, [m.n * blocks], floatBytes(m.scales, this.#compute)),
+      await g.tensor(`${prefix}.MatMul.weight_scales`, this.#compute, [m.n * blocks], this.#floatBytes(m.scales)),
     ];
-    if (m.zeroPoints) inputs.push(await g.tensor(`${prefix}.MatMul.weight_zp`, 'uint8', [m.zeroPoints.byteLength], m.zeroPoints));
-    return g.op('MatMulNBits', `${path}/MatMul_Q4`, inputs, { K: m.k, N: m.n, bits: 4, block_size: m.blockSize }, MS_DOMAIN);
+    if (m.zeroPoints) names.push(await g.tensor(`${prefix}.MatMul.weight_zp`, 'uint8', [m.zeroPoints.byteLength], m.zeroPoints));
+    return { names, attrs: { K: m.k, N: m.n, bits: 4, block_size: m.blockSize } };
   }
 
-  /** The embedding table in the compute type, a slab of rows at a time. */
+  #matMulNBits(x: string, path: string, weight: Q4Tensors): string {
+    return this.#g.op('MatMulNBits', `${path}/MatMul_Q4`, [x, ...weight.names], weight.attrs, MS_DOMAIN);
+  }
+
+  /** Float values as the compute type's bytes; valid until the next call (the sink has copied them by then). */
+  #floatBytes(values: Float32Array): Uint8Array {
+    if (this.#compute === 'float32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    if (this.#half.length < values.length) this.#half = new Uint16Array(values.length);
+    const half = toFloat16(values, this.#half);
+    return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
+  }
+
+  /**
+   * The embedding table in the compute type, a slab of rows at a time. A tied lm_head is
+   * quantized from the same slabs and written right after it, so the table is read once.
+   */
   async embeddingTable(): Promise<string> {
     const name = 'model.embed_tokens.weight';
     const { vocab, hidden } = this.#s;
-    const compute = this.#compute;
-    const size = compute === 'float32' ? 4 : 2;
-    const slabs = this.#slabs(name);
+    const entry = this.#checkpoint.entry(name);
+    if (entry.shape[0] !== vocab || entry.shape[1] !== hidden) throw new EngineError('model_files_invalid', `${name} is [${entry.shape.join(', ')}], not [${vocab}, ${hidden}].`, { tensor: name });
+    const head = this.#s.tied ? emptyQ4(vocab, hidden) : null;
+    const perSlab = this.#checkpoint.slabRows(name, this.#options.slabBytes);
+    const checkpoint = this.#checkpoint;
+    const bytes = (values: Float32Array): Uint8Array => this.#floatBytes(values);
     const pieces = (async function* () {
-      for await (const rows of slabs) yield floatBytes(rows, compute);
-    })();
-    return this.#g.streamed(name, compute, [vocab, hidden], vocab * hidden * size, pieces);
-  }
-
-  /** The lm_head at 4 bits (round-to-nearest, block 32), from embed_tokens when tied, streamed by rows. */
-  async lmHead(x: string): Promise<string> {
-    const source = this.#s.tied ? 'model.embed_tokens.weight' : 'lm_head.weight';
-    const { vocab, hidden } = this.#s;
-    if (!this.#s.tied && !this.#checkpoint.has(source)) {
-      // A quantized lm_head (some GPTQ exports) converts like any other linear layer.
-      return this.#matMulNBits(x, 'lm_head', '/lm_head', await this.#checkpoint.linear('lm_head', this.#options.format));
-    }
-    const probe = quantizeRtn(new Float32Array(hidden), 1, hidden);
-    const blocks = blockCount(probe);
-    const scales = new Float32Array(vocab * blocks);
-    const slabs = this.#slabs(source);
-    let row = 0;
-    const packed = (async function* () {
-      for await (const rows of slabs) {
-        const count = rows.length / hidden;
-        const q = quantizeRtn(rows, count, hidden);
-        scales.set(q.scales, row * blocks);
-        row += count;
-        yield q.packed;
+      for (let row = 0; row < vocab; row += perSlab) {
+        const count = Math.min(perSlab, vocab - row);
+        const rows = await checkpoint.floatRows(name, row, row + count);
+        if (head) quantizeRtn(rows, count, hidden, undefined, { m: head, row });
+        yield bytes(rows);
       }
     })();
-    const g = this.#g;
-    const weight = await g.streamed('lm_head.MatMul.weight_Q4', 'uint8', [vocab, blocks, probe.blockSize / 2], (vocab * blocks * probe.blockSize) / 2, packed);
-    const scaleTensor = await g.tensor('lm_head.MatMul.weight_scales', this.#compute, [vocab * blocks], floatBytes(scales, this.#compute));
-    return g.op('MatMulNBits', '/lm_head/MatMul_Q4', [x, weight, scaleTensor], { K: hidden, N: vocab, bits: 4, block_size: probe.blockSize }, MS_DOMAIN);
+    const table = await this.#g.streamed(name, this.#compute, [vocab, hidden], vocab * hidden * (this.#compute === 'float32' ? 4 : 2), pieces);
+    if (head) this.#tiedHead = await this.#q4Tensors('lm_head', head);
+    return table;
   }
 
-  async *#slabs(name: string): AsyncGenerator<Float32Array> {
-    const entry = this.#checkpoint.entry(name);
-    const [rows, cols] = entry.shape as [number, number];
-    const rowBytes = (entry.end - entry.begin) / rows;
-    const perSlab = Math.max(1, Math.floor((this.#options.slabBytes ?? DEFAULT_SLAB_BYTES) / rowBytes));
-    if (cols !== this.#s.hidden) throw new EngineError('model_files_invalid', `${name} is [${rows}, ${cols}], not [vocab, ${this.#s.hidden}].`, { tensor: name });
-    for (let from = 0; from < rows; from += perSlab) yield this.#checkpoint.floatRows(name, from, Math.min(rows, from + perSlab));
+  /** The lm_head at 4 bits: the tied one written with the embedding, else lm_head.weight (round-to-nearest by slabs, or as its release packed it). */
+  async lmHead(x: string): Promise<string> {
+    const inputs = this.#tiedHead ?? (await this.#q4Tensors('lm_head', await this.#checkpoint.linear('lm_head', this.#options.format)));
+    return this.#matMulNBits(x, '/lm_head', inputs);
   }
 
-  /** normalize(x + residual) and the new residual, in one fused node. */
+  /** normalize(x + residual) and the new residual, in one fused node. */  /** normalize(x + residual) and the new residual, in one fused node. */
   async skipNorm(x: string, residual: string, weight: string, path: string): Promise<[string, string]> {
     const [normed, sum] = [`${path}/output_0`, `${path}/output_3`];
     this.#g.node('SkipSimplifiedLayerNormalization', path, [x, residual, await this.vector(weight)], { domain: MS_DOMAIN, outputs: [normed, '', '', sum], attrs: { epsilon: { float: this.#s.rmsEps } } });
@@ -222,8 +224,8 @@ class QwenBuild {
       }
     }
     return {
-      cos: await this.#g.tensor('cos_cache', this.#compute, [maxPositions, half], floatBytes(cos, this.#compute)),
-      sin: await this.#g.tensor('sin_cache', this.#compute, [maxPositions, half], floatBytes(sin, this.#compute)),
+      cos: await this.#g.tensor('cos_cache', this.#compute, [maxPositions, half], this.#floatBytes(cos)),
+      sin: await this.#g.tensor('sin_cache', this.#compute, [maxPositions, half], this.#floatBytes(sin)),
     };
   }
 }

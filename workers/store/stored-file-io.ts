@@ -20,10 +20,11 @@ export class StoredFileReader {
     return this.#file(path).size;
   }
 
-  async read(path: string, begin: number, end: number): Promise<Uint8Array> {
+  /** Bytes [begin, end) of a stored file, into `into` when given. */
+  async read(path: string, begin: number, end: number, into?: Uint8Array): Promise<Uint8Array> {
     const file = this.#file(path);
     if (begin < 0 || end > file.size || begin > end) throw new RangeError(`${path}: bytes ${begin}-${end} of ${file.size}`);
-    const out = new Uint8Array(end - begin);
+    const out = into ?? new Uint8Array(end - begin);
     const size = this.#model.chunkBytes;
     for (let index = Math.floor(begin / size); index * size < end; index++) {
       const chunk = await this.#chunk(file, index);
