@@ -81,8 +81,8 @@ async function convertInNode(checkpoint: BenchCheckpoint, size: SizeName, comput
   const fds = new Map(checkpoint.weights.map((w) => [w.file, openSync(join(checkpoint.dir, w.file), 'r')]));
   const files: CheckpointFiles = {
     size: (file) => checkpoint.weights.find((w) => w.file === file)?.size ?? 0,
-    read: async (file, begin, end) => {
-      const bytes = new Uint8Array(end - begin);
+    read: async (file, begin, end, into) => {
+      const bytes = into ?? new Uint8Array(end - begin);
       if (readSync(fds.get(file)!, bytes, 0, bytes.byteLength, begin) !== bytes.byteLength) throw new Error(`${file} [${begin}, ${end}): short read`);
       memory.sample();
       return bytes;

@@ -6,6 +6,7 @@
 // deletion waits for them and never leaves repaired chunks behind with no record.
 import { EngineError } from '../protocol/errors.ts';
 import { chunkDigest } from './checksums.ts';
+import { readInto } from './blob-read.ts';
 import { request, TransientError } from './http.ts';
 import { deleteModel, getChunk, getModel, putChunk } from './idb.ts';
 import { checkMetadataFile } from './metadata-check.ts';
@@ -116,17 +117,6 @@ async function checkedChunk(model: StoredModel, file: StoredFile, index: number,
   const repaired = new Blob([target.slice()]);
   await putChunk(model.key, file.path, index, repaired);
   return { blob: repaired, repaired: true };
-}
-
-async function readInto(blob: Blob, target: Uint8Array): Promise<void> {
-  const reader = blob.stream().getReader();
-  let filled = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    target.set(value, filled);
-    filled += value.byteLength;
-  }
 }
 
 // One chunk's bytes from the host: a Range request, or the stream skipped up to it where the

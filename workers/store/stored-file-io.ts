@@ -3,6 +3,7 @@
 // Reads check each chunk against the SHA-256 recorded at download, once per chunk held; writes
 // record each chunk's SHA-256 as the download does, so the model reader checks them at every load.
 import { EngineError } from '../protocol/errors.ts';
+import { readInto } from './blob-read.ts';
 import { chunkDigest } from './checksums.ts';
 import { deleteFileChunks, getChunk, putChunk } from './idb.ts';
 import type { StoredFile, StoredModel } from './records.ts';
@@ -10,7 +11,7 @@ import type { StoredFile, StoredModel } from './records.ts';
 export class StoredFileReader {
   readonly #model: StoredModel;
   /** The last chunk read, by file: tensors follow one another in a file, so most reads hit it. */
-  readonly #held = new Map<string, { index: number; bytes: Uint8Array }>();
+  readonly #held = new Map<string, { index: number; bytes: Uint8Array; buffer: Uint8Array }>();
 
   constructor(model: StoredModel) {
     this.#model = model;
@@ -39,11 +40,14 @@ export class StoredFileReader {
     const held = this.#held.get(file.path);
     if (held?.index === index) return held.bytes;
     const blob = await getChunk(this.#model.key, file.path, index);
-    const bytes = blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+    // The file's previous chunk is no longer needed: its buffer takes this one.
+    const buffer = held && blob && held.buffer.byteLength >= blob.size ? held.buffer : new Uint8Array(this.#model.chunkBytes);
+    const bytes = blob ? buffer.subarray(0, blob.size) : null;
+    if (bytes) await readInto(blob!, bytes);
     if (!bytes || (await chunkDigest(bytes)) !== file.chunks[index]) {
       throw new EngineError('model_corrupt', `Part ${index + 1} of the stored ${file.path} (${this.#model.repo}) is damaged, so the model cannot be converted. Delete the model and load it again.`, { repo: this.#model.repo, file: file.path, chunk: index });
     }
-    this.#held.set(file.path, { index, bytes });
+    this.#held.set(file.path, { index, bytes, buffer });
     return bytes;
   }
 

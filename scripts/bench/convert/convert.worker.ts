@@ -14,12 +14,19 @@ serveRequests<ConvertJob, ConvertReply>(async (job) => {
       if (size === undefined) throw new Error(`no size for ${file}`);
       return size;
     },
-    read: async (file, begin, end) => {
+    // Streamed into the converter's buffer when it lends one, as the store's reader does.
+    read: async (file, begin, end, into) => {
       const response = await fetch(`${job.base}${file}`, { headers: { Range: `bytes=${begin}-${end - 1}` } });
       if (response.status !== 206) throw new Error(`${file} [${begin}, ${end}): HTTP ${response.status}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.byteLength !== end - begin) throw new Error(`${file} [${begin}, ${end}): got ${bytes.byteLength} bytes`);
-      bytesFetched += bytes.byteLength;
+      const bytes = into ?? new Uint8Array(end - begin);
+      const reader = response.body!.getReader();
+      let filled = 0;
+      for (let piece = await reader.read(); !piece.done; piece = await reader.read()) {
+        bytes.set(piece.value, filled);
+        filled += piece.value.byteLength;
+      }
+      if (filled !== end - begin) throw new Error(`${file} [${begin}, ${end}): got ${filled} bytes`);
+      bytesFetched += filled;
       return bytes;
     },
   };
