@@ -143,7 +143,8 @@ if (browserSize) {
       console.log(`  ${browserSize} bf16 → ${dtype}: FAILED: ${run.reply.message}`);
     } else {
       console.log(throughputLine(`  ${browserSize} bf16 → ${dtype}`, checkpoint.sourceBytes, run.reply.ms / 1000));
-      console.log(`    ${mib(run.reply.externalBytes + run.reply.graphBytes)} out, ${mib(run.reply.bytesFetched)} fetched`);
+      console.log(`    ${mib(run.reply.externalBytes + run.reply.graphBytes)} out, ${mib(run.reply.bytesFetched)} fetched in ${(run.reply.fetchMs / 1000).toFixed(1)} s`);
+      console.log(throughputLine(`    without the fetches (${((run.reply.ms - run.reply.fetchMs) / 1000).toFixed(1)} s converting)`, checkpoint.sourceBytes, (run.reply.ms - run.reply.fetchMs) / 1000));
     }
     console.log(`    worker heap peak: ${mib(run.peak.heapUsed)} (JS heap) + ${mib(run.peak.backingStore)} (ArrayBuffers) [${run.samples} samples${run.lost ? ', sampling stopped early' : ''}]`);
   }

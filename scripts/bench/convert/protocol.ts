@@ -12,4 +12,4 @@ export interface ConvertJob {
   sizes: Record<string, number>;
 }
 
-export type ConvertReply = { kind: 'done'; ms: number; externalBytes: number; graphBytes: number; bytesFetched: number } | { kind: 'error'; message: string };
+export type ConvertReply = { kind: 'done'; ms: number; externalBytes: number; graphBytes: number; bytesFetched: number; fetchMs: number } | { kind: 'error'; message: string };
