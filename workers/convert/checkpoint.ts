@@ -7,7 +7,8 @@ import { toFloat32, toInt32 } from './float-bits.ts';
 import { awqToQ4 } from './awq.ts';
 import { gptqToQ4 } from './gptq.ts';
 import { emptyQ4, quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
-import { dtypeBytes, HEADER_LENGTH_BYTES, headerLength, parseHeader, shardFiles, type TensorEntry } from './safetensors.ts';
+import { dtypeBytes, HEADER_LENGTH_BYTES, headerLength, parseHeader, type TensorEntry } from './safetensors.ts';
+import { checkpointFiles } from '../store/model-files.ts';
 import type { WeightFormat } from './weight-format.ts';
 
 export interface CheckpointFiles {
@@ -19,8 +20,6 @@ export interface CheckpointFiles {
 /** Source bytes of float rows read at once. */
 export const SLAB_BYTES = 32 * 2 ** 20;
 
-export const SINGLE_FILE = 'model.safetensors';
-export const INDEX_FILE = 'model.safetensors.index.json';
 
 export class Checkpoint {
   readonly #files: CheckpointFiles;
@@ -36,7 +35,7 @@ export class Checkpoint {
   /** Reads the headers of `model.safetensors`, or of every shard the index names. */
   static async open(files: CheckpointFiles, index: unknown | null): Promise<Checkpoint> {
     const entries = new Map<string, TensorEntry>();
-    for (const file of index ? shardFiles(index) : [SINGLE_FILE]) {
+    for (const file of checkpointFiles(index as Record<string, unknown> | null)) {
       const size = files.size(file);
       const length = headerLength(file, await files.read(file, 0, Math.min(size, HEADER_LENGTH_BYTES)));
       if (HEADER_LENGTH_BYTES + length > size) throw new EngineError('model_files_invalid', `${file} is cut short: its header alone needs ${HEADER_LENGTH_BYTES + length} bytes. Delete the model and download it again.`, { file });

@@ -11,6 +11,7 @@ import { MS_DOMAIN } from './onnx-writer.ts';
 import { blockCount, emptyQ4, quantizeRtn, type Q4Matrix } from './q4-matrix.ts';
 import type { WeightFormat } from './weight-format.ts';
 import { EngineError } from '../protocol/errors.ts';
+import { LOGITS_ROWS } from '../engine/graph-rewrite/logits-slice.ts';
 import type { QwenDims } from '../protocol/model-size.ts';
 
 export type ComputeType = 'float32' | 'float16';
@@ -32,7 +33,6 @@ export interface BuildOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export const LOGITS_ROWS = 'logits_rows';
 
 export function qwenShape(config: Record<string, unknown>): QwenShape {
   const num = (key: string): number => {

@@ -1,7 +1,7 @@
 // The safetensors format (huggingface/safetensors, "Format"): an 8-byte little-endian header
 // length N, N bytes of JSON naming each tensor's dtype, shape and [begin, end) byte range
-// counted from the end of the header, then the data. Sharded checkpoints add
-// `model.safetensors.index.json`, whose `weight_map` names the shard holding each tensor.
+// counted from the end of the header, then the data. (Sharded checkpoints add
+// `model.safetensors.index.json`: store/model-files.ts reads its shards.)
 import { EngineError } from '../protocol/errors.ts';
 
 export const HEADER_LENGTH_BYTES = 8;
@@ -26,7 +26,7 @@ export function dtypeBytes(dtype: TensorDtype): number {
   return DTYPE_BYTES[dtype];
 }
 
-export function elementCount(shape: readonly number[]): number {
+function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
@@ -63,18 +63,6 @@ export function parseHeader(file: string, json: Uint8Array, fileSize: number): T
     entries.push({ name, file, dtype, shape, begin: dataStart + begin, end: dataStart + end });
   }
   return entries;
-}
-
-/** The shard files of a sharded checkpoint, in the order the index first names them. */
-export function shardFiles(indexJson: unknown): string[] {
-  const map = (indexJson as { weight_map?: unknown } | null)?.weight_map;
-  if (!map || typeof map !== 'object') throw invalid('model.safetensors.index.json', 'it has no weight_map');
-  const files = new Set<string>();
-  for (const file of Object.values(map as Record<string, unknown>)) {
-    if (typeof file !== 'string' || !/^[\w.-]+\.safetensors$/.test(file)) throw invalid('model.safetensors.index.json', `its weight_map names ${String(file)}, not a safetensors file`);
-    files.add(file);
-  }
-  return [...files];
 }
 
 function invalid(file: string, why: string): EngineError {

@@ -13,7 +13,8 @@ import { forgeOfficial, GROUP_SIZE, type OfficialFormat } from '../../../scripts
 import { loadConfig, shapeOf } from '../../../scripts/forge/model-shape.ts';
 import { planParams } from '../../../scripts/forge/param-plan.ts';
 import { WeightSource, dequantize } from '../../../scripts/forge/weights.ts';
-import { Checkpoint, INDEX_FILE } from '../../../workers/convert/checkpoint.ts';
+import { Checkpoint } from '../../../workers/convert/checkpoint.ts';
+import { SAFETENSORS_INDEX } from '../../../workers/store/model-files.ts';
 import { gptqToQ4 } from '../../../workers/convert/gptq.ts';
 import { quantizeRtn, type Q4Matrix } from '../../../workers/convert/q4-matrix.ts';
 import { toFloat32 } from '../../../workers/convert/float-bits.ts';
@@ -40,7 +41,7 @@ interface Repo {
 async function open(format: OfficialFormat, shardBytes?: number): Promise<Repo> {
   const { repo, dir } = forgeOfficial({ size: 'tiny', kind: 'instruct', format, seed: 1, out: join(scratch, `${format}-${shardBytes ?? 'one'}`), shardBytes });
   const files = new DiskCheckpointFiles(dir);
-  const index = shardBytes ? (JSON.parse(readFileSync(join(dir, INDEX_FILE), 'utf8')) as unknown) : null;
+  const index = shardBytes ? (JSON.parse(readFileSync(join(dir, SAFETENSORS_INDEX), 'utf8')) as unknown) : null;
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   return { dir, files, checkpoint: await Checkpoint.open(files, index), format: weightFormat(repo, config) };
 }
