@@ -10,7 +10,7 @@ import { abortError, refuseHtml, request, reportedSize, sleep, TransientError } 
 import { getModel, putModel } from './idb.ts';
 import { fetchLfsPointer } from './lfs-pointer.ts';
 import { checkMetadataFile } from './metadata-check.ts';
-import { checkpointFiles, METADATA_FILES, OPTIONAL_FILES, SAFETENSORS_INDEX, weightFiles } from './model-files.ts';
+import { checkpointFiles, METADATA_FILES, OPTIONAL_FILES, SAFETENSORS_INDEX, SAFETENSORS_SINGLE, weightFiles } from './model-files.ts';
 import { onDeletion, withModelLock } from './model-lock.ts';
 import type { DownloadProgress } from '../protocol/messages.ts';
 import { ProgressTracker } from './progress.ts';
@@ -221,19 +221,27 @@ async function refreshPublishedSha(req: ModelRequest, model: StoredModel, retry:
 /**
  * ONNX exports or a safetensors checkpoint, from the repo's own files when the request does not
  * say: a quantization_config is a GPTQ/AWQ release, a transformers.js_config an ONNX export;
- * otherwise the ONNX graph's presence decides (Qwen's bf16 releases have none).
+ * otherwise the files present decide: the dtype's ONNX graph, else a checkpoint (Qwen's bf16
+ * releases), else the graph is what is missing.
  */
 async function detectWeights(req: ModelRequest, metadata: Map<string, Uint8Array>, url: (file: string) => string, retry: RetryPolicy): Promise<WeightsFormat> {
   const config = parseJson(metadata.get('config.json')!);
   if (config['quantization_config']) return 'safetensors';
   if (config['transformers.js_config']) return 'onnx';
   const graph = weightFiles(config, req.dtype)[0]!;
+  if (await exists(req, url, retry, graph)) return 'onnx';
+  for (const file of [SAFETENSORS_INDEX, SAFETENSORS_SINGLE]) if (await exists(req, url, retry, file)) return 'safetensors';
+  throw missingOnSource(req, graph);
+}
+
+/** Whether the source has `file` (an HTML page in its place, as a SPA fallback serves, is not it). */
+async function exists(req: ModelRequest, url: (file: string) => string, retry: RetryPolicy, file: string): Promise<boolean> {
   try {
-    const response = await withRetry(retry, req, () => request({ url: url(graph), file: graph, method: 'HEAD', signal: req.signal }));
-    refuseHtml(response, graph);
-    return 'onnx';
+    const response = await withRetry(retry, req, () => request({ url: url(file), file, method: 'HEAD', signal: req.signal }));
+    refuseHtml(response, file);
+    return true;
   } catch (error) {
-    if (isNotFound(error) || (error instanceof EngineError && error.code === 'model_files_invalid')) return 'safetensors';
+    if (isNotFound(error) || (error instanceof EngineError && error.code === 'model_files_invalid')) return false;
     throw error;
   }
 }

@@ -139,6 +139,12 @@ describe('what the repo holds, from its own files', () => {
     expect((await getModel(modelKey(repo, 'q4')))?.weights).toBe('onnx');
   });
 
+  it('an ONNX export without the asked dtype names the missing graph, not a checkpoint', async () => {
+    const error = await rejection(ensureModel({ ...request(hub(), 'qwen-local-forge/Qwen2.5-Tiny-Instruct-KV32'), convert: converter() }, () => {}));
+    expect(error.code).toBe('model_files_invalid');
+    expect(error.message).toMatch(/has no onnx\/model_q4\.onnx on localhost:\d+ \(404\)/);
+  });
+
   it('a repo missing on the source is named, with the sources to try', async () => {
     const error = await rejection(ensureModel({ ...request(hub(), 'Qwen/Qwen2.5-9B-Instruct'), weights: 'safetensors', convert: converter() }, () => {}));
     expect(error.code).toBe('model_files_invalid');
