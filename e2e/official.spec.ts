@@ -4,9 +4,9 @@
 // UI shows the conversion as its own phase and says what runs, and after a reload with the
 // network off the stored conversion chats again; the compare view opens on Qwen's 0.5B pair.
 import { expect, test, type Page } from '@playwright/test';
-import type { EngineClient } from '../src/lib/services/engine-client.ts';
 import type { LoadReport } from '../workers/protocol/messages.ts';
 import { generate, openEngine } from './helpers/engine-page.ts';
+import { load } from './helpers/store-page.ts';
 import { HUB_SOURCE, HUB_URL, OFFICIAL_AWQ, OFFICIAL_BF16, OFFICIAL_GPTQ } from './helpers/hub.ts';
 import { convertedOnnxDir, referenceGreedy, type ChatTurn } from './helpers/reference.ts';
 import { waitForServiceWorker } from './helpers/api-page.ts';
@@ -14,6 +14,13 @@ import { assistantMessages, openChat, send } from './helpers/ui-chat.ts';
 
 const GREEDY = { temperature: 0, repetition_penalty: 1 };
 const HELLO: ChatTurn[] = [{ role: 'user', content: 'Hello, how are you?' }];
+
+/** The stored model loaded on the page that is already open, on another device. */
+async function loaded(page: Page, repo: string, device: 'wasm' | 'webgpu'): Promise<LoadReport> {
+  const { report, error } = await load(page, { source: HUB_SOURCE, repo, device, dtype: 'q4' });
+  expect(error).toBeNull();
+  return report!;
+}
 
 for (const [format, repo, converted] of [
   ['GPTQ-Int4', OFFICIAL_GPTQ, 'gptq'],
@@ -28,7 +35,7 @@ for (const [format, repo, converted] of [
       ['wasm', 16],
       ['webgpu', 4],
     ] as const) {
-      const report = device === 'wasm' ? await openEngine(page, repo, device) : await loadOn(page, repo, device);
+      const report = device === 'wasm' ? await openEngine(page, repo, device) : await loaded(page, repo, device);
       expect([report.device, report.dtype, report.converted]).toEqual([device, 'q4', converted]);
       if (device === 'webgpu') expect(report.downloadedBytes).toBe(0);
       const result = await generate(page, { input: { mode: 'chat', messages: HELLO }, maxTokens: tokens, sampling: GREEDY });
@@ -36,14 +43,6 @@ for (const [format, repo, converted] of [
       expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages: HELLO }, tokens, 'node', Infinity, await convertedOnnxDir(repo, 'q4')));
     }
   });
-}
-
-/** A load on the page that is already open (the stored model, another device). */
-function loadOn(page: Page, repo: string, device: 'wasm' | 'webgpu'): Promise<LoadReport> {
-  return page.evaluate(
-    ({ source, repo, device }) => (globalThis as unknown as { qwenLocal: { engine: EngineClient } }).qwenLocal.engine.load({ source, repo, device, dtype: 'q4' }),
-    { source: HUB_SOURCE, repo, device },
-  );
 }
 
 test('GPTQ-Int4 in the chat: download, build (its own phase), chat; then a reload with the network off chats from the store', async ({ page, context }) => {

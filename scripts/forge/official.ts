@@ -6,6 +6,7 @@
 // groups of 128 and packed as -GPTQ-Int4 and -AWQ are (see official-packers.ts).
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RELEASE_GROUP_SIZE } from '../../workers/protocol/model-size.ts';
 import { toHalfArray } from './fp16.ts';
 import { writeRepoFiles, repoDir, type Kind } from './hub-layout.ts';
 import { loadConfig, shapeOf, type SizeName } from './model-shape.ts';
@@ -16,12 +17,11 @@ import { WeightSource, dequantize } from './weights.ts';
 
 export const OFFICIAL_FORMATS = ['bf16', 'gptq', 'awq'] as const;
 export type OfficialFormat = (typeof OFFICIAL_FORMATS)[number];
-export const GROUP_SIZE = 128;
 
 /** Qwen's quantization_config of Qwen2.5-*-Instruct-GPTQ-Int4 and -AWQ. */
 const QUANTIZATION_CONFIG: Record<Exclude<OfficialFormat, 'bf16'>, Record<string, unknown>> = {
-  gptq: { bits: 4, damp_percent: 0.01, desc_act: false, group_size: GROUP_SIZE, modules_in_block_to_quantize: null, quant_method: 'gptq', static_groups: false, sym: true, true_sequential: true },
-  awq: { bits: 4, group_size: GROUP_SIZE, modules_to_not_convert: null, quant_method: 'awq', version: 'gemm', zero_point: true },
+  gptq: { bits: 4, damp_percent: 0.01, desc_act: false, group_size: RELEASE_GROUP_SIZE, modules_in_block_to_quantize: null, quant_method: 'gptq', static_groups: false, sym: true, true_sequential: true },
+  awq: { bits: 4, group_size: RELEASE_GROUP_SIZE, modules_to_not_convert: null, quant_method: 'awq', version: 'gemm', zero_point: true },
 };
 
 export interface OfficialOptions {
@@ -81,7 +81,7 @@ function officialTensors(opts: OfficialOptions): StTensor[] {
     if (last?.prefix !== prefix) {
       const [n, k] = spec.shape as [number, number];
       const w = dequantize(weights.matrix(spec));
-      last = { prefix, packed: opts.format === 'gptq' ? packGptq(w, n, k, GROUP_SIZE) : packAwq(w, n, k, GROUP_SIZE) };
+      last = { prefix, packed: opts.format === 'gptq' ? packGptq(w, n, k, RELEASE_GROUP_SIZE) : packAwq(w, n, k, RELEASE_GROUP_SIZE) };
     }
     return last.packed;
   };
@@ -96,7 +96,7 @@ function officialTensors(opts: OfficialOptions): StTensor[] {
     }
     const [n, k] = spec.shape as [number, number];
     const prefix = spec.name.replace(/\.weight$/, '');
-    const groups = k / GROUP_SIZE;
+    const groups = k / RELEASE_GROUP_SIZE;
     const int = (suffix: string, dims: number[], pick: (p: PackedLinear & { gIdx?: Int32Array }) => Int32Array): StTensor => ({
       name: `${prefix}.${suffix}`,
       dtype: 'I32',

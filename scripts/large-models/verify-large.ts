@@ -116,9 +116,6 @@ async function runInBrowser(context: BrowserContext, appUrl: string, hubUrl: str
   const memory = sampleMemory(cdp);
   try {
     await page.goto(appUrl);
-    // A 7B checkpoint and its conversion (about 12 GB) pass the headless profile's default
-    // share of this disk; a real profile on a larger disk has room.
-    await (await context.newCDPSession(page)).send('Storage.overrideQuotaForOrigin', { origin: new URL(appUrl).origin, quotaSize: 64e9 });
     page.on('console', (m) => {
       if (m.type() === 'error') console.log(`  [page] ${m.text()}`);
     });

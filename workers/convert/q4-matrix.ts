@@ -4,6 +4,7 @@
 // first, [N, ceil(blocks/2)], and absent means 8. Weight = (q - zero) * scale.
 import { EngineError } from '../protocol/errors.ts';
 import { roundToHalf } from './float-bits.ts';
+import { RTN_BLOCK } from '../protocol/model-size.ts';
 
 export interface Q4Matrix {
   /** Output features (rows of the PyTorch [out, in] weight). */
@@ -32,8 +33,6 @@ export interface PackedLayout {
   groupSize: number;
 }
 
-/** Block size of the round-to-nearest builds (onnx-community's q4 and q4f16). */
-export const RTN_BLOCK_SIZE = 32;
 const SYMMETRIC_ZERO = 8;
 
 export function blockCount(m: { k: number; blockSize: number }): number {
@@ -57,7 +56,7 @@ export function packZeroPoints(zeros: Uint8Array, n: number, blocks: number): Ui
 }
 
 /** An [n, k] MatMulNBits weight to fill, with no zero points. */
-export function emptyQ4(n: number, k: number, blockSize = RTN_BLOCK_SIZE): Q4Matrix {
+export function emptyQ4(n: number, k: number, blockSize = RTN_BLOCK): Q4Matrix {
   const blocks = Math.ceil(k / blockSize);
   return { n, k, blockSize, packed: new Uint8Array((n * blocks * blockSize) / 2), scales: new Float32Array(n * blocks), zeroPoints: null };
 }
@@ -68,7 +67,7 @@ export function emptyQ4(n: number, k: number, blockSize = RTN_BLOCK_SIZE): Q4Mat
  * magnitude maps to -8 (the full range), scales kept fp16-representable so q4 and q4f16 agree.
  * Writes rows into `into` from `row` on when given (a weight quantized a slab of rows at a time).
  */
-export function quantizeRtn(weight: Float32Array, n: number, k: number, blockSize = RTN_BLOCK_SIZE, into?: { m: Q4Matrix; row: number }): Q4Matrix {
+export function quantizeRtn(weight: Float32Array, n: number, k: number, blockSize = RTN_BLOCK, into?: { m: Q4Matrix; row: number }): Q4Matrix {
   // Every Qwen2.5 width is a multiple of 32: blocks never straddle rows, so they are one flat run.
   if (k % blockSize !== 0) throw new EngineError('model_files_invalid', `A weight with ${k} inputs does not split into blocks of ${blockSize}.`);
   const m = into?.m ?? emptyQ4(n, k, blockSize);

@@ -12,6 +12,7 @@ import { blockCount, emptyQ4, quantizeRtn, type Q4Matrix } from './q4-matrix.ts'
 import type { WeightFormat } from './weight-format.ts';
 import { EngineError } from '../protocol/errors.ts';
 import { LOGITS_ROWS } from '../engine/graph-rewrite/logits-slice.ts';
+import { configNumber } from '../engine/graph-contract.ts';
 import type { QwenDims } from '../protocol/model-size.ts';
 
 export type ComputeType = 'float32' | 'float16';
@@ -35,11 +36,7 @@ export interface BuildOptions {
 
 
 export function qwenShape(config: Record<string, unknown>): QwenShape {
-  const num = (key: string): number => {
-    const v = config[key];
-    if (typeof v !== 'number' || !(v > 0)) throw new EngineError('model_files_invalid', `config.json has no valid ${key}: the repository is not a Qwen2-architecture model.`, { key });
-    return v;
-  };
+  const num = (key: string): number => configNumber(config, key);
   const heads = num('num_attention_heads');
   return {
     hidden: num('hidden_size'),

@@ -10,6 +10,8 @@ import type { ToolCall, ToolUse } from './tools.ts';
 export type Device = 'webgpu' | 'wasm';
 export type ModelDtype = 'q4' | 'q4f16' | 'fp32';
 export type WeightsFormat = 'onnx' | 'safetensors';
+/** What a converted model was built from: Qwen's GPTQ or AWQ release, or float (bf16/fp16) weights. */
+export type ConvertedFrom = 'gptq' | 'awq' | 'float';
 export type FinishReason = 'stop' | 'length' | 'abort';
 
 export interface ChatMessage {
@@ -186,7 +188,7 @@ export interface LoadReport {
   /** Stored chunks that failed their checksum and were downloaded again. */
   repairedChunks: number;
   /** What the stored ONNX model was converted from in this browser (Qwen's GPTQ, AWQ or bf16 release); null for an ONNX export. */
-  converted: 'gptq' | 'awq' | 'float' | null;
+  converted: ConvertedFrom | null;
   /** The stages the model runs as (one unless it was split at load: split/), each its layers and weights. */
   stages: StageReport[];
   /** On WebGPU, the fewest rows the lm_head runs on, as the warm-up measured it (decoder.ts); null elsewhere. */

@@ -1,6 +1,6 @@
 // What the store keeps about each model: one record per (repo, dtype) with its files, and for
 // each file the checksums that let a later load prove the stored bytes are the downloaded ones.
-import type { ModelDtype, WeightsFormat } from '../protocol/messages.ts';
+import type { ConvertedFrom, ModelDtype, WeightsFormat } from '../protocol/messages.ts';
 import type { ModelSource } from '../protocol/model-source.ts';
 
 export interface StoredFile {
@@ -41,7 +41,7 @@ export interface StoredModel {
 /** Where a converted model came from, so a newer converter can rebuild it from the stored checkpoint. */
 export interface ConversionRecord {
   /** config.json's quantization: gptq, awq, or float (bf16/fp16 weights quantized here). */
-  format: 'gptq' | 'awq' | 'float';
+  format: ConvertedFrom;
   converterVersion: number;
   /** The checkpoint files it was built from, with the SHA-256 the host published (null: none). */
   sources: { path: string; sha256: string | null }[];

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgeOfficial, GROUP_SIZE, type OfficialFormat } from '../../../scripts/forge/official.ts';
+import { forgeOfficial, type OfficialFormat } from '../../../scripts/forge/official.ts';
+import { RELEASE_GROUP_SIZE as GROUP_SIZE } from '../../../workers/protocol/model-size.ts';
 import { loadConfig, shapeOf } from '../../../scripts/forge/model-shape.ts';
 import { planParams } from '../../../scripts/forge/param-plan.ts';
 import { WeightSource, dequantize } from '../../../scripts/forge/weights.ts';
@@ -109,18 +110,6 @@ describe.each([
     }
   });
 
-  it.runIf(format !== 'bf16')('equals the format reference unpacking, bit for bit', async () => {
-    if (format === 'bf16') return;
-    const c = repo.checkpoint;
-    for (const spec of linears) {
-      const prefix = spec.name.replace(/\.weight$/, '');
-      const [n, k] = spec.shape as [number, number];
-      const reference = await referenceWeight(c, prefix, format, n, k, GROUP_SIZE);
-      const { values } = dequantizeNBits(await c.linear(prefix, repo.format));
-      expect(Buffer.from(values.buffer).equals(Buffer.from(reference.buffer)), prefix).toBe(true);
-    }
-  });
-
   it('reads one tensor at a time, never a whole file', () => {
     const largestTensor = Math.max(...plan.map((p) => p.shape.reduce((a, b) => a * b, 1))) * 2;
     expect(repo.files.largestRead).toBeLessThanOrEqual(largestTensor);
@@ -134,6 +123,24 @@ describe.each([
       truth.forEach((v, i) => expect(Math.abs(stored[i]! - v), name).toBeLessThanOrEqual(format === 'bf16' ? Math.abs(v) * 2 ** -8 : 0));
     }
     expect(repo.checkpoint.entry('model.embed_tokens.weight').shape).toEqual([shape.vocab, shape.hidden]);
+  });
+});
+
+describe.each([
+  ['gptq', undefined],
+  ['awq', undefined],
+  ['gptq', 8 * 2 ** 20],
+] as const)('%s checkpoint (shards of %s bytes), against its format\'s own dequantization', (format, shardBytes) => {
+  it('equals the reference unpacking, bit for bit', async () => {
+    const repo = await open(format, shardBytes);
+    const c = repo.checkpoint;
+    for (const spec of linears) {
+      const prefix = spec.name.replace(/\.weight$/, '');
+      const [n, k] = spec.shape as [number, number];
+      const reference = await referenceWeight(c, prefix, format, n, k, GROUP_SIZE);
+      const { values } = dequantizeNBits(await c.linear(prefix, repo.format));
+      expect(Buffer.from(values.buffer).equals(Buffer.from(reference.buffer)), prefix).toBe(true);
+    }
   });
 });
 

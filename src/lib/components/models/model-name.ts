@@ -1,5 +1,6 @@
 // A catalog model's display name, "Qwen2.5 1.5B Instruct · GPTQ-Int4 by Qwen", and what runs
 // (the release, or what a stored model was converted from), in the UI language.
+import type { ConvertedFrom } from '../../../../workers/protocol/messages.ts';
 import type { CatalogModel } from '../../catalog/models.ts';
 import type { MessageKey } from '../../i18n/en.ts';
 
@@ -20,9 +21,9 @@ const RELEASE = {
   bf16: 'release.bf16',
   float: 'release.bf16',
   onnx: 'release.onnx',
-} as const satisfies Record<CatalogModel['release'] | 'float', MessageKey>;
+} as const satisfies Record<CatalogModel['release'] | ConvertedFrom, MessageKey>;
 
 /** What a loaded model runs: the release its ONNX was converted from, or an ONNX export. */
-export function runsLabel(converted: 'gptq' | 'awq' | 'float' | null, t: (key: MessageKey) => string): string {
+export function runsLabel(converted: ConvertedFrom | null, t: (key: MessageKey) => string): string {
   return t(RELEASE[converted ?? 'onnx']);
 }
