@@ -59,11 +59,8 @@ export class PromptEncoder {
   }
 
   encode(text: string): number[] {
-    const ids: number[] = [];
-    for (const piece of this.#split(text)) {
-      ids.push(...(typeof piece === 'string' ? this.#tokenize(piece) : piece.ids));
-    }
-    return ids;
+    // concat, not push(...ids): a long document is more ids than a call's arguments may be.
+    return this.#split(text).reduce<number[]>((ids, piece) => ids.concat(typeof piece === 'string' ? this.#tokenize(piece) : piece.ids), []);
   }
 
   decode(ids: readonly number[]): string {

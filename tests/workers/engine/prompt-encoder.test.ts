@@ -13,6 +13,13 @@ beforeAll(() => {
 });
 
 describe('PromptEncoder', () => {
+  it('encodes a document of 140,000 tokens (more ids than one call may take as arguments)', () => {
+    const text = Array.from({ length: 8000 }, (_, i) => `Stone bridge ${i} crosses the canal at mile ${i * 3}.`).join(' ');
+    const ids = encoder.encode(text);
+    expect(ids.length).toBeGreaterThan(140_000);
+    expect(ids).toEqual(encoder.tokenizer.encode(text, { add_special_tokens: false }));
+  });
+
   it('renders the chat template with the assistant turn opened, and raw completions as they are', () => {
     expect(encoder.render({ mode: 'chat', messages: [{ role: 'user', content: 'hi' }] })).toBe(
       '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n',
