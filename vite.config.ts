@@ -3,10 +3,32 @@
 // engine) and a frame-ancestors policy naming who may embed the app in an iframe. COEP is
 // `credentialless`, not `require-corp`: isolation all the same, and a no-cors probe can then
 // tell a remote server that refuses this origin (CORS) from one that is not there.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { defineConfig, loadEnv } from 'vite';
+import { defineConfig, loadEnv, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { contentSecurityPolicy, parseSourceList } from './src/lib/config/csp.ts';
+
+/** Adobe's predefined CMaps that PDFs in Chinese, Japanese and Korean name, served at pdfjs/cmaps/ (pdf-text.ts) and precached. */
+function pdfCmaps(): Plugin {
+  const dir = join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'cmaps');
+  return {
+    name: 'qwen-local-pdf-cmaps',
+    generateBundle() {
+      for (const name of readdirSync(dir)) this.emitFile({ type: 'asset', fileName: `pdfjs/cmaps/${name}`, source: readFileSync(join(dir, name)) });
+    },
+    configureServer(server) {
+      server.middlewares.use('/pdfjs/cmaps/', (req, res, next) => {
+        const path = join(dir, basename(req.url ?? ''));
+        if (!existsSync(path)) return next();
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.end(readFileSync(path));
+      });
+    },
+  };
+}
 
 export default defineConfig(({ mode }) => {
   const env = { ...loadEnv(mode, process.cwd(), ''), ...process.env };
@@ -25,6 +47,7 @@ export default defineConfig(({ mode }) => {
   return {
     plugins: [
       svelte(),
+      pdfCmaps(),
       {
         name: 'qwen-local-csp-meta',
         apply: 'build',
@@ -39,7 +62,7 @@ export default defineConfig(({ mode }) => {
         // public/manifest.webmanifest is the manifest; the plugin only builds the worker.
         manifest: false,
         injectManifest: {
-          globPatterns: ['**/*.{js,css,html,wasm,svg,png,woff2,webmanifest}'],
+          globPatterns: ['**/*.{js,mjs,css,html,wasm,svg,png,woff2,webmanifest,bcmap}'],
           globIgnores: ['models/**'],
           // onnxruntime-web's .wasm is ~26 MB and must be there offline.
           maximumFileSizeToCacheInBytes: 64 * 2 ** 20,

@@ -1,5 +1,5 @@
 // The engine behind the worker: holds one model at a time (model-loader.ts loads it) and serves
-// requests in order (never interleaved). Abort and stats are answered at once, even while a
+// requests in order (never interleaved). Abort, stats and counts are answered at once, even while a
 // request runs. A lost GPU device fails the request on it and drops its model; the next load
 // makes a new device.
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
@@ -62,6 +62,14 @@ export class Engine {
             requestsServed: this.#served,
           },
         });
+        return;
+      case 'count':
+        try {
+          const session = this.#session();
+          this.#emit({ kind: 'counted', id: request.id, promptTokens: session.countPrompt(request.input), contextTokens: session.contextTokens });
+        } catch (error) {
+          this.#emit({ kind: 'error', id: request.id, error: toErrorShape(error) });
+        }
         return;
       case 'load': {
         const controller = new AbortController();

@@ -67,6 +67,16 @@ export class ModelSession {
     return this.#parts.cache.liveTensors;
   }
 
+  get contextTokens(): number {
+    return this.#parts.contract.contextTokens;
+  }
+
+  /** The prompt's length in tokens, as generate would encode it. */
+  countPrompt(input: GenerateRequest['input']): number {
+    const { encoder } = this.#parts;
+    return encoder.encode(encoder.render(input)).length;
+  }
+
   dispose(): void {
     this.#parts.cache.clear();
   }

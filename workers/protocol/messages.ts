@@ -128,7 +128,17 @@ export interface StatsRequest {
   id: string;
 }
 
-export type EngineRequest = LoadRequest | GenerateRequest | ScoreRequest | AbortRequest | UnloadRequest | StatsRequest;
+/**
+ * How many tokens `input` is for the loaded model (its tokenizer and chat template), answered at
+ * once: the chat counts a message and its attachments against the context before sending.
+ */
+export interface CountRequest {
+  kind: 'count';
+  id: string;
+  input: GenerateInput;
+}
+
+export type EngineRequest = LoadRequest | GenerateRequest | ScoreRequest | AbortRequest | UnloadRequest | StatsRequest | CountRequest;
 
 /** The stored models, as the model store lists them. */
 export interface StoredModelsRequest {
@@ -354,7 +364,15 @@ export interface FormatCheckedEvent {
   problems: string[];
 }
 
-export type EngineEvent = ProgressEvent | LoadedEvent | TokenEvent | DoneEvent | ScoresEvent | StatsEvent | UnloadedEvent | ErrorEvent;
+export interface CountedEvent {
+  kind: 'counted';
+  id: string;
+  promptTokens: number;
+  /** The loaded model's context window. */
+  contextTokens: number;
+}
+
+export type EngineEvent = ProgressEvent | LoadedEvent | TokenEvent | DoneEvent | ScoresEvent | StatsEvent | CountedEvent | UnloadedEvent | ErrorEvent;
 
 /** Everything the engine worker sends the UI. */
 export type WorkerEvent = EngineEvent | StoredModelsEvent | DeletedEvent | FormatCheckedEvent;

@@ -7,6 +7,7 @@ import type {
   DoneEvent,
   EngineEvent,
   EngineRequest,
+  GenerateInput,
   EngineStats,
   LoadRequest,
   ProgressEvent,
@@ -111,6 +112,12 @@ export class EngineClient implements TextGenerator {
     return (event as Extract<EngineEvent, { kind: 'stats' }>).stats;
   }
 
+  /** The loaded model's count of `input` in tokens, and its context window. */
+  async count(input: GenerateInput): Promise<{ promptTokens: number; contextTokens: number }> {
+    const event = (await this.#call({ kind: 'count', id: newId(), input })) as Extract<EngineEvent, { kind: 'counted' }>;
+    return { promptTokens: event.promptTokens, contextTokens: event.contextTokens };
+  }
+
   /** The stored models, listed by the worker that downloads them. */
   async storedModels(): Promise<StoredModelSummary[]> {
     const event = await this.#call({ kind: 'stored-models', id: newId() });
@@ -169,6 +176,7 @@ export class EngineClient implements TextGenerator {
       case 'done':
       case 'scores':
       case 'stats':
+      case 'counted':
       case 'unloaded':
       case 'stored-models':
       case 'deleted':

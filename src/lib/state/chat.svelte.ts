@@ -1,6 +1,7 @@
 // The chat actions: send, stop, regenerate, edit-and-resend, delete. Each request sends the
 // whole conversation; the engine reuses its KV cache for the longest common prefix, so a resend
 // after an edit recomputes only from the edited message on.
+import type { Attachment } from '../documents/attachment.ts';
 import type { SamplingOptions } from '../../../workers/protocol/sampling-rules.ts';
 import { needsReload } from '../utils/engine-errors.ts';
 import { streamAnswer } from './answer-stream.ts';
@@ -34,11 +35,14 @@ class Chat {
     return this.#running === null && backend.modelId !== null;
   }
 
+  /** Sends the text and the draft's attachments (either may be empty, not both). */
   async send(text: string): Promise<void> {
     const c = conversations.active;
-    if (!c || !text.trim() || !this.canSend) return;
-    c.messages.push(userMessage(text));
+    const attachments = c?.draftAttachments ?? [];
+    if (!c || (!text.trim() && attachments.length === 0) || !this.canSend) return;
+    c.messages.push(userMessage(text, attachments));
     conversations.setDraft(c.id, '');
+    conversations.setDraftAttachments(c.id, []);
     conversations.autoTitle(c);
     await this.#answer(c);
   }
@@ -59,7 +63,7 @@ class Chat {
   async edit(messageId: string, text: string): Promise<void> {
     const c = conversations.active;
     const at = c?.messages.findIndex((m) => m.id === messageId) ?? -1;
-    if (!c || at < 0 || !text.trim() || !this.canSend) return;
+    if (!c || at < 0 || (!text.trim() && !c.messages[at]!.attachments?.length) || !this.canSend) return;
     c.messages = [...c.messages.slice(0, at), { ...c.messages[at]!, content: text }];
     conversations.autoTitle(c);
     await this.#answer(c);
@@ -108,8 +112,8 @@ class Chat {
   }
 }
 
-function userMessage(content: string): Message {
-  return { id: newId(), role: 'user', content, createdAt: Date.now() };
+function userMessage(content: string, attachments: Attachment[]): Message {
+  return { id: newId(), role: 'user', content, createdAt: Date.now(), ...(attachments.length ? { attachments: $state.snapshot(attachments) } : {}) };
 }
 
 export const chat = new Chat();

@@ -2,6 +2,7 @@
 // the export file format with its validation (imports are untrusted input).
 import { isErrorCode, type ErrorCode } from '../../../workers/protocol/errors.ts';
 import type { ChatMessage, GenerationStats } from '../../../workers/protocol/messages.ts';
+import { contentWithAttachments, isAttachment, type Attachment } from '../documents/attachment.ts';
 import { MAX_TOKENS_BOUND, SAMPLING_BOUNDS, checkBound, type SamplingBound } from '../../../workers/protocol/sampling-rules.ts';
 
 export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'length' | 'interrupted' | 'error';
@@ -11,6 +12,8 @@ export interface Message {
   role: 'user' | 'assistant';
   content: string;
   createdAt: number;
+  /** User messages only: documents sent with the text (documents/attachment.ts). */
+  attachments?: Attachment[];
   /** Assistant messages only. */
   status?: MessageStatus;
   stats?: GenerationStats;
@@ -40,6 +43,8 @@ export interface Conversation {
   settings: ConversationSettings;
   /** The half-written message in the box. */
   draft: string;
+  /** Documents attached to the half-written message. */
+  draftAttachments?: Attachment[];
 }
 
 export const EXPORT_FORMAT = 'qwen-local-conversations';
@@ -65,10 +70,17 @@ export function titleFrom(text: string): string {
   return line.length > 48 ? `${line.slice(0, 47)}…` : line;
 }
 
-/** The chat the engine sees: the system prompt, then every message that has content. */
+/** The chat the engine sees: the system prompt, then every message that has content (a user's with its attachments). */
 export function requestMessages(conversation: Conversation): ChatMessage[] {
   const system: ChatMessage[] = conversation.settings.systemPrompt.trim() ? [{ role: 'system', content: conversation.settings.systemPrompt }] : [];
-  return [...system, ...conversation.messages.filter((m) => m.content !== '').map((m) => ({ role: m.role, content: m.content }))];
+  const messages = conversation.messages.map((m) => ({ role: m.role, content: contentWithAttachments(m.content, m.attachments) }));
+  return [...system, ...messages.filter((m) => m.content !== '')];
+}
+
+/** The chat the engine would see if the draft (with its attachments) were sent now: what the composer counts. */
+export function draftRequestMessages(conversation: Conversation): ChatMessage[] {
+  const draft = contentWithAttachments(conversation.draft, conversation.draftAttachments);
+  return [...requestMessages(conversation), ...(draft.trim() ? [{ role: 'user' as const, content: draft }] : [])];
 }
 
 export function exportFile(conversations: Conversation[], now = new Date()): ExportFile {
@@ -142,6 +154,7 @@ export function parseConversation(c: unknown, where: string): Conversation {
     createdAt: typeof c['createdAt'] === 'number' ? c['createdAt'] : now,
     updatedAt: typeof c['updatedAt'] === 'number' ? c['updatedAt'] : now,
     draft: typeof c['draft'] === 'string' ? c['draft'] : '',
+    ...(c['draftAttachments'] === undefined ? {} : { draftAttachments: parseAttachments(c['draftAttachments'], `${where}, draft`) }),
     settings: parsed,
     messages,
   };
@@ -159,6 +172,7 @@ function parseMessage(m: unknown, where: string): Message {
     content: m['content'],
     createdAt: typeof m['createdAt'] === 'number' ? m['createdAt'] : Date.now(),
   };
+  if (m['attachments'] !== undefined) message.attachments = parseAttachments(m['attachments'], where);
   const status = STATUSES.find((s) => s === m['status']);
   // An answer that was streaming when exported is no longer streaming anywhere.
   if (status) message.status = status === 'streaming' ? 'interrupted' : status;
@@ -172,6 +186,10 @@ function parseMessage(m: unknown, where: string): Message {
   return message;
 }
 
+function parseAttachments(value: unknown, where: string): Attachment[] {
+  if (!Array.isArray(value) || !value.every(isAttachment)) throw new Error(`${where} has an attachment without a name, a kind or text`);
+  return value;
+}
 
 const STAT_NUMBERS = [
   'promptTokens',

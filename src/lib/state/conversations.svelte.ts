@@ -3,6 +3,7 @@
 // SAVE_MS, and flushed when the page is hidden (reload, tab closed).
 import { deleteConversation, readConversations, writeConversation } from '../services/chat-db.ts';
 import { isString, readSetting, writeSetting } from '../services/settings-store.ts';
+import type { Attachment } from '../documents/attachment.ts';
 import { newConversation, newId, parseStored, titleFrom, type Conversation, type ConversationSettings } from './conversation.ts';
 
 const SAVE_MS = 250;
@@ -55,7 +56,7 @@ class Conversations {
   create(): Conversation {
     const settings: ConversationSettings = this.#active ? $state.snapshot(this.#active.settings) : { systemPrompt: '' };
     // An empty chat is reused rather than piling up.
-    const empty = this.#list.find((c) => c.messages.length === 0 && c.draft === '');
+    const empty = this.#list.find((c) => c.messages.length === 0 && c.draft === '' && !c.draftAttachments?.length);
     if (empty) {
       empty.settings = settings;
       this.select(empty.id);
@@ -89,6 +90,15 @@ class Conversations {
     this.#write(id);
   }
 
+  /** The documents attached to the half-written message, written at once (a reload keeps them). */
+  setDraftAttachments(id: string, attachments: Attachment[]): void {
+    const c = this.#get(id);
+    if (!c) return;
+    if (attachments.length) c.draftAttachments = attachments;
+    else delete c.draftAttachments;
+    this.#write(id, { now: true });
+  }
+
   setSystemPrompt(id: string, text: string): void {
     const c = this.#get(id);
     if (!c) return;
@@ -116,7 +126,7 @@ class Conversations {
   /** Names the chat after its first message unless the user named it. */
   autoTitle(c: Conversation): void {
     const first = c.messages.find((m) => m.role === 'user');
-    if (!c.renamed && first) c.title = titleFrom(first.content);
+    if (!c.renamed && first) c.title = titleFrom(first.content || (first.attachments?.[0]?.name ?? ''));
   }
 
   async remove(id: string): Promise<void> {

@@ -67,6 +67,21 @@ class EngineState {
     return this.#lastRequest ? this.load(this.#lastRequest) : Promise.resolve();
   }
 
+  /**
+   * Whether the loaded model can be loaded again with YaRN (a window four times its own, up to
+   * 131,072 tokens for Qwen2.5): not when it already has it, or when memory already shortened
+   * its context (the capability check's maxContextTokens).
+   */
+  get longContextOffered(): boolean {
+    const last = this.#lastRequest;
+    return this.report !== null && last !== null && last.ropeScaling === undefined && last.maxContextTokens === undefined;
+  }
+
+  /** The loaded model again, with YaRN on its rotary embedding. */
+  loadWithLongContext(): Promise<void> {
+    return this.#lastRequest ? this.load({ ...this.#lastRequest, ropeScaling: 'yarn' }) : Promise.resolve();
+  }
+
   async #load(request: Omit<LoadRequest, 'kind' | 'id'>): Promise<void> {
     this.#lastRequest = request;
     this.loading?.abort();

@@ -2,7 +2,7 @@
 // time; abort ends a running answer or a queued one; a failed load leaves no model; stats are
 // answered while a request runs.
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent, GenerateRequest } from '../../../workers/protocol/messages.ts';
+import type { EngineEvent, GenerateInput, GenerateRequest } from '../../../workers/protocol/messages.ts';
 import { harness, load, send, type Harness } from './engine-harness.ts';
 
 const generate = (id: string, prompt: string, maxTokens: number): GenerateRequest => ({
@@ -90,5 +90,33 @@ describe('Engine', () => {
     h.stages[0]!.beforeRun = () => undefined;
     release();
     expect(await answer).toMatchObject({ kind: 'done' });
+  });
+
+  it('counts a prompt at once, as generate encodes it, even while a request runs; without a model says so', async () => {
+    const empty = harness();
+    expect(await send(empty, { kind: 'count', id: 'c0', input: { mode: 'completion', prompt: 'Hello' } })).toMatchObject({ kind: 'error', error: { code: 'model_not_loaded' } });
+    const h = await loaded();
+    const input: GenerateInput = { mode: 'chat', messages: [{ role: 'user', content: '<file name="a.txt">\nThe Grand Canal 京杭大运河\n</file>\n\nHow long is it?' }] };
+    let release = (): void => undefined;
+    const running = new Promise<void>((resolve) => {
+      h.stages[0]!.beforeRun = () => {
+        resolve();
+        return new Promise<void>((go) => (release = go));
+      };
+    });
+    const answer = h.settled('g1');
+    h.engine.handle({ ...generate('g1', '', 1), input });
+    await running;
+    h.engine.handle({ kind: 'count', id: 'c1', input });
+    const counted = h.events.at(-1);
+    expect(counted).toMatchObject({ kind: 'counted', id: 'c1' });
+    h.stages[0]!.beforeRun = () => undefined;
+    release();
+    const done = await answer;
+    expect(done.kind).toBe('done');
+    const { promptTokens, contextTokens } = counted as Extract<EngineEvent, { kind: 'counted' }>;
+    expect(promptTokens).toBe((done as Extract<EngineEvent, { kind: 'done' }>).stats.promptTokens);
+    expect(promptTokens).toBeGreaterThan(10);
+    expect(contextTokens).toBeGreaterThan(promptTokens);
   });
 });
