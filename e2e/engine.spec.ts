@@ -28,7 +28,14 @@ for (const [variant, repo] of [
       expect(report.device).toBe(device);
       expect(report.dtype).toBe('q4');
       expect(report.hasPositionIds).toBe(variant === 'optimum');
+      // GroupQueryAttention on WebGPU writes the KV cache in place: no KV tensor is made per step.
+      expect(report.kvInPlace).toBe(variant === 'gqa' && device === 'webgpu');
+      const before = await engineStats(page);
       const result = await generate(page, chat(HELLO, tokens));
+      const made = (await engineStats(page)).kvTensorsMade - before.kvTensorsMade;
+      console.log(`${variant} on ${device}: KV tensors made during ${result.stats.promptTokens} prompt tokens and ${tokens} new ones: ${made}`);
+      if (report.kvInPlace) expect(made).toBe(0);
+      else expect(made).toBeGreaterThanOrEqual(2 * report.layers * tokens);
       const { prefillTokensPerSecond, decodeTokensPerSecond, timeToFirstTokenMs } = result.stats;
       console.log(`${variant} on ${device}: load ${report.loadMs.toFixed(0)} ms, warm-up ${report.warmupMs.toFixed(0)} ms, prefill ${prefillTokensPerSecond.toFixed(1)} tok/s, decode ${decodeTokensPerSecond.toFixed(2)} tok/s, first token ${timeToFirstTokenMs.toFixed(0)} ms, lm_head rows ${JSON.stringify(report.logitsRows)}`);
       // The warm-up times the lm_head's row minimum on WebGPU only, and keeps one it tried.
@@ -36,6 +43,21 @@ for (const [variant, repo] of [
       else expect(report.logitsRows).toBeNull();
       expect(result.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages: HELLO }, tokens));
       expect(result.deltas.join('')).toBe(result.text);
+      if (report.kvInPlace) {
+        // The in-place cache cropped to a shared prefix (an edit) and then grown again (a follow-up turn).
+        const edited: ChatTurn[] = [{ role: 'user', content: 'Hello, how is it going?' }];
+        const afterCrop = await generate(page, chat(edited, 4));
+        expect(afterCrop.stats.reusedTokens).toBeGreaterThan(0);
+        expect(afterCrop.tokenIds).toEqual(await referenceGreedy(repo, 'model_q4.onnx', { messages: edited }, 4));
+        const followUp: ChatTurn[] = [...edited, { role: 'assistant', content: afterCrop.text }, { role: 'user', content: 'And then?' }];
+        const next = await generate(page, chat(followUp, 4));
+        expect(next.stats.reusedTokens).toBeGreaterThanOrEqual(afterCrop.stats.promptTokens);
+        // The same prompt ids from an empty cache (the answer's ids are remembered, not re-tokenized).
+        const cold = await generate(page, chat(followUp, 4, { freshCache: true }));
+        expect(cold.stats.reusedTokens).toBe(0);
+        expect(next.tokenIds).toEqual(cold.tokenIds);
+        expect((await engineStats(page)).kvTensorsMade).toBe(before.kvTensorsMade);
+      }
     });
   }
 }

@@ -1,9 +1,10 @@
 // The benchmarks' forged models, kept apart from the test fixtures in .cache/bench-hub
-// (git-ignored): forged once per size, q4, the Optimum export, seed 1.
+// (git-ignored): forged once per size and dtype (q4 unless asked), the Optimum export, seed 1.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { forge } from '../forge/forge.ts';
-import { defaultRepo, repoDir } from '../forge/hub-layout.ts';
+import type { Dtype } from '../forge/graph-common.ts';
+import { defaultRepo, modelFileName, repoDir } from '../forge/hub-layout.ts';
 import type { SizeName } from '../forge/model-shape.ts';
 
 export const BENCH_HUB = join(process.cwd(), '.cache', 'bench-hub');
@@ -16,13 +17,13 @@ export interface BenchModel {
   modelPath: string;
 }
 
-export function benchModel(size: SizeName): BenchModel {
+export function benchModel(size: SizeName, dtype: Extract<Dtype, 'q4' | 'q4f16'> = 'q4'): BenchModel {
   const repo = defaultRepo(size, 'optimum', 'instruct');
   const dir = repoDir(BENCH_HUB, repo);
-  const modelPath = join(dir, 'onnx', 'model_q4.onnx');
+  const modelPath = join(dir, 'onnx', modelFileName(dtype));
   if (!existsSync(modelPath)) {
-    console.log(`forging ${repo} (q4) into ${BENCH_HUB} …`);
-    forge({ size, variant: 'optimum', dtype: 'q4', kind: 'instruct', seed: 1, out: BENCH_HUB });
+    console.log(`forging ${repo} (${dtype}) into ${BENCH_HUB} …`);
+    forge({ size, variant: 'optimum', dtype, kind: 'instruct', seed: 1, out: BENCH_HUB });
   }
   return { size, repo, dir, modelPath };
 }

@@ -56,7 +56,8 @@ export class Engine {
           stats: {
             loaded: this.#loaded !== null,
             cachedTokens: this.#loaded?.session.cachedTokens ?? 0,
-            liveTensors: this.#loaded?.session.liveTensors ?? 0,
+            liveTensors: this.#loaded?.session.kv.liveTensors ?? 0,
+            kvTensorsMade: this.#loaded?.session.kv.tensorsMade ?? 0,
             liveGpuBuffers: gpuBufferCensus(this.#gpuChoice?.gpu ?? null)?.count ?? null,
             largestGpuBufferBytes: gpuBufferCensus(this.#gpuChoice?.gpu ?? null)?.largest ?? null,
             requestsServed: this.#served,

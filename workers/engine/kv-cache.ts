@@ -12,19 +12,46 @@ const KV_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
 /** What the cache needs of a graph: its KV names (all layers, or one stage's) and their type and shape. */
 export type KvLayout = Pick<GraphContract, 'kvType' | 'kvHeads' | 'headDim' | 'pastNames' | 'presentNames'>;
 
-export class KvCache {
+/** The engine's KV tensor accounting, per stage and summed over a pipeline. */
+export interface KvCount {
+  /** KV tensors held now. */
+  liveTensors: number;
+  /** KV tensors made since load: a growing cache makes every layer's two per step, an in-place one none after load. */
+  tensorsMade: number;
+  /** Written in place by the attention op (kv-in-place.ts). */
+  inPlace: boolean;
+}
+
+/** A stage's KV cache, as the stage drives it: past feeds in, the step's present.* committed. */
+export interface StageKv {
+  readonly count: KvCount;
+  /** past_key_values.* feeds for the next step. */
+  pastFeeds(): Record<string, ort.Tensor>;
+  /** Outputs bound before the run (the in-place cache's own buffers); none for a growing cache. */
+  presentFetches?(): Record<string, ort.Tensor>;
+  /** The step fed `fed` tokens and gave `outputs`. */
+  commit(fed: readonly number[], outputs: Record<string, ort.Tensor>): void;
+  /** Keeps the first `length` tokens. */
+  crop(length: number): void;
+  clear(): void;
+  /** Frees what the cache holds for good (the stage is released). */
+  release(): void;
+}
+
+export class KvCache implements StageKv {
   readonly #contract: KvLayout;
   readonly #gpu: GPUDevice | null;
   #length = 0;
   #tensors: Record<string, Tensor> | null = null;
+  #made = 0;
 
   constructor(contract: KvLayout, gpu: GPUDevice | null) {
     this.#contract = contract;
     this.#gpu = gpu;
   }
 
-  get liveTensors(): number {
-    return this.#tensors ? Object.keys(this.#tensors).length : 0;
+  get count(): KvCount {
+    return { liveTensors: this.#tensors ? Object.keys(this.#tensors).length : 0, tensorsMade: this.#made, inPlace: false };
   }
 
   /** past_key_values.* feeds for the next step (empty tensors when nothing is cached). */
@@ -43,6 +70,7 @@ export class KvCache {
     this.#disposeTensors();
     this.#tensors = next;
     this.#length += fed.length;
+    this.#made += this.#contract.presentNames.length;
   }
 
   /** Keeps the first `length` tokens. */
@@ -54,6 +82,7 @@ export class KvCache {
     }
     const cropped: Record<string, Tensor> = {};
     for (const [name, tensor] of Object.entries(this.#tensors)) cropped[name] = this.#cropTensor(tensor, length);
+    this.#made += Object.keys(cropped).length;
     this.#disposeTensors();
     this.#tensors = cropped;
     this.#length = length;
@@ -63,6 +92,10 @@ export class KvCache {
     this.#disposeTensors();
     this.#tensors = null;
     this.#length = 0;
+  }
+
+  release(): void {
+    this.clear();
   }
 
   #disposeTensors(): void {

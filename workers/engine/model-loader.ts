@@ -157,8 +157,8 @@ export class ModelLoader {
     const weightBytes = files.model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
     files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
     const layers = configNumber(files.config, 'num_hidden_layers');
-    const shape = { kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / configNumber(files.config, 'num_attention_heads') };
     const contextTokens = Math.min(request.maxContextTokens ?? Infinity, graph.contextTokens ?? configNumber(files.config, 'max_position_embeddings'));
+    const shape = { kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / configNumber(files.config, 'num_attention_heads'), contextTokens };
     const unpackBytes =
       choice.device !== 'wasm'
         ? 0
@@ -245,6 +245,7 @@ function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fet
     layers: contract.layers,
     contextTokens: contract.contextTokens,
     kvBytesPerToken: contract.layers * 2 * contract.kvHeads * contract.headDim * (contract.kvType === 'float16' ? 2 : 4),
+    kvInPlace: session.kv.inPlace,
     hasPositionIds: contract.hasPositionIds,
     loadMs,
     warmupMs,

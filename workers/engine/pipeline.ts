@@ -2,6 +2,7 @@
 // that fits; consecutive layer groups for one split at load, split/), each keeping the KV cache of
 // its own layers. Feeds go to every stage that reads them, each stage's outputs to the ones after;
 // only the logits come back.
+import type { KvCount } from './kv-cache.ts';
 import type { ort } from './ort-env.ts';
 
 /** What the engine reads of a session: its I/O names and input metadata (the contract's source). */
@@ -13,7 +14,7 @@ export interface SessionInfo {
 
 export interface Stage {
   readonly info: SessionInfo;
-  readonly liveTensors: number;
+  readonly kv: KvCount;
   /** Runs the stage on the inputs it reads (by name) after its cached tokens; keeps its KV; returns its other outputs. */
   run(inputs: Readonly<Record<string, ort.Tensor>>, fed: readonly number[]): Promise<Record<string, ort.Tensor>>;
   crop(length: number): void;
@@ -34,8 +35,13 @@ export class Pipeline {
     return this.#tokens;
   }
 
-  get liveTensors(): number {
-    return this.stages.reduce((sum, s) => sum + s.liveTensors, 0);
+  get kv(): KvCount {
+    const counts = this.stages.map((s) => s.kv);
+    return {
+      liveTensors: counts.reduce((sum, c) => sum + c.liveTensors, 0),
+      tensorsMade: counts.reduce((sum, c) => sum + c.tensorsMade, 0),
+      inPlace: counts.length > 0 && counts.every((c) => c.inPlace),
+    };
   }
 
   /** All stages' inputs and outputs, for reading the graph contract. */

@@ -17,6 +17,7 @@ import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN } from '../protocol/tools.ts';
 import type { Decoder } from './decoder.ts';
 import { reusablePrefix } from './prefix-match.ts';
 import type { GraphContract } from './graph-contract.ts';
+import type { KvCount } from './kv-cache.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { PromptEncoder } from './prompt-encoder.ts';
 import { scoreAnswer, type ForcedModel } from './teacher-forcing.ts';
@@ -63,8 +64,8 @@ export class ModelSession {
     return this.#parts.cache.tokens.length;
   }
 
-  get liveTensors(): number {
-    return this.#parts.cache.liveTensors;
+  get kv(): KvCount {
+    return this.#parts.cache.kv;
   }
 
   get contextTokens(): number {

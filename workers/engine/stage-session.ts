@@ -4,16 +4,20 @@
 import { ort } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
-import { KvCache, type KvLayout } from './kv-cache.ts';
+import { KvCache, type KvCount, type KvLayout, type StageKv } from './kv-cache.ts';
+import { InPlaceKvCache } from './kv-in-place.ts';
+import { writesKvInPlace } from './graph-rewrite/gqa-kv.ts';
 import type { SessionInfo, Stage } from './pipeline.ts';
 import { readOnnxModel } from './split/onnx-model.ts';
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 
-/** KV heads and head size from config.json, for graphs whose metadata leaves them symbolic. */
+/** KV heads and head size from config.json, for graphs whose metadata leaves them symbolic; the context planned for. */
 export interface KvShape {
   kvHeads: number;
   headDim: number;
+  /** The tokens an in-place cache is sized for (the session's context window). */
+  contextTokens: number;
 }
 
 /** A graph to create a session on: the whole model (rewritten, graph-rewrite/prepare.ts) or one stage of it (split/). */
@@ -48,24 +52,28 @@ async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise
 
 export class SessionStage implements Stage {
   readonly #session: ort.InferenceSession;
-  readonly #cache: KvCache;
+  readonly #cache: StageKv;
 
-  private constructor(session: ort.InferenceSession, cache: KvCache) {
+  private constructor(session: ort.InferenceSession, cache: StageKv) {
     this.#session = session;
     this.#cache = cache;
   }
 
+  /** On WebGPU a GroupQueryAttention graph gets the in-place cache (kv-in-place.ts); others the growing one. */
   static async create(graph: SessionGraph, choice: DeviceChoice, shape: KvShape): Promise<SessionStage> {
     const session = await createSession(graph, choice);
-    return new SessionStage(session, new KvCache(kvLayout(session, shape), choice.gpu));
+    const layout = kvLayout(session, shape);
+    const inPlace = choice.gpu && writesKvInPlace(graph.model, layout.pastNames);
+    return new SessionStage(session, inPlace ? new InPlaceKvCache(layout, choice.gpu!, shape.contextTokens) : new KvCache(layout, choice.gpu));
   }
+
 
   get info(): SessionInfo {
     return { inputNames: this.#session.inputNames, outputNames: this.#session.outputNames, inputMetadata: this.#session.inputMetadata };
   }
 
-  get liveTensors(): number {
-    return this.#cache.liveTensors;
+  get kv(): KvCount {
+    return this.#cache.count;
   }
 
   async run(inputs: Readonly<Record<string, ort.Tensor>>, fed: readonly number[]): Promise<Record<string, ort.Tensor>> {
@@ -76,7 +84,11 @@ export class SessionStage implements Stage {
       if (!tensor) throw new Error(`no value for the stage input ${name}`);
       feeds[name] = tensor;
     }
-    const outputs = await this.#session.run(feeds);
+    const bound = this.#cache.presentFetches?.();
+    // Bound outputs are filled in place; the others (logits, hidden states) onnxruntime allocates.
+    const outputs = bound
+      ? await this.#session.run(feeds, Object.fromEntries(this.#session.outputNames.map((name) => [name, bound[name] ?? null])))
+      : await this.#session.run(feeds);
     this.#cache.commit(fed, outputs);
     return Object.fromEntries(Object.entries(outputs).filter(([name]) => !name.startsWith('present.')));
   }
@@ -90,7 +102,7 @@ export class SessionStage implements Stage {
   }
 
   async release(): Promise<void> {
-    this.#cache.clear();
+    this.#cache.release();
     await this.#session.release();
   }
 }

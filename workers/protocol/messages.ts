@@ -188,6 +188,11 @@ export interface LoadReport {
   contextTokens: number;
   /** KV-cache bytes each token of context takes, so the UI can show the memory before it runs out. */
   kvBytesPerToken: number;
+  /**
+   * The KV cache is one buffer per layer sized to the whole context, written in place by the
+   * attention op (WebGPU, GroupQueryAttention graphs); else it grows by a copy each step.
+   */
+  kvInPlace: boolean;
   hasPositionIds: boolean;
   loadMs: number;
   warmupMs: number;
@@ -237,6 +242,8 @@ export interface EngineStats {
   cachedTokens: number;
   /** Tensors the engine holds (KV cache), and GPU buffers alive on the device it created. */
   liveTensors: number;
+  /** KV tensors made since the load: steady when the cache is written in place, two per layer per step when it grows. */
+  kvTensorsMade: number;
   liveGpuBuffers: number | null;
   /** The largest GPU buffer created on that device so far (null on WASM). */
   largestGpuBufferBytes: number | null;

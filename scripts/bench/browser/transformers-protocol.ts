@@ -6,7 +6,7 @@ export interface PeerLoad {
   hubUrl: string;
   repo: string;
   device: 'wasm' | 'webgpu';
-  dtype: 'q4';
+  dtype: 'q4' | 'q4f16';
 }
 
 export interface PeerGenerate {

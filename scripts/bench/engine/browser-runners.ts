@@ -20,6 +20,8 @@ export interface BrowserSetup {
 export interface LoadOptions {
   repo: string;
   device: 'wasm' | 'webgpu';
+  /** The model file to run (default q4); the engine must not choose another. */
+  dtype?: 'q4' | 'q4f16';
   /** Engine only: the logits rewrite on or off (default: the engine's). */
   logitsSlice?: boolean;
   /** Engine only: the memory unpacking 4-bit weights may add on WASM (default: the engine's allowance). */
@@ -43,11 +45,13 @@ async function openPage(setup: BrowserSetup, path: string, workerUrlPart: string
 export async function openEngine(setup: BrowserSetup, options: LoadOptions): Promise<BrowserRunner> {
   const { page, heap } = await openPage(setup, '/', 'engine.worker');
   const source = customSource(setup.hubUrl);
+  const dtype = options.dtype ?? 'q4';
   const report = await page.evaluate(
-    ({ source, options }) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load({ source, repo: options.repo, device: options.device, dtype: 'q4', logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes }),
-    { source, options },
+    ({ source, options, dtype }) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load({ source, repo: options.repo, device: options.device, dtype, logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes }),
+    { source, options, dtype },
   );
   if (report.device !== options.device) throw new Error(`the engine runs on ${report.device}, not ${options.device}: ${report.notes.join(' ')}`);
+  if (report.dtype !== dtype) throw new Error(`the engine runs ${report.dtype}, not ${dtype}: ${report.notes.join(' ')}`);
   return {
     heap,
     loadMs: report.loadMs,
@@ -72,7 +76,7 @@ export async function openTransformers(setup: BrowserSetup, options: LoadOptions
     if (reply.kind === 'error') throw new Error(`transformers.js: ${reply.message}`);
     return reply;
   };
-  const loaded = await call({ kind: 'load', hubUrl: setup.hubUrl, repo: options.repo, device: options.device, dtype: 'q4' });
+  const loaded = await call({ kind: 'load', hubUrl: setup.hubUrl, repo: options.repo, device: options.device, dtype: options.dtype ?? 'q4' });
   return {
     heap,
     loadMs: loaded.kind === 'loaded' ? loaded.loadMs : NaN,

@@ -212,6 +212,9 @@ export const en = {
   'stats.ttft': 'first token {value} ms',
   'stats.reused': '{value} cached tokens reused',
   'stats.context': 'Context {used} / {total}',
+  'stats.kv': 'KV cache {used} · {total} at full context',
+  'stats.kvReserved': 'KV cache {used} of {total} reserved',
+  'stats.kvTitle': 'Memory the attention cache takes for the tokens in this conversation, and what the model’s whole context window would take',
   'stats.contextLabel': 'Context used',
   'stats.device': '{device} · {dtype}',
 

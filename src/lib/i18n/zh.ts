@@ -213,6 +213,9 @@ export const zh: Messages = {
   'stats.ttft': '首词元 {value} 毫秒',
   'stats.reused': '复用缓存 {value} 个词元',
   'stats.context': '上下文 {used} / {total}',
+  'stats.kv': 'KV 缓存 {used} · 满上下文 {total}',
+  'stats.kvReserved': 'KV 缓存 {used} / 已预留 {total}',
+  'stats.kvTitle': '本对话的词元在注意力缓存中占用的内存，以及整个上下文窗口所需的内存',
   'stats.contextLabel': '已用上下文',
   'stats.device': '{device} · {dtype}',
 

@@ -41,7 +41,7 @@ function positionStage(sent: number[][], clock?: { advance(ms: number): void }, 
   let past = 0;
   return {
     info: { inputNames: [], outputNames: [], inputMetadata: [] },
-    liveTensors: 0,
+    kv: { liveTensors: 0, tensorsMade: 0, inPlace: false },
     async run(inputs, fed) {
       const indices = Array.from(inputs['logits_rows']!.data as BigInt64Array, Number);
       sent.push(indices);

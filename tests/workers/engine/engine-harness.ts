@@ -58,7 +58,7 @@ export class FakeStage implements Stage {
   readonly fed: number[][] = [];
   /** Called as each run starts (1 for the first), before it answers. */
   beforeRun: (run: number) => void | Promise<void> = () => undefined;
-  readonly liveTensors = 0;
+  readonly kv = { liveTensors: 0, tensorsMade: 0, inPlace: false };
   /** Settles when a run starts to hang. */
   readonly hung: Promise<void>;
   #hang = (): void => undefined;

@@ -53,13 +53,15 @@ describe('KvCache.crop', () => {
       expect(Array.from(feeds[name]!.data as Float32Array)).toEqual(Array.from(present(i, 2).data as Float32Array));
     }
     expect(held.map((t) => t.location)).toEqual(Array(held.length).fill('none'));
-    expect(cache.liveTensors).toBe(layout.presentNames.length);
+    expect(cache.count.liveTensors).toBe(layout.presentNames.length);
+    // The growing cache's accounting: the commit's present.* and the crop's copies.
+    expect(cache.count).toEqual({ liveTensors: layout.presentNames.length, tensorsMade: 2 * layout.presentNames.length, inPlace: false });
   });
 
   it('crop(0) clears the cache: empty past tensors, the old ones disposed', () => {
     const { cache, held } = filled();
     cache.crop(0);
-    expect(cache.liveTensors).toBe(0);
+    expect(cache.count.liveTensors).toBe(0);
     expect(Object.values(cache.pastFeeds()).map((t) => t.dims)).toEqual(Array(layout.pastNames.length).fill([1, HEADS, 0, HEAD_DIM]));
     expect(held.map((t) => t.location)).toEqual(Array(held.length).fill('none'));
   });

@@ -30,7 +30,7 @@ function fakeStages(failAt: number | null, onCreate: (index: number) => void = (
     made.push(entry);
     return {
       info: { inputNames: [], outputNames: [], inputMetadata: [] },
-      liveTensors: 0,
+      kv: { liveTensors: 0, tensorsMade: 0, inPlace: false },
       run: async () => ({}),
       crop() {},
       clear() {},
@@ -40,7 +40,7 @@ function fakeStages(failAt: number | null, onCreate: (index: number) => void = (
   return { made, createStage };
 }
 
-const options = { model, files, choice, layers: 4, shape: { kvHeads: 2, headDim: 32 }, stages: 3, unpackBytes: 0 };
+const options = { model, files, choice, layers: 4, shape: { kvHeads: 2, headDim: 32, contextTokens: 32_768 }, stages: 3, unpackBytes: 0 };
 
 describe('createPipeline when a load fails part way', () => {
   it('releases the stages made before one that fails, and reports the failure', async () => {

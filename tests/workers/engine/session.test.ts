@@ -22,7 +22,7 @@ const contract: GraphContract = oneLayerContract(VOCAB, { hasLogitsRows: false, 
 /** Predicts `answer` after `promptLength` cached tokens, from the positions its cache holds. */
 class AnswerStage implements Stage {
   readonly info = { inputNames: [], outputNames: [], inputMetadata: [] };
-  readonly liveTensors = 0;
+  readonly kv = { liveTensors: 0, tensorsMade: 0, inPlace: false };
   answer: number[] = [];
   promptLength = 0;
   #held = 0;

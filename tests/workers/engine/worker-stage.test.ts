@@ -42,7 +42,7 @@ beforeAll(async () => {
 describe('WorkerStage when its worker crashes', () => {
   it('fails the waiting run and every later one with engine_crashed', async () => {
     const graph = { fileName: 'stage 2', model: new Uint8Array(4), externalData: [] };
-    const stage = await WorkerStage.create(graph, { kvHeads: 2, headDim: 32 }, 'qwen-stage-1');
+    const stage = await WorkerStage.create(graph, { kvHeads: 2, headDim: 32, contextTokens: 32_768 }, 'qwen-stage-1');
     const worker = FakeWorker.last!;
     const running = stage.run({}, [1, 2]);
     await worker.ran;

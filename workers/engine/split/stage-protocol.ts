@@ -2,6 +2,7 @@
 // once, then runs with the tensors cut between stages (hidden states: small) as plain arrays.
 // The stage's KV cache never leaves its worker.
 import type { EngineErrorShape } from '../../protocol/errors.ts';
+import type { KvCount } from '../kv-cache.ts';
 import type { SessionInfo } from '../pipeline.ts';
 import type { KvShape, SessionGraph } from '../stage-session.ts';
 
@@ -19,5 +20,5 @@ export type StageRequest =
 
 export type StageEvent =
   | { kind: 'created'; info: SessionInfo }
-  | { kind: 'outputs'; id: number; outputs: Record<string, WireTensor>; liveTensors: number }
+  | { kind: 'outputs'; id: number; outputs: Record<string, WireTensor>; kv: KvCount }
   | { kind: 'error'; id: number | null; error: EngineErrorShape };

@@ -38,7 +38,7 @@ if (!scope.name.startsWith('em-pthread')) {
           wire[name] = await toWire(tensor);
           tensor.dispose();
         }
-        post({ kind: 'outputs', id: request.id, outputs: wire, liveTensors: stage!.liveTensors }, Object.values(wire).map((t) => t.data.buffer as ArrayBuffer));
+        post({ kind: 'outputs', id: request.id, outputs: wire, kv: stage!.kv }, Object.values(wire).map((t) => t.data.buffer as ArrayBuffer));
         return;
       }
       case 'crop':

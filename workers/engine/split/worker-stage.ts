@@ -3,6 +3,7 @@
 // that crashes fails the run waiting on it and every run after (the model must be loaded again).
 import { EngineError } from '../../protocol/errors.ts';
 import type { ort } from '../ort-env.ts';
+import type { KvCount } from '../kv-cache.ts';
 import type { SessionInfo, Stage } from '../pipeline.ts';
 import type { KvShape, SessionGraph } from '../stage-session.ts';
 import type { StageEvent, StageRequest, WireTensor } from './stage-protocol.ts';
@@ -11,7 +12,7 @@ import { fromWire, toWire } from './wire-tensor.ts';
 export class WorkerStage implements Stage {
   readonly #worker: Worker;
   readonly info: SessionInfo;
-  #liveTensors = 0;
+  #kv: KvCount = { liveTensors: 0, tensorsMade: 0, inPlace: false };
   #nextId = 0;
   readonly #pending = new Map<number, { resolve: (outputs: Record<string, WireTensor>) => void; reject: (error: Error) => void }>();
   /** A failure outside a run (crop, clear) is reported by the next run. */
@@ -24,7 +25,7 @@ export class WorkerStage implements Stage {
     this.info = info;
     worker.onmessage = ({ data: event }: MessageEvent<StageEvent>) => {
       if (event.kind === 'outputs') {
-        this.#liveTensors = event.liveTensors;
+        this.#kv = event.kv;
         this.#pending.get(event.id)?.resolve(event.outputs);
         this.#pending.delete(event.id);
       } else if (event.kind === 'error') {
@@ -64,8 +65,8 @@ export class WorkerStage implements Stage {
     }
   }
 
-  get liveTensors(): number {
-    return this.#liveTensors;
+  get kv(): KvCount {
+    return this.#kv;
   }
 
   async run(inputs: Readonly<Record<string, ort.Tensor>>, fed: readonly number[]): Promise<Record<string, ort.Tensor>> {
