@@ -116,6 +116,8 @@ test('an attachment over the context gets the message and blocks the send; nothi
   await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 120_000 });
   await expect(fit).toHaveAttribute('data-state', 'fits', { timeout: 60_000 });
   await expect(fit).toContainText('of 131,072 tokens');
+  // The choice is kept for this model: its next load asks for YaRN too.
+  expect(await page.evaluate(() => localStorage.getItem('qwen-local.long-context-models'))).toBe(JSON.stringify(['qwen-local-forge/Qwen2.5-Tiny-Instruct']));
   await expect(page.getByTestId('send')).toBeEnabled();
   await page.getByTestId('draft-attachments').getByRole('button', { name: 'Remove bridges.txt' }).click();
   await expect(page.getByTestId('draft-attachments').getByTestId('attachment-name')).toHaveText(['Pasted text 2']);

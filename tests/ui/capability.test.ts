@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkCapability,
+  contextWindow,
   deviceProfile,
   dtypeFor,
   kvBytesPerToken,
@@ -165,11 +166,17 @@ describe('checkCapability', () => {
     expect(checkCapability(model('Qwen2.5-3B-Instruct'), ADAPTERS['WebGPU 1 GiB, f16'](4))).toMatchObject({ reason: 'loading', neededBytes: 2.37e9, availableBytes: 2 * GIB });
   });
 
-  it('never offers more than the wanted context or the model’s window', () => {
+  it('never offers more than the wanted context or the model’s window (four times as long with YaRN)', () => {
     const small = model('Qwen2.5-0.5B-Instruct');
     expect(checkCapability(model('Qwen2.5-1.5B-Instruct'), ADAPTERS['WebGPU 1 GiB'](8), 8192)).toMatchObject({ verdict: 'fits', contextTokens: 8192 });
-    expect(checkCapability(small, ADAPTERS['WebGPU 1 GiB, f16'](8), 131_072)).toMatchObject({ verdict: 'fits', contextTokens: 32_768 });
     expect(checkCapability(small, ADAPTERS['WebGPU 1 GiB, f16'](8))).toMatchObject({ verdict: 'fits', contextTokens: 32_768 });
+    expect(contextWindow(small, false)).toBe(32_768);
+    expect(contextWindow(small, true)).toBe(131_072);
+    // YaRN's window: 12 KiB of fp16 KV a token, two copies, 3 GiB at 131,072 tokens, within 4 GiB of buffers.
+    expect(checkCapability(small, ADAPTERS['WebGPU 1 GiB, f16'](8), contextWindow(small, true))).toMatchObject({ verdict: 'fits', contextTokens: 131_072 });
+    expect(checkCapability(small, ADAPTERS['WebGPU 1 GiB, f16'](8), 1_000_000)).toMatchObject({ contextTokens: 131_072 });
+    // On 4 GiB of memory it gets a shorter one: the load then asks for YaRN with maxContextTokens.
+    expect(checkCapability(small, ADAPTERS['WebGPU 1 GiB, f16'](4), contextWindow(small, true))).toMatchObject({ verdict: 'shorter' });
   });
 
   it('bounds the context by one layer’s K tensor against the storage binding limit', () => {

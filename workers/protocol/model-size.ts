@@ -20,6 +20,8 @@ export type Release = 'bf16' | 'gptq' | 'awq';
 export const RELEASE_GROUP_SIZE = 128;
 /** The converter quantizes float weights (and every lm_head) in blocks of 32, as onnx-community's q4 builds do. */
 export const RTN_BLOCK = 32;
+/** YaRN's factor on Qwen2.5's rotary embedding, as its model cards set it: 32,768 positions read as 131,072. */
+export const QWEN_YARN_FACTOR = 4;
 
 /** [out, in] of each linear layer of one decoder layer. */
 function layerMatrices(d: QwenDims): [number, number][] {

@@ -2,6 +2,7 @@
 // device, with what context, dtype and number of stages, or why not. Pure. The facts come from
 // the catalog (models.ts) and the engine's split limits; the picker shows the verdict and
 // model-choice passes a shorter context on to the load request.
+import { QWEN_YARN_FACTOR } from '../../../workers/protocol/model-size.ts';
 import { PAGE_SHARE_OF_MEMORY, STAGE_WEIGHT_BYTES, systemMemoryBytes, WASM_HEAP_BYTES, WASM_KV_COPIES } from '../../../workers/protocol/memory-limits.ts';
 import type { GpuCapabilities } from '../utils/gpu-capabilities.ts';
 import { CATALOG, type CatalogDtype, type CatalogModel } from './models.ts';
@@ -146,15 +147,20 @@ function maxTokens(limit: Limit): number {
   return limit.bytesPerToken === 0 ? Infinity : Math.floor(spare / limit.bytesPerToken);
 }
 
+/** The model's context window, four times as long with YaRN (the engine's load-time rewrite). */
+export function contextWindow(model: CatalogModel, longContext: boolean): number {
+  return model.architecture.maxPositionEmbeddings * (longContext ? QWEN_YARN_FACTOR : 1);
+}
+
 /**
- * Whether `model` runs on `device` with `wantedContextTokens` (never more than the model's own
- * window), only with a shorter context (whole steps of 1,024, at least MIN_CONTEXT_TOKENS), or not.
+ * Whether `model` runs on `device` with `wantedContextTokens` (never more than its window with
+ * YaRN), only with a shorter context (whole steps of 1,024, at least MIN_CONTEXT_TOKENS), or not.
  */
 export function checkCapability(model: CatalogModel, device: CapabilityDevice, wantedContextTokens = model.architecture.maxPositionEmbeddings): Capability {
   const dtype = dtypeFor(device);
   // Weights beyond what one onnxruntime instance is given load as several stages (workers/engine/split/).
   const stages = Math.max(1, Math.ceil(model.modelBytes[dtype] / STAGE_WEIGHT_BYTES));
-  const wanted = Math.min(wantedContextTokens, model.architecture.maxPositionEmbeddings);
+  const wanted = Math.min(wantedContextTokens, contextWindow(model, true));
   // The tightest limit; on a tie the first listed, the plainest reason.
   const binding = limitsOn(model, device, stages).reduce((tightest, limit) => (maxTokens(limit) < maxTokens(tightest) ? limit : tightest));
   const allowed = maxTokens(binding);

@@ -15,6 +15,7 @@ const SETTINGS = {
   locale: { key: 'qwen-local.locale', format: 'text', userData: false },
   model: { key: 'qwen-local.model', format: 'text', userData: false },
   customModels: { key: 'qwen-local.custom-models', format: 'json', userData: false },
+  longContextModels: { key: 'qwen-local.long-context-models', format: 'json', userData: false },
   device: { key: 'qwen-local.device', format: 'text', userData: false },
   modelSource: { key: 'qwen-local.model-source', format: 'json', userData: false },
   activeConversation: { key: 'qwen-local.active-conversation', format: 'text', userData: true },

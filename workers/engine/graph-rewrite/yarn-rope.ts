@@ -2,6 +2,7 @@
 // gives (Peng et al. 2023, as HF transformers' `_compute_yarn_parameters` and vLLM compute them).
 // Qwen2.5's configs leave `rope_scaling` out; Qwen documents adding
 // `{type: "yarn", factor: 4.0, original_max_position_embeddings: 32768}`, the default here.
+import { QWEN_YARN_FACTOR } from '../../protocol/model-size.ts';
 
 export interface YarnRope {
   theta: number;
@@ -19,7 +20,6 @@ export interface YarnRope {
 
 export type YarnSupport = { supported: true; rope: YarnRope } | { supported: false; reason: string };
 
-const QWEN_FACTOR = 4;
 const KNOWN_FIELDS = new Set(['type', 'rope_type', 'factor', 'original_max_position_embeddings', 'beta_fast', 'beta_slow', 'attention_factor']);
 
 /** YaRN for this config: its own yarn `rope_scaling`, or Qwen's recommended one when it has none. */
@@ -38,7 +38,7 @@ export function yarnFromConfig(config: Record<string, unknown>): YarnSupport {
   const type = scaling['type'] ?? scaling['rope_type'];
   if (type !== undefined && type !== 'yarn') return { supported: false, reason: `config.json already scales the rotary embedding (${String(type)})` };
   const number = (key: string, fallback: number): number => (typeof scaling[key] === 'number' ? (scaling[key] as number) : fallback);
-  const factor = number('factor', QWEN_FACTOR);
+  const factor = number('factor', QWEN_YARN_FACTOR);
   if (!(factor > 1)) return { supported: false, reason: `rope_scaling.factor must be above 1 (got ${factor})` };
   const originalContext = number('original_max_position_embeddings', maxPositions);
   return {
