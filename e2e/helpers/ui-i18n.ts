@@ -40,7 +40,7 @@ export async function uiTexts(page: Page): Promise<string[]> {
 const NEUTRAL = [
   /[\w.-]+\/[\w.-]+/g, // repo ids, org/name
   /https?:\/\/\S+|chrome:\/\/\S+|\S+\.(json|com)\b|\/[\w.-]+\//g, // URLs, file names, paths
-  /\b(GPTQ-Int4|GPTQ|AWQ|bf16|onnx-community|URIAL|Lin|RLHF|DPO|Llama-2-7b|Qwen2\.5|Qwen Local|Qwen|WebGPU|WASM|CPU|GPU|ONNX|GQA|JSON|Schema|ajv|q4f16|q4|fp32|shader-f16|Top-[pk]|Hugging Face|ModelScope|OpenAI|vLLM|SGLang|llama\.cpp|Ollama|API|URL|CORS|Chrome|Edge|Enter|Shift|Esc|localhost|https|MiB|MB|GB|KB|ms|min|tok|s|h)\b/g,
+  /\b(GPTQ-Int4|GPTQ|AWQ|bf16|onnx-community|URIAL|Lin|RLHF|DPO|Llama-2-7b|Qwen2\.5|Qwen Local|Qwen|WebGPU|WASM|CPU|GPU|ONNX|GQA|JSON|Schema|ajv|q4f16|q4|fp32|shader-f16|Top-[pk]|KV|YaRN|PDF|OCR|txt|md|pdf|docx|Hugging Face|ModelScope|OpenAI|vLLM|SGLang|llama\.cpp|Ollama|API|URL|CORS|Chrome|Edge|Enter|Shift|Esc|localhost|https|MiB|MB|GB|KB|ms|min|tok|s|h)\b/g,
   /[\d.,:;·/%()+\-–—×≈✓|<>=~?!…'"“”’‘\s]+/g,
 ];
 
