@@ -4,18 +4,15 @@
 // the largest prefill with and without the logits rewrite. One process, one headless Chromium;
 // prints tables, writes bench-results/engine.json. Sizes: engine/settings.ts.
 import { cpus, loadavg } from 'node:os';
-import { chromium } from '@playwright/test';
-import { build, preview } from 'vite';
-import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../e2e/helpers/browser.ts';
-import { startHubServer } from '../hub-server.ts';
-import { BENCH_HUB, benchModel, type BenchModel } from './bench-hub.ts';
-import { openEngine, openTransformers, type BrowserSetup } from './engine/browser-runners.ts';
+import { BASE_ARGS, WEBGPU_ARGS } from '../../e2e/helpers/browser.ts';
+import { benchModel, type BenchModel } from './bench-hub.ts';
+import { openEngine, openTransformers } from './engine/browser-runners.ts';
 import { interleave, type Contender, type Step } from './engine/interleave.ts';
+import { openBenchBrowser } from './engine/bench-browser.ts';
 import { NodeRunner } from './engine/node-runner.ts';
 import { BenchPrompts } from './engine/prompts.ts';
 import { formatMemory, formatTable, writeResult, type BenchResult } from './engine/report.ts';
 import { SETTINGS_HELP, benchSettings } from './engine/settings.ts';
-import { allowLocalHubs } from '../local-build.ts';
 
 const OUT = 'bench-results/engine.json';
 const DIST = '.cache/bench-dist';
@@ -43,19 +40,9 @@ const result: BenchResult = {
   memory: [],
 };
 
-console.log('building the app with the transformers.js bench page …');
-allowLocalHubs();
-await build({ logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', transformers: 'scripts/bench/browser/transformers.html' } } } });
-const server = await preview({ build: { outDir: DIST }, preview: { port: 4181 }, logLevel: 'warn' });
-const hub = await startHubServer(BENCH_HUB, 0);
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...BASE_ARGS, ...(settings.webgpu ? WEBGPU_ARGS : [])], headless: true });
+const bench = await openBenchBrowser({ dist: DIST, port: 4181, args: [...BASE_ARGS, ...(settings.webgpu ? WEBGPU_ARGS : [])], transformersPage: true });
 try {
-  const setup: BrowserSetup = {
-    context: await browser.newContext(),
-    cdp: await browser.newBrowserCDPSession(),
-    appUrl: server.resolvedUrls!.local[0]!,
-    hubUrl: hub.url.replace(/\/$/, ''),
-  };
+  const { setup, browser } = bench;
   result.conditions['chromium'] = browser.version();
   const node = (model: BenchModel, unpacked = false): Contender => ({
     engine: 'onnxruntime-node',
@@ -110,9 +97,7 @@ try {
     await interleave(result, [engine(tiny, 'webgpu'), peer(tiny, 'webgpu')], [warmUp(tinyPrompts), prefill(tinyPrompts, 128), prefill(tinyPrompts, 512), decode(tinyPrompts, 128)]);
   }
 } finally {
-  await browser.close();
-  await hub.close();
-  await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  await bench.close();
 }
 
 result.conditions['loadAverageAtEnd'] = loadavg();

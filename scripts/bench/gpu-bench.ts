@@ -4,14 +4,11 @@
 // weight bytes a decode step reads and the bandwidth that implies. Prints the adapter and a
 // table, writes bench-results/gpu.json. Sizes: gpu/settings.ts.
 import { cpus, loadavg } from 'node:os';
-import { chromium } from '@playwright/test';
-import { build, preview } from 'vite';
-import { BASE_ARGS, CHROMIUM_PATH } from '../../e2e/helpers/browser.ts';
-import { startHubServer } from '../hub-server.ts';
-import { allowLocalHubs } from '../local-build.ts';
-import { BENCH_HUB, benchModel } from './bench-hub.ts';
-import { openEngine, openTransformers, type BrowserSetup } from './engine/browser-runners.ts';
+import { BASE_ARGS } from '../../e2e/helpers/browser.ts';
+import { benchModel } from './bench-hub.ts';
+import { openEngine, openTransformers } from './engine/browser-runners.ts';
 import { interleave, type Contender } from './engine/interleave.ts';
+import { openBenchBrowser } from './engine/bench-browser.ts';
 import { BenchPrompts } from './engine/prompts.ts';
 import { formatMemory, writeResult, type BenchResult } from './engine/report.ts';
 import { adapterChoice, describeAdapter, isSoftware, readAdapter, webgpuArgs, type AdapterReport } from './gpu/adapter.ts';
@@ -30,20 +27,10 @@ interface GpuResult extends BenchResult {
 
 const choice = adapterChoice();
 console.log(`gpu bench on ${choice === 'gpu' ? "the machine's GPU" : 'SwiftShader'} (GPU_BENCH_ADAPTER)\n${SETTINGS_HELP}`);
-console.log('building the app with the transformers.js bench page …');
-allowLocalHubs();
-await build({ logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', transformers: 'scripts/bench/browser/transformers.html' } } } });
-const server = await preview({ build: { outDir: DIST }, preview: { port: 4184 }, logLevel: 'warn' });
-const hub = await startHubServer(BENCH_HUB, 0);
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...BASE_ARGS, ...webgpuArgs(choice)], headless: true });
+const bench = await openBenchBrowser({ dist: DIST, port: 4184, args: [...BASE_ARGS, ...webgpuArgs(choice)], transformersPage: true });
 let result: GpuResult;
 try {
-  const setup: BrowserSetup = {
-    context: await browser.newContext(),
-    cdp: await browser.newBrowserCDPSession(),
-    appUrl: server.resolvedUrls!.local[0]!,
-    hubUrl: hub.url.replace(/\/$/, ''),
-  };
+  const { setup, browser } = bench;
   const adapter = await readAdapter(setup.context, setup.appUrl);
   if (!adapter) throw new Error(`Chromium found no WebGPU adapter${choice === 'gpu' ? ' on this GPU (GPU_BENCH_ADAPTER=swiftshader runs on the CPU)' : ''}`);
   console.log(describeAdapter(adapter));
@@ -78,9 +65,7 @@ try {
   }
   result.rows = gpuRows(result, models);
 } finally {
-  await browser.close();
-  await hub.close();
-  await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  await bench.close();
 }
 
 result.conditions['loadAverageAtEnd'] = loadavg();

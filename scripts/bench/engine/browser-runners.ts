@@ -4,6 +4,7 @@
 // heap while it runs.
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import type { EngineClient } from '../../../src/lib/services/engine-client.ts';
+import type { EngineStats, LoadReport } from '../../../workers/protocol/messages.ts';
 import { customSource } from '../../../workers/protocol/model-source.ts';
 import type { PeerReply, PeerRequest } from '../browser/transformers-protocol.ts';
 import { sampleHeap, workerHeap, workerTargets, type HeapSampler } from '../worker-heap.ts';
@@ -33,6 +34,12 @@ export interface BrowserRunner extends Runner {
   loadMs: number;
 }
 
+/** This engine's runner also gives its load report and the worker's stats (its KV accounting). */
+export interface EngineRunner extends BrowserRunner {
+  report: LoadReport;
+  stats: () => Promise<EngineStats>;
+}
+
 type PageGlobal = { qwenLocal: { engine: EngineClient }; transformersBench: { call: (request: PeerRequest) => Promise<PeerReply> } };
 
 async function openPage(setup: BrowserSetup, path: string, workerUrlPart: string): Promise<{ page: Page; heap: HeapSampler }> {
@@ -42,7 +49,7 @@ async function openPage(setup: BrowserSetup, path: string, workerUrlPart: string
   return { page, heap: sampleHeap(await workerHeap(setup.cdp, workerUrlPart, except)) };
 }
 
-export async function openEngine(setup: BrowserSetup, options: LoadOptions): Promise<BrowserRunner> {
+export async function openEngine(setup: BrowserSetup, options: LoadOptions): Promise<EngineRunner> {
   const { page, heap } = await openPage(setup, '/', 'engine.worker');
   const source = customSource(setup.hubUrl);
   const dtype = options.dtype ?? 'q4';
@@ -55,6 +62,8 @@ export async function openEngine(setup: BrowserSetup, options: LoadOptions): Pro
   return {
     heap,
     loadMs: report.loadMs,
+    report,
+    stats: () => page.evaluate(() => (globalThis as unknown as PageGlobal).qwenLocal.engine.stats()),
     generate: async (prompt: Prompt, maxTokens: number, reuse: boolean) => {
       const { stats } = await page.evaluate(
         ({ input, maxTokens, freshCache }) =>

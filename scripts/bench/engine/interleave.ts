@@ -97,5 +97,6 @@ export async function interleave(result: BenchResult, contenders: Contender[], s
 }
 
 const fastestOf = (figures: RunFigures[]): RunFigures => figures.reduce((a, b) => (b.firstTokenMs + b.decodeMs < a.firstTokenMs + a.decodeMs ? b : a));
-const runName = (c: Contender, step: Step): string => (c.variant ? `${step.run}, ${c.variant}` : step.run);
+/** A step's run name as recorded for a contender: its variant appended. */
+export const runName = (c: Pick<Contender, 'variant'>, step: Pick<Step, 'run'>): string => (c.variant ? `${step.run}, ${c.variant}` : step.run);
 const label = (c: Contender): string => `${c.engine} ${c.model} ${c.ep}${c.page === 'main' ? '' : ` (${c.page})`}`;

@@ -70,9 +70,12 @@ export class NodeRunner implements Runner {
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]),
       [LOGITS_ROWS]: new ort.Tensor('int64', BigInt64Array.of(-1n), [1]),
     };
+    // GroupQueryAttention graphs rotate inside the op, from the attention mask: no position_ids.
+    if (this.#session.inputNames.includes('position_ids')) {
+      feeds['position_ids'] = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]);
+    }
     for (const meta of this.#session.inputMetadata) {
       if (!meta.name.startsWith('past_key_values.') || !meta.isTensor) continue;
       feeds[meta.name] = this.#past[meta.name] ?? new ort.Tensor('float32', new Float32Array(0), [1, meta.shape[1] as number, 0, meta.shape[3] as number]);
