@@ -27,7 +27,7 @@ export interface StageKv {
   readonly count: KvCount;
   /** past_key_values.* feeds for the next step. */
   pastFeeds(): Record<string, ort.Tensor>;
-  /** Outputs bound before the run (the in-place cache's own buffers); none for a growing cache. */
+  /** Outputs bound before every run, the same each time (the in-place cache's own buffers); none for a growing cache. */
   presentFetches?(): Record<string, ort.Tensor>;
   /** The step fed `fed` tokens and gave `outputs`. */
   commit(fed: readonly number[], outputs: Record<string, ort.Tensor>): void;

@@ -74,8 +74,7 @@ export class ModelSession {
 
   /** The prompt's length in tokens, as generate would encode it. */
   countPrompt(input: GenerateRequest['input']): number {
-    const { encoder } = this.#parts;
-    return encoder.encode(encoder.render(input)).length;
+    return this.#promptIds(input).length;
   }
 
   dispose(): void {
@@ -85,7 +84,7 @@ export class ModelSession {
   async generate(request: GenerateRequest, hooks: SessionHooks): Promise<GenerateResult> {
     const { decoder, cache, encoder, contract } = this.#parts;
     const sampling = this.#samplingParams(request);
-    const promptTokens = encoder.encode(encoder.render(request.input, request.tools?.tools));
+    const promptTokens = this.#promptIds(request.input, request.tools?.tools);
     const context = contract.contextTokens;
     if (promptTokens.length === 0) throw new EngineError('invalid_request', 'The prompt is empty.');
     if (promptTokens.length >= context) {
@@ -172,7 +171,7 @@ export class ModelSession {
   async score(request: ScoreRequest, isAborted: () => boolean): Promise<Omit<ScoresEvent, 'kind' | 'id'>> {
     const { decoder, cache, encoder, contract } = this.#parts;
     const started = performance.now();
-    const promptIds = encoder.encode(encoder.render(request.input));
+    const promptIds = this.#promptIds(request.input);
     const answerIds = this.#eosIds.has(request.answerIds.at(-1)!) ? request.answerIds.slice(0, -1) : request.answerIds;
     if (promptIds.length === 0) throw new EngineError('invalid_request', 'The prompt is empty.');
     if (answerIds.length === 0) throw new EngineError('invalid_request', 'There is no answer to score.');
@@ -207,6 +206,12 @@ export class ModelSession {
       top: row.top.map((c) => ({ ...c, text: encoder.tokenText(c.id) })),
     }));
     return { promptIds, tokens, durationMs: performance.now() - started };
+  }
+
+  /** The prompt's ids: the chat template (with the tools, when given) encoded. */
+  #promptIds(input: GenerateRequest['input'], tools?: NonNullable<GenerateRequest['tools']>['tools']): number[] {
+    const { encoder } = this.#parts;
+    return encoder.encode(encoder.render(input, tools));
   }
 
   #defaultMaxTokens(): number {

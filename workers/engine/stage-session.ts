@@ -53,10 +53,14 @@ async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise
 export class SessionStage implements Stage {
   readonly #session: ort.InferenceSession;
   readonly #cache: StageKv;
+  /** Every output by name: the cache's own buffers where it binds them, null for onnxruntime to allocate (logits, hidden states). */
+  readonly #fetches: Record<string, ort.Tensor | null> | null;
 
   private constructor(session: ort.InferenceSession, cache: StageKv) {
     this.#session = session;
     this.#cache = cache;
+    const bound = cache.presentFetches?.();
+    this.#fetches = bound ? Object.fromEntries(session.outputNames.map((name) => [name, bound[name] ?? null])) : null;
   }
 
   /** On WebGPU a GroupQueryAttention graph gets the in-place cache (kv-in-place.ts); others the growing one. */
@@ -84,11 +88,7 @@ export class SessionStage implements Stage {
       if (!tensor) throw new Error(`no value for the stage input ${name}`);
       feeds[name] = tensor;
     }
-    const bound = this.#cache.presentFetches?.();
-    // Bound outputs are filled in place; the others (logits, hidden states) onnxruntime allocates.
-    const outputs = bound
-      ? await this.#session.run(feeds, Object.fromEntries(this.#session.outputNames.map((name) => [name, bound[name] ?? null])))
-      : await this.#session.run(feeds);
+    const outputs = this.#fetches ? await this.#session.run(feeds, this.#fetches) : await this.#session.run(feeds);
     this.#cache.commit(fed, outputs);
     return Object.fromEntries(Object.entries(outputs).filter(([name]) => !name.startsWith('present.')));
   }

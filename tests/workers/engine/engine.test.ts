@@ -19,6 +19,18 @@ async function loaded(): Promise<Harness> {
   return h;
 }
 
+/** Holds the stage's next run until `release`: `running` settles once it has started. */
+function holdNextRun(h: Harness): { running: Promise<void>; release: () => void } {
+  let release = (): void => undefined;
+  const running = new Promise<void>((resolve) => {
+    h.stages[0]!.beforeRun = () => {
+      resolve();
+      return new Promise<void>((go) => (release = go));
+    };
+  });
+  return { running, release: () => release() };
+}
+
 /** The ids of the answer events (tokens and ends), in the order emitted. */
 const answerOrder = (events: EngineEvent[]): string[] => events.filter((e) => e.kind === 'token' || e.kind === 'done' || e.kind === 'error').map((e) => e.id);
 
@@ -75,13 +87,7 @@ describe('Engine', () => {
 
   it('answers stats at once while a request runs', async () => {
     const h = await loaded();
-    let release = (): void => undefined;
-    const running = new Promise<void>((resolve) => {
-      h.stages[0]!.beforeRun = () => {
-        resolve();
-        return new Promise<void>((go) => (release = go));
-      };
-    });
+    const { running, release } = holdNextRun(h);
     const answer = h.settled('g1');
     h.engine.handle(generate('g1', 'Hello', 2));
     await running;
@@ -97,13 +103,7 @@ describe('Engine', () => {
     expect(await send(empty, { kind: 'count', id: 'c0', input: { mode: 'completion', prompt: 'Hello' } })).toMatchObject({ kind: 'error', error: { code: 'model_not_loaded' } });
     const h = await loaded();
     const input: GenerateInput = { mode: 'chat', messages: [{ role: 'user', content: '<file name="a.txt">\nThe Grand Canal 京杭大运河\n</file>\n\nHow long is it?' }] };
-    let release = (): void => undefined;
-    const running = new Promise<void>((resolve) => {
-      h.stages[0]!.beforeRun = () => {
-        resolve();
-        return new Promise<void>((go) => (release = go));
-      };
-    });
+    const { running, release } = holdNextRun(h);
     const answer = h.settled('g1');
     h.engine.handle({ ...generate('g1', '', 1), input });
     await running;
