@@ -10,7 +10,7 @@ import { load } from './helpers/store-page.ts';
 import { HUB_SOURCE, HUB_URL, OFFICIAL_AWQ, OFFICIAL_BF16, OFFICIAL_GPTQ } from './helpers/hub.ts';
 import { convertedOnnxDir, referenceGreedy, type ChatTurn } from './helpers/reference.ts';
 import { waitForServiceWorker } from './helpers/api-page.ts';
-import { assistantMessages, openChat, send } from './helpers/ui-chat.ts';
+import { assistantMessages, loadStatusSeen, openChat, recordLoadStatus, send } from './helpers/ui-chat.ts';
 
 const GREEDY = { temperature: 0, repetition_penalty: 1 };
 const HELLO: ChatTurn[] = [{ role: 'user', content: 'Hello, how are you?' }];
@@ -49,9 +49,16 @@ test('GPTQ-Int4 in the chat: download, build (its own phase), chat; then a reloa
   test.setTimeout(300_000);
   await openChat(page, { hub: HUB_URL, model: OFFICIAL_GPTQ });
   await waitForServiceWorker(page);
+  await recordLoadStatus(page);
   await page.getByTestId('load-model').click();
-  await expect(page.getByTestId('load-status')).toHaveText(/Building the 4-bit model from the [\d.]+ MB checkpoint, in this browser \(once\) · \d+%/, { timeout: 120_000 });
-  await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 240_000 });
+  // The build is its own phase, after the download and before the device preparation.
+  const seen = await loadStatusSeen(page);
+  const phase = (pattern: RegExp): number => seen.findIndex((text) => pattern.test(text));
+  const building = phase(/^Building the 4-bit model from the [\d.]+ MB checkpoint, in this browser \(once\) · \d+%$/);
+  expect(building, seen.join('\n')).toBeGreaterThan(phase(/^Downloading model\.safetensors/));
+  expect(phase(/^Downloading model\.safetensors/)).toBeGreaterThanOrEqual(0);
+  expect(phase(/^Preparing the model for this device/)).toBeGreaterThan(building);
   await expect(page.getByTestId('runs')).toHaveText('WASM · q4 · GPTQ-Int4 by Qwen');
   await send(page, 'Hello');
   await expect(assistantMessages(page).last()).not.toBeEmpty();

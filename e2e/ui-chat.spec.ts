@@ -4,7 +4,7 @@ import { expect, test } from '@playwright/test';
 import { HUB_ROOT } from '../scripts/forge/fixture-set.ts';
 import { startHubServer, type HubServer } from '../scripts/hub-server.ts';
 import { TINY_INSTRUCT } from './helpers/hub.ts';
-import { assistantMessages, loadModel, openChat, send, setSettings, storedConversations, waitForAnswer } from './helpers/ui-chat.ts';
+import { assistantMessages, loadModel, loadStatusSeen, openChat, recordLoadStatus, send, setSettings, storedConversations, waitForAnswer } from './helpers/ui-chat.ts';
 
 let hub: HubServer;
 test.beforeAll(async () => {
@@ -29,9 +29,12 @@ test('a model downloads with progress, speed and time left, stops and resumes, t
   await page.getByRole('button', { name: 'Stop download' }).click();
   await expect(page.getByTestId('load-status')).toHaveText('No model loaded');
   await expect(page.getByTestId('error')).toHaveCount(0);
+  await recordLoadStatus(page);
   await page.getByTestId('load-model').click();
-  await expect(progress.getByRole('status')).toHaveText(/Downloading|Checking|Preparing|Warming/);
   await expect(page.getByTestId('model-ready')).toBeVisible({ timeout: 60_000 });
+  // It resumed the download, then checked and prepared what it stored.
+  const seen = await loadStatusSeen(page);
+  for (const phase of [/^Downloading onnx\/model_q4\.onnx/, /^Checking the stored model/, /^Preparing the model for this device/]) expect(seen.some((text) => phase.test(text)), seen.join('\n')).toBe(true);
   await expect(page.getByTestId('load-status')).toHaveText('Ready');
   await expect(page.getByTestId('model-select').locator('option:checked')).toHaveText(`${TINY_INSTRUCT} · ✓ stored`);
   await expect(page.getByTestId('stats-device')).toHaveText('WASM · q4');

@@ -26,6 +26,28 @@ export async function loadModel(page: Page): Promise<void> {
 }
 
 /** Fills settings in the chat settings panel (numbers by test id), then closes it. */
+/**
+ * Starts keeping every text the load status shows, so a test can check a phase was shown however
+ * briefly (a poll with toHaveText can miss a phase that lasts less than its interval). The
+ * observer runs after each render, before the next worker message is handled.
+ */
+export async function recordLoadStatus(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (globalThis as unknown as { loadStatusSeen: string[] }).loadStatusSeen = seen;
+    const note = (): void => {
+      const text = document.querySelector('[data-testid="load-status"]')?.textContent ?? '';
+      if (text !== seen.at(-1)) seen.push(text);
+    };
+    note();
+    new MutationObserver(note).observe(document.body, { childList: true, characterData: true, subtree: true });
+  });
+}
+
+export async function loadStatusSeen(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { loadStatusSeen: string[] }).loadStatusSeen);
+}
+
 export async function setSettings(page: Page, values: Record<string, string>): Promise<void> {
   await page.getByTestId('open-settings').click();
   const drawer = page.getByTestId('settings-drawer');
