@@ -22,6 +22,8 @@ export interface ForgeOptions {
   kvType?: FloatType;
   /** Write weights as external data in chunks of at most this many bytes. */
   externalChunkBytes?: number;
+  /** optimum only: repeat K/V to every query head (transformers' eager export) instead of grouping. */
+  repeatKv?: boolean;
 }
 
 export interface ForgeResult {
@@ -40,7 +42,7 @@ export function forge(opts: ForgeOptions): ForgeResult {
   const kvType: FloatType = opts.dtype === 'q4f16' ? (opts.kvType ?? 'float16') : 'float32';
   if (opts.kvType && opts.kvType !== kvType) throw new Error(`--kv-dtype applies to q4f16 only (${opts.dtype} uses float32)`);
 
-  const graphOptions = { shape: shapeOf(loadConfig(opts.size)), seed: opts.seed, dtype: opts.dtype, kvType };
+  const graphOptions = { shape: shapeOf(loadConfig(opts.size)), seed: opts.seed, dtype: opts.dtype, kvType, repeatKv: opts.repeatKv };
   const graph = opts.variant === 'gqa' ? buildGqaGraph(graphOptions) : buildOptimumGraph(graphOptions);
   const onnxDir = join(dir, 'onnx');
   removeModelFiles(onnxDir, fileName);

@@ -18,6 +18,8 @@ export interface GraphOptions {
   dtype: Dtype;
   /** Element type of past_key_values / present; fp32 for fp32 and q4. */
   kvType: FloatType;
+  /** optimum only: K/V repeated to every query head, as transformers' eager attention exports. */
+  repeatKv?: boolean;
 }
 
 /** Symbolic dimension names of the graph inputs and outputs. */

@@ -15,7 +15,7 @@ export function buildOptimumGraph(opts: GraphOptions): QwenGraph {
     const p = layerPrefix(i);
     const path = `/model/layers.${i}`;
     const x = rmsNorm(q, h, `${p}.input_layernorm.weight`, `${path}/input_layernorm`);
-    const attn = attention(q, x, i, rope, mask);
+    const attn = attention(q, x, i, rope, mask, opts.repeatKv ?? false);
     h = g.op('Add', `${path}/residual_attn`, [h, attn]);
     const y = rmsNorm(q, h, `${p}.post_attention_layernorm.weight`, `${path}/post_attention_layernorm`);
     const gate = q.linear(y, `${p}.mlp.gate_proj`, `${path}/mlp/gate_proj`);
@@ -73,11 +73,10 @@ function rmsNorm(q: QwenGraph, x: string, weight: string, path: string): string 
   return g.op('Mul', `${path}/Mul`, [normalized, q.vectorParam(weight)]);
 }
 
-function attention(q: QwenGraph, x: string, layer: number, rope: Rope, bias: string): string {
+function attention(q: QwenGraph, x: string, layer: number, rope: Rope, bias: string, repeatKv: boolean): string {
   const { g, s } = q;
   const p = layerPrefix(layer);
   const path = `/model/layers.${layer}/attn`;
-  const groups = s.heads / s.kvHeads;
   // [B, S, n*hd] -> [B, n, S, hd]
   const heads = (t: string, n: number, name: string): string =>
     g.op('Transpose', `${path}/${name}_transpose`, [g.op('Reshape', `${path}/${name}_reshape`, [t, g.int64([0, 0, n, s.headDim])])], { perm: [0, 2, 1, 3] });
@@ -101,8 +100,16 @@ function attention(q: QwenGraph, x: string, layer: number, rope: Rope, bias: str
   q.presentKv(layer, 'key', keys);
   q.presentKv(layer, 'value', values);
 
-  // Grouped-query attention without repeating K/V: fold each group's query heads into the
-  // sequence axis of its KV head, [B, heads, S, hd] -> [B, kv_heads, groups*S, hd].
+  const context = repeatKv ? repeatedHeadsAttention(q, path, query, keys, values, bias) : groupedAttention(q, path, query, keys, values, bias);
+  const merged = g.op('Reshape', `${path}/context_merge`, [g.op('Transpose', `${path}/context_transpose`, [context], { perm: [0, 2, 1, 3] }), g.int64([0, 0, s.heads * s.headDim])]);
+  return q.linear(merged, `${p}.self_attn.o_proj`, `${path}/o_proj`);
+}
+
+// Grouped-query attention without repeating K/V: fold each group's query heads into the
+// sequence axis of its KV head, [B, heads, S, hd] -> [B, kv_heads, groups*S, hd].
+function groupedAttention(q: QwenGraph, path: string, query: string, keys: string, values: string, bias: string): string {
+  const { g, s } = q;
+  const groups = s.heads / s.kvHeads;
   const scaled = g.op('Mul', `${path}/q_scale`, [query, g.float(1 / Math.sqrt(s.headDim), q.compute)]);
   const grouped = groups === 1 ? scaled : g.op('Reshape', `${path}/q_group`, [scaled, g.int64([0, s.kvHeads, -1, s.headDim])]);
   const keysT = g.op('Transpose', `${path}/keys_transpose`, [keys], { perm: [0, 1, 3, 2] });
@@ -111,7 +118,22 @@ function attention(q: QwenGraph, x: string, layer: number, rope: Rope, bias: str
   const probs = g.op('Softmax', `${path}/softmax`, [g.op('Add', `${path}/mask_add`, [scoresF, bias])], { axis: -1 });
   const probsT = q.cast(probs, 'float32', q.compute, `${path}/probs_cast`);
   const probsGrouped = g.op('Reshape', `${path}/probs_group`, [probsT, g.int64([0, s.kvHeads, -1, 0])]);
-  const context = g.op('Reshape', `${path}/context_heads`, [g.op('MatMul', `${path}/pv`, [probsGrouped, values]), g.int64([0, s.heads, -1, s.headDim])]);
-  const merged = g.op('Reshape', `${path}/context_merge`, [g.op('Transpose', `${path}/context_transpose`, [context], { perm: [0, 2, 1, 3] }), g.int64([0, 0, s.heads * s.headDim])]);
-  return q.linear(merged, `${p}.self_attn.o_proj`, `${path}/o_proj`);
+  return g.op('Reshape', `${path}/context_heads`, [g.op('MatMul', `${path}/pv`, [probsGrouped, values]), g.int64([0, s.heads, -1, s.headDim])]);
+}
+
+// As transformers' eager attention exports: K/V repeated to every query head (repeat_kv:
+// Unsqueeze, Expand, Reshape), the scores divided by sqrt(head_dim) after the MatMul.
+function repeatedHeadsAttention(q: QwenGraph, path: string, query: string, keys: string, values: string, bias: string): string {
+  const { g, s } = q;
+  const groups = s.heads / s.kvHeads;
+  const repeat = (t: string, name: string): string => {
+    const wide = g.op('Expand', `${path}/${name}_expand`, [g.op('Unsqueeze', `${path}/${name}_unsqueeze`, [t, g.int64([2])]), g.int64([1, 1, groups, 1, 1])]);
+    return g.op('Reshape', `${path}/${name}_repeat`, [wide, g.int64([0, s.heads, -1, s.headDim])]);
+  };
+  const keysT = g.op('Transpose', `${path}/keys_transpose`, [repeat(keys, 'keys')], { perm: [0, 1, 3, 2] });
+  const scores = g.op('Div', `${path}/scores_scale`, [g.op('MatMul', `${path}/qk`, [query, keysT]), g.float(Math.sqrt(s.headDim), q.compute)]);
+  const scoresF = q.cast(scores, q.compute, 'float32', `${path}/scores_cast`);
+  const probs = g.op('Softmax', `${path}/softmax`, [g.op('Add', `${path}/mask_add`, [scoresF, bias])], { axis: -1 });
+  const probsT = q.cast(probs, 'float32', q.compute, `${path}/probs_cast`);
+  return g.op('MatMul', `${path}/pv`, [probsT, repeat(values, 'values')]);
 }

@@ -1,7 +1,7 @@
 // What the load-time rewrites share: an index of an ONNX model's nodes and tensors (byte ranges
 // into the file, nothing copied), same-length renames done in place, and additions appended as
 // one more `graph` field, which protobuf parsers merge into the first (repeated fields concatenate).
-import { fields, readVarint, text, Writer, WIRE_LEN, WIRE_VARINT, type Field } from './protobuf.ts';
+import { fields, readSignedVarint, readVarint, text, Writer, WIRE_LEN, WIRE_VARINT, type Field } from './protobuf.ts';
 
 // ONNX field numbers (onnx.proto3).
 export const MODEL_GRAPH = 7;
@@ -104,7 +104,7 @@ export function readNode(bytes: Uint8Array, node: Field): NodeRef {
       let tensor: Field | null = null;
       for (const a of fields(bytes, f.start, f.end)) {
         if (a.number === ATTRIBUTE_NAME) name = text(bytes, a);
-        else if (a.number === ATTRIBUTE_INT && a.wire === WIRE_VARINT) int = a.value;
+        else if (a.number === ATTRIBUTE_INT && a.wire === WIRE_VARINT) int = readSignedVarint(bytes, a.start);
         else if (a.number === ATTRIBUTE_TENSOR) tensor = a;
       }
       if (int !== null) info.ints.set(name, int);
@@ -162,8 +162,9 @@ export function rename(model: Uint8Array, field: Field, name: string): void {
  * The model with `addition` (a GraphProto's fields) appended as one more graph field: in place
  * when the model's ArrayBuffer has room after it (the store leaves some), else in a grown copy.
  */
-export function appendGraph(model: Uint8Array, addition: Writer): Uint8Array {
-  const appended = new Writer().message(MODEL_GRAPH, addition).finish();
+export function appendGraph(model: Uint8Array, addition: Writer, modelFields?: Writer): Uint8Array {
+  let appended = new Writer().message(MODEL_GRAPH, addition).finish();
+  if (modelFields) appended = joined(appended, modelFields.finish());
   const grown = model.byteOffset + model.byteLength + appended.byteLength <= model.buffer.byteLength;
   const out = grown ? new Uint8Array(model.buffer, model.byteOffset, model.byteLength + appended.byteLength) : new Uint8Array(model.byteLength + appended.byteLength);
   if (!grown) out.set(model);
@@ -176,4 +177,51 @@ export function tensorProto(name: string, dataType: number, dims: readonly numbe
   const tensor = new Writer();
   for (const dim of dims) tensor.varint(TENSOR_DIMS, dim);
   return tensor.varint(TENSOR_DATA_TYPE, dataType).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw);
+}
+
+/** The names of the graph's outputs. */
+export function graphOutputNames(model: Uint8Array): string[] {
+  const graphs = [...fields(model)].filter((f) => f.number === MODEL_GRAPH && f.wire === WIRE_LEN);
+  const outputs = graphs.flatMap((graph) => [...fields(model, graph.start, graph.end)]).filter((f) => f.number === GRAPH_OUTPUT);
+  return outputs.flatMap((output) => [...fields(model, output.start, output.end)].filter((f) => f.number === VALUE_INFO_NAME).map((f) => text(model, f)));
+}
+
+// GraphProto's field 3 is reserved (a former field): parsers skip it as an unknown field.
+const GRAPH_RESERVED = 3;
+
+/**
+ * Takes a node out of the graph without moving a byte: its field's key (one byte, `node` = 1)
+ * becomes that of the reserved field 3, same wire type, so the NodeProto is skipped unread.
+ * False, and nothing changed, where the key is not the one-byte key before a minimal length.
+ */
+export function switchOffNode(model: Uint8Array, node: NodeRef): boolean {
+  const key = node.field.start - varintSize(node.field.end - node.field.start) - 1;
+  if (model[key] !== GRAPH_NODE * 8 + WIRE_LEN) return false;
+  model[key] = GRAPH_RESERVED * 8 + WIRE_LEN;
+  return true;
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  for (let v = value; v >= 128; v = Math.floor(v / 128)) size++;
+  return size;
+}
+
+const MODEL_OPSET_IMPORT = 8;
+
+/** Whether the model imports an opset of `domain` ('' is the default ONNX domain). */
+export function importsOpset(model: Uint8Array, domain: string): boolean {
+  return [...fields(model)].some((f) => f.number === MODEL_OPSET_IMPORT && f.wire === WIRE_LEN && [...fields(model, f.start, f.end)].some((e) => e.number === 1 && text(model, e) === domain));
+}
+
+/** A ModelProto opset_import field for `domain` at `version`, to pass to appendGraph. */
+export function opsetImport(domain: string, version: number): Writer {
+  return new Writer().message(MODEL_OPSET_IMPORT, new Writer().string(1, domain).varint(2, version));
+}
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
 }

@@ -58,6 +58,18 @@ export function readVarint(bytes: Uint8Array, at: number): [number, number] {
   throw new Error('bad protobuf varint');
 }
 
+/** A varint read as an int64 (negative ints are ten bytes of two's complement), as a number. */
+export function readSignedVarint(bytes: Uint8Array, at: number): number {
+  let value = 0n;
+  for (let i = 0; i < 10; i++) {
+    const byte = bytes[at + i];
+    if (byte === undefined) break;
+    value |= BigInt(byte & 0x7f) << BigInt(7 * i);
+    if (byte < 0x80) return Number(BigInt.asIntN(64, value));
+  }
+  throw new Error('bad protobuf varint');
+}
+
 const utf8 = new TextDecoder();
 export function text(bytes: Uint8Array, field: Field): string {
   return utf8.decode(bytes.subarray(field.start, field.end));
