@@ -153,7 +153,7 @@ export class ModelLoader {
   #prepareGraph({ request, choice, emit }: Load, fetched: Fetched): Prepared {
     const { files } = fetched;
     emit({ kind: 'progress', id: request.id, phase: 'compile' });
-    const graph = prepareGraph(files.model, { ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, attentionToGqa: choice.device === 'webgpu', config: files.config });
+    const graph = prepareGraph(files.model, { ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, attention: choice.device === 'webgpu' ? 'gqa' : 'plain', config: files.config });
     const weightBytes = files.model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
     files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
     const layers = configNumber(files.config, 'num_hidden_layers');

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { LOGITS_ROWS } from '../../../workers/engine/graph-rewrite/logits-slice.ts';
 import { prepareGraph, type GraphOptions } from '../../../workers/engine/graph-rewrite/prepare.ts';
+import { indexGraph } from '../../../workers/engine/graph-rewrite/graph-edit.ts';
 import { writesKvInPlace } from '../../../workers/engine/graph-rewrite/gqa-kv.ts';
 import { FIXTURES, fixtureModel } from '../../helpers/fixtures.ts';
 import { ModelRunner, PROMPT_IDS } from '../../helpers/model-runner.ts';
@@ -14,7 +15,7 @@ import { ModelRunner, PROMPT_IDS } from '../../helpers/model-runner.ts';
 const model = fixtureModel(FIXTURES.find((f) => f.id === 'optimum-q4')!);
 const bytes = (): Uint8Array => new Uint8Array(readFileSync(join(model.onnxDir, model.fileName)));
 const config = JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-const plain: GraphOptions = { ropeScaling: undefined, logitsSlice: undefined, attentionToGqa: false, config };
+const plain: GraphOptions = { ropeScaling: undefined, logitsSlice: undefined, attention: undefined, config };
 
 const PAST = Array.from({ length: 4 }, (_, i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]).flat();
 
@@ -43,7 +44,7 @@ describe('prepareGraph', () => {
 
   it('YaRN, GroupQueryAttention and the logits slice compose: the same greedy tokens as YaRN alone, KV written in place', async () => {
     const yarn = prepareGraph(bytes(), { ...plain, ropeScaling: 'yarn' });
-    const all = prepareGraph(bytes(), { ...plain, ropeScaling: 'yarn', attentionToGqa: true });
+    const all = prepareGraph(bytes(), { ...plain, ropeScaling: 'yarn', attention: 'gqa' });
     expect([all.contextTokens, all.notes]).toEqual([131072, []]);
     expect(writesKvInPlace(all.model, PAST)).toBe(true);
     const [before, after] = await Promise.all([ModelRunner.fromBytes(yarn.model), ModelRunner.fromBytes(all.model)]);
@@ -52,14 +53,28 @@ describe('prepareGraph', () => {
     await Promise.all([before.release(), after.release()]);
   });
 
+  it('on WASM, YaRN and a GroupQueryAttention graph rewritten into plain ops give the tokens YaRN alone gives', async () => {
+    const gqa = fixtureModel(FIXTURES.find((f) => f.id === 'gqa-q4')!);
+    const gqaBytes = (): Uint8Array => new Uint8Array(readFileSync(join(gqa.onnxDir, gqa.fileName)));
+    const yarn = prepareGraph(gqaBytes(), { ...plain, ropeScaling: 'yarn' });
+    const all = prepareGraph(gqaBytes(), { ...plain, ropeScaling: 'yarn', attention: 'plain' });
+    expect([all.contextTokens, all.notes]).toEqual([131072, []]);
+    expect(indexGraph(all.model)!.nodes.some((n) => n.opType === 'GroupQueryAttention')).toBe(false);
+    const [before, after] = await Promise.all([ModelRunner.fromBytes(yarn.model), ModelRunner.fromBytes(all.model)]);
+    expect(await after.greedy(PROMPT_IDS, 8)).toEqual(await before.greedy(PROMPT_IDS, 8));
+    await Promise.all([before.release(), after.release()]);
+    // An Optimum graph has no GroupQueryAttention to rewrite: nothing to say.
+    expect(prepareGraph(bytes(), { ...plain, attention: 'plain' }).notes).toEqual([]);
+  });
+
   it('a graph whose attention cannot be rewritten runs as it was, and the notes say what that costs', () => {
     const kv32 = fixtureModel(FIXTURES.find((f) => f.id === 'optimum-q4f16-kv32')!);
     const original = new Uint8Array(readFileSync(join(kv32.onnxDir, kv32.fileName)));
-    const prepared = prepareGraph(original, { ...plain, logitsSlice: false, attentionToGqa: true });
+    const prepared = prepareGraph(original, { ...plain, logitsSlice: false, attention: 'gqa' });
     expect(prepared.model === original).toBe(true);
     expect(prepared.notes).toEqual(['The attention was left as exported (layer 0: present.0.key does not come from a Concat), so the KV cache is copied at every step instead of written in place.']);
     const gqa = fixtureModel(FIXTURES.find((f) => f.id === 'gqa-q4')!);
-    expect(prepareGraph(new Uint8Array(readFileSync(join(gqa.onnxDir, gqa.fileName))), { ...plain, attentionToGqa: true }).notes).toEqual([]);
+    expect(prepareGraph(new Uint8Array(readFileSync(join(gqa.onnxDir, gqa.fileName))), { ...plain, attention: 'gqa' }).notes).toEqual([]);
   });
 
   it.each([

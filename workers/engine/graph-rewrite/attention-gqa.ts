@@ -8,34 +8,21 @@
 // never moves a byte: the tensors the block produced (present.*, the input of o_proj) are
 // renamed in place to dead names, the new nodes are appended (graph-edit.ts), and the nodes left
 // with no consumer are switched off by turning their field into a reserved one, which parsers skip.
-import { text, Writer } from './protobuf.ts';
+import { text } from './protobuf.ts';
 import {
-  ATTRIBUTE_INT,
-  ATTRIBUTE_NAME,
-  ATTRIBUTE_TYPE,
-  ATTRIBUTE_TYPE_INT,
   DATA_TYPE,
-  GRAPH_INITIALIZER,
-  GRAPH_NODE,
-  NODE_ATTRIBUTE,
-  NODE_DOMAIN,
-  NODE_INPUT,
-  NODE_NAME,
-  NODE_OP_TYPE,
-  NODE_OUTPUT,
   appendGraph,
-  graphOutputNames,
   importsOpset,
   indexGraph,
   opsetImport,
   rename,
   sameLengthName,
-  switchOffNode,
-  tensorProto,
+  switchOffDeadNodes,
   type GraphIndex,
   type NodeRef,
   type TensorRef,
 } from './graph-edit.ts';
+import { GraphAddition, type Attribute } from './graph-addition.ts';
 import { fromHalfBits } from './half-float.ts';
 
 export interface AttentionShape {
@@ -52,8 +39,6 @@ const KV_MOVES = new Set(['Transpose', 'Unsqueeze', 'Expand', 'Reshape', 'Squeez
 const SCORE_OPS = new Set(['Reshape', 'Cast', 'Identity', 'Mul', 'Div', 'Add', 'Softmax']);
 /** Ops from the second MatMul to o_proj's input: heads back to [B, S, heads·head_dim]. */
 const MERGE_OPS = new Set(['Reshape', 'Transpose', 'Cast', 'Identity']);
-const ATTRIBUTE_FLOAT = 2;
-const ATTRIBUTE_TYPE_FLOAT = 1;
 const PAST = /^past_key_values\.(\d+)\.key$/;
 
 interface KvConcat {
@@ -95,7 +80,7 @@ export function attentionToGqa(model: Uint8Array, shape: AttentionShape): Attent
   for (const { field, dead } of renames) rename(model, field, dead!);
   // The float exports have no com.microsoft op before this one (the 4-bit ones have MatMulNBits).
   const opset = importsOpset(model, MICROSOFT) ? undefined : opsetImport(MICROSOFT, 1);
-  const rewritten = appendGraph(model, addition(layers, shape), opset);
+  const rewritten = appendGraph(model, addition(layers, shape).graph, opset);
   switchOffDeadNodes(rewritten);
   return { rewritten: true, model: rewritten, layers: layers.length };
 }
@@ -290,88 +275,42 @@ class GraphWalk {
   }
 }
 
-const PREFIX = 'qwen_local/gqa';
 const MICROSOFT = 'com.microsoft';
 
 /** The appended nodes: the lengths from attention_mask once, then per layer the heads packed and one GroupQueryAttention. */
-function addition(layers: readonly Layer[], shape: AttentionShape): Writer {
-  const graph = new Writer();
-  const int64 = (name: string, values: readonly number[], dims: readonly number[]): void => {
-    const raw = new Uint8Array(values.length * 8);
-    values.forEach((v, i) => new DataView(raw.buffer).setBigInt64(i * 8, BigInt(v), true));
-    graph.message(GRAPH_INITIALIZER, tensorProto(`${PREFIX}/${name}`, DATA_TYPE.int64, dims, raw));
-  };
-  const node = (opType: string, name: string, inputs: readonly string[], outputs: readonly string[], attributes: Writer[] = [], domain = ''): void => {
-    const n = new Writer();
-    for (const input of inputs) n.string(NODE_INPUT, input);
-    for (const output of outputs) n.string(NODE_OUTPUT, output);
-    n.string(NODE_NAME, `${PREFIX}/${name}`).string(NODE_OP_TYPE, opType);
-    for (const attribute of attributes) n.message(NODE_ATTRIBUTE, attribute);
-    if (domain) n.string(NODE_DOMAIN, domain);
-    graph.message(GRAPH_NODE, n);
-  };
-  const int = (name: string, value: number): Writer => new Writer().string(ATTRIBUTE_NAME, name).varint(ATTRIBUTE_INT, value).varint(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_INT);
-  const p = (name: string): string => `${PREFIX}/${name}`;
-
-  int64('axis1', [1], [1]);
-  int64('one', [1], []);
-  int64('query_shape', [0, 0, shape.heads * shape.headDim], [3]);
-  int64('kv_shape', [0, 0, shape.kvHeads * shape.headDim], [3]);
+function addition(layers: readonly Layer[], shape: AttentionShape): GraphAddition {
+  const a = new GraphAddition('qwen_local/gqa');
+  const one = a.int64('one', [1], []);
+  const queryShape = a.int64('query_shape', [0, 0, shape.heads * shape.headDim]);
+  const kvShape = a.int64('kv_shape', [0, 0, shape.kvHeads * shape.headDim]);
   // seqlens_k = valid tokens − 1 and total_sequence_length, both int32, as the GQA builds compute them.
-  node('ReduceSum', 'valid', ['attention_mask', p('axis1')], [p('valid')], [int('keepdims', 0)]);
-  node('Sub', 'valid_minus_one', [p('valid'), p('one')], [p('valid_minus_one')]);
-  node('Cast', 'seqlens_k', [p('valid_minus_one')], [p('seqlens_k')], [int('to', DATA_TYPE.int32)]);
-  node('Shape', 'mask_shape', ['attention_mask'], [p('mask_shape')]);
-  node('Gather', 'total', [p('mask_shape'), p('one')], [p('total')], [int('axis', 0)]);
-  node('Cast', 'total_sequence_length', [p('total')], [p('total_sequence_length')], [int('to', DATA_TYPE.int32)]);
+  const valid = a.op('ReduceSum', 'valid', ['attention_mask', a.int64('axis1', [1])], { keepdims: { int: 0 } });
+  const seqlensK = a.op('Cast', 'seqlens_k', [a.op('Sub', 'valid_minus_one', [valid, one])], { to: { int: DATA_TYPE.int32 } });
+  const total = a.op('Gather', 'total', [a.op('Shape', 'mask_shape', ['attention_mask']), one], { axis: { int: 0 } });
+  const totalLength = a.op('Cast', 'total_sequence_length', [total], { to: { int: DATA_TYPE.int32 } });
 
-  const perm = new Writer().string(ATTRIBUTE_NAME, 'perm');
-  for (const axis of [0, 2, 1, 3]) perm.varint(8, axis);
-  perm.varint(ATTRIBUTE_TYPE, 7);
   for (const layer of layers) {
-    const at = (name: string): string => p(`${layer.layer}/${name}`);
     // [B, n, S, hd] -> [B, S, n·hd]
-    const packed = (name: string, value: string, target: string): string => {
-      node('Transpose', `${layer.layer}/${name}_transpose`, [value], [at(`${name}_transposed`)], [perm]);
-      node('Reshape', `${layer.layer}/${name}_reshape`, [at(`${name}_transposed`), p(target)], [at(name)]);
-      return at(name);
-    };
-    const attributes = [int('num_heads', shape.heads), int('kv_num_heads', shape.kvHeads), int('do_rotary', 0)];
-    if (Math.abs(layer.scale * Math.sqrt(shape.headDim) - 1) > 1e-6) {
-      attributes.push(new Writer().string(ATTRIBUTE_NAME, 'scale').float(ATTRIBUTE_FLOAT, layer.scale).varint(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_FLOAT));
-    }
-    node(
+    const packed = (name: string, value: string, target: string): string =>
+      a.op('Reshape', `${layer.layer}/${name}`, [a.op('Transpose', `${layer.layer}/${name}_transposed`, [value], { perm: { ints: [0, 2, 1, 3] } }), target]);
+    const attributes: Record<string, Attribute> = { num_heads: { int: shape.heads }, kv_num_heads: { int: shape.kvHeads }, do_rotary: { int: 0 } };
+    if (Math.abs(layer.scale * Math.sqrt(shape.headDim) - 1) > 1e-6) attributes['scale'] = { float: layer.scale };
+    a.node(
       'GroupQueryAttention',
       `${layer.layer}/GroupQueryAttention`,
       [
-        packed('query', layer.query, 'query_shape'),
-        packed('key', layer.key, 'kv_shape'),
-        packed('value', layer.value, 'kv_shape'),
+        packed('query', layer.query, queryShape),
+        packed('key', layer.key, kvShape),
+        packed('value', layer.value, kvShape),
         `past_key_values.${layer.layer}.key`,
         `past_key_values.${layer.layer}.value`,
-        p('seqlens_k'),
-        p('total_sequence_length'),
+        seqlensK,
+        totalLength,
       ],
       [layer.output, `present.${layer.layer}.key`, `present.${layer.layer}.value`],
       attributes,
       MICROSOFT,
     );
   }
-  return graph;
-}
-
-/** Switches off every node that no longer leads to a graph output (the old attention blocks). */
-function switchOffDeadNodes(model: Uint8Array): void {
-  const graph = indexGraph(model)!;
-  const producers = new Map<string, NodeRef>();
-  for (const node of graph.nodes) for (const output of node.outputs) producers.set(text(model, output), node);
-  const live = new Set<NodeRef>();
-  const pending = [...graphOutputNames(model)];
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    const node = producers.get(name);
-    if (!node || live.has(node)) continue;
-    live.add(node);
-    for (const input of node.inputs) pending.push(text(model, input));
-  }
-  for (const node of graph.nodes) if (!live.has(node)) switchOffNode(model, node);
+  return a;
 }

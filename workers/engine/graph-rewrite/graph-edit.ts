@@ -1,7 +1,7 @@
 // What the load-time rewrites share: an index of an ONNX model's nodes and tensors (byte ranges
 // into the file, nothing copied), same-length renames done in place, and additions appended as
 // one more `graph` field, which protobuf parsers merge into the first (repeated fields concatenate).
-import { fields, readSignedVarint, readVarint, text, Writer, WIRE_LEN, WIRE_VARINT, type Field } from './protobuf.ts';
+import { fields, readSignedVarint, readVarint, text, Writer, WIRE_I32, WIRE_LEN, WIRE_VARINT, type Field } from './protobuf.ts';
 
 // ONNX field numbers (onnx.proto3).
 export const MODEL_GRAPH = 7;
@@ -21,6 +21,7 @@ export const GRAPH_VALUE_INFO = 13;
 export const NODE_ATTRIBUTE = 5;
 export const NODE_DOMAIN = 7;
 export const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_FLOAT = 2;
 export const ATTRIBUTE_INT = 3;
 const ATTRIBUTE_TENSOR = 5;
 export const ATTRIBUTE_TYPE = 20;
@@ -44,6 +45,8 @@ export interface NodeRef {
   outputs: Field[];
   /** Integer attributes (Cast's `to`, GroupQueryAttention's `do_rotary`). */
   ints: Map<string, number>;
+  /** Float attributes (GroupQueryAttention's `scale`). */
+  floats: Map<string, number>;
   /** The tensor of a Constant node's `value`. */
   value: TensorRef | null;
 }
@@ -91,7 +94,7 @@ export function indexGraph(model: Uint8Array): GraphIndex | null {
 }
 
 export function readNode(bytes: Uint8Array, node: Field): NodeRef {
-  const info: NodeRef = { field: node, name: '', opType: '', domain: '', inputs: [], outputs: [], ints: new Map(), value: null };
+  const info: NodeRef = { field: node, name: '', opType: '', domain: '', inputs: [], outputs: [], ints: new Map(), floats: new Map(), value: null };
   for (const f of fields(bytes, node.start, node.end)) {
     if (f.number === NODE_NAME) info.name = text(bytes, f);
     else if (f.number === NODE_INPUT) info.inputs.push(f);
@@ -101,13 +104,16 @@ export function readNode(bytes: Uint8Array, node: Field): NodeRef {
     else if (f.number === NODE_ATTRIBUTE) {
       let name = '';
       let int: number | null = null;
+      let float: number | null = null;
       let tensor: Field | null = null;
       for (const a of fields(bytes, f.start, f.end)) {
         if (a.number === ATTRIBUTE_NAME) name = text(bytes, a);
         else if (a.number === ATTRIBUTE_INT && a.wire === WIRE_VARINT) int = readSignedVarint(bytes, a.start);
+        else if (a.number === ATTRIBUTE_FLOAT && a.wire === WIRE_I32) float = new DataView(bytes.buffer, bytes.byteOffset + a.start, 4).getFloat32(0, true);
         else if (a.number === ATTRIBUTE_TENSOR) tensor = a;
       }
       if (int !== null) info.ints.set(name, int);
+      if (float !== null) info.floats.set(name, float);
       if (tensor && name === 'value') info.value = readTensor(bytes, tensor);
     }
   }
@@ -179,8 +185,24 @@ export function tensorProto(name: string, dataType: number, dims: readonly numbe
   return tensor.varint(TENSOR_DATA_TYPE, dataType).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw);
 }
 
+/** Switches off every node that no longer leads to a graph output (what a rewrite replaced). */
+export function switchOffDeadNodes(model: Uint8Array): void {
+  const graph = indexGraph(model)!;
+  const producers = new Map<string, NodeRef>();
+  for (const node of graph.nodes) for (const output of node.outputs) producers.set(text(model, output), node);
+  const live = new Set<NodeRef>();
+  const pending = graphOutputNames(model);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const node = producers.get(name);
+    if (!node || live.has(node)) continue;
+    live.add(node);
+    for (const input of node.inputs) pending.push(text(model, input));
+  }
+  for (const node of graph.nodes) if (!live.has(node)) switchOffNode(model, node);
+}
+
 /** The names of the graph's outputs. */
-export function graphOutputNames(model: Uint8Array): string[] {
+function graphOutputNames(model: Uint8Array): string[] {
   const graphs = [...fields(model)].filter((f) => f.number === MODEL_GRAPH && f.wire === WIRE_LEN);
   const outputs = graphs.flatMap((graph) => [...fields(model, graph.start, graph.end)]).filter((f) => f.number === GRAPH_OUTPUT);
   return outputs.flatMap((output) => [...fields(model, output.start, output.end)].filter((f) => f.number === VALUE_INFO_NAME).map((f) => text(model, f)));
@@ -194,7 +216,7 @@ const GRAPH_RESERVED = 3;
  * becomes that of the reserved field 3, same wire type, so the NodeProto is skipped unread.
  * False, and nothing changed, where the key is not the one-byte key before a minimal length.
  */
-export function switchOffNode(model: Uint8Array, node: NodeRef): boolean {
+function switchOffNode(model: Uint8Array, node: NodeRef): boolean {
   const key = node.field.start - varintSize(node.field.end - node.field.start) - 1;
   if (model[key] !== GRAPH_NODE * 8 + WIRE_LEN) return false;
   model[key] = GRAPH_RESERVED * 8 + WIRE_LEN;
@@ -224,4 +246,20 @@ function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.byteLength);
   return out;
+}
+
+/** The element type (DATA_TYPE) of the graph input `name`; null when it is not a graph input. */
+export function inputElementType(model: Uint8Array, name: string): number | null {
+  const graphs = [...fields(model)].filter((f) => f.number === MODEL_GRAPH && f.wire === WIRE_LEN);
+  for (const input of graphs.flatMap((graph) => [...fields(model, graph.start, graph.end)]).filter((f) => f.number === GRAPH_INPUT)) {
+    const parts = [...fields(model, input.start, input.end)];
+    const own = parts.find((f) => f.number === VALUE_INFO_NAME);
+    if (!own || text(model, own) !== name) continue;
+    // ValueInfoProto.type (2) -> TypeProto.tensor_type (1) -> elem_type (1)
+    const type = parts.find((f) => f.number === 2 && f.wire === WIRE_LEN);
+    const tensor = type && [...fields(model, type.start, type.end)].find((f) => f.number === 1 && f.wire === WIRE_LEN);
+    const elem = tensor && [...fields(model, tensor.start, tensor.end)].find((f) => f.number === 1 && f.wire === WIRE_VARINT);
+    return elem ? elem.value : null;
+  }
+  return null;
 }

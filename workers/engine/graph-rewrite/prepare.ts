@@ -1,8 +1,11 @@
 // The load-time rewrites a model gets before its session is created, in order: YaRN when the
-// load asks for it, the attention as GroupQueryAttention where the KV cache can then be written in
-// place (WebGPU), then logits only where needed (unless the load turns it off). A rewrite that
+// load asks for it; the attention in the form the device runs best (on WebGPU GroupQueryAttention,
+// whose KV cache is written in place; on WASM plain ops, as its GroupQueryAttention kernel is slow
+// on long prompts); then logits only where needed (unless the load turns it off). A rewrite that
 // does not recognise the graph leaves it as it is, and says why where that costs speed.
 import { attentionToGqa } from './attention-gqa.ts';
+import { attentionToPlainOps } from './attention-plain.ts';
+import { configNumber } from '../graph-contract.ts';
 import { sliceLogits } from './logits-slice.ts';
 import { applyYarn } from './yarn.ts';
 import { yarnFromConfig } from './yarn-rope.ts';
@@ -11,8 +14,8 @@ export interface GraphOptions {
   ropeScaling: 'yarn' | undefined;
   /** Default: on. */
   logitsSlice: boolean | undefined;
-  /** Rewrite an Optimum graph's attention as GroupQueryAttention (on WebGPU, where its cache is written in place). */
-  attentionToGqa: boolean;
+  /** The attention form to rewrite to: GroupQueryAttention (WebGPU), plain ops (WASM), or as exported. */
+  attention: 'gqa' | 'plain' | undefined;
   config: Record<string, unknown>;
 }
 
@@ -32,10 +35,11 @@ export function prepareGraph(original: Uint8Array, options: GraphOptions): Prepa
     if ('reason' in yarn) notes.push(`YaRN was not applied (${yarn.reason}), so the context stays at the model's own length.`);
     else ({ model, contextTokens } = yarn);
   }
-  if (options.attentionToGqa) {
-    const result = guarded(() => attentionToGqa(model, attentionShape(options.config)));
+  if (options.attention) {
+    const rewrite = options.attention === 'gqa' ? withGqa : withPlainOps;
+    const result = guarded(() => rewrite(model, options.config));
     if (result.rewritten) model = result.model;
-    else if (!ALREADY_GQA.includes(result.reason)) notes.push(`The attention was left as exported (${result.reason}), so the KV cache is copied at every step instead of written in place.`);
+    else if (!ALREADY.includes(result.reason)) notes.push(options.attention === 'gqa' ? `The attention was left as exported (${result.reason}), so the KV cache is copied at every step instead of written in place.` : `The attention was left as GroupQueryAttention (${result.reason}), whose WASM kernel makes long prompts slow.`);
   }
   if (options.logitsSlice ?? true) {
     const result = guarded(() => sliceLogits(model));
@@ -44,11 +48,16 @@ export function prepareGraph(original: Uint8Array, options: GraphOptions): Prepa
   return { model, contextTokens, notes };
 }
 
-const ALREADY_GQA = ['the graph already uses GroupQueryAttention', 'no past_key_values inputs'];
+// Graphs already in the form asked for: nothing to say.
+const ALREADY = ['the graph already uses GroupQueryAttention', 'no past_key_values inputs', 'no GroupQueryAttention'];
 
-function attentionShape(config: Record<string, unknown>): { heads: number; kvHeads: number; headDim: number } {
-  const number = (key: string): number => (typeof config[key] === 'number' ? config[key] : NaN);
-  return { heads: number('num_attention_heads'), kvHeads: number('num_key_value_heads'), headDim: number('hidden_size') / number('num_attention_heads') };
+function withGqa(model: Uint8Array, config: Record<string, unknown>): ReturnType<typeof attentionToGqa> {
+  const heads = configNumber(config, 'num_attention_heads');
+  return attentionToGqa(model, { heads, kvHeads: configNumber(config, 'num_key_value_heads'), headDim: configNumber(config, 'hidden_size') / heads });
+}
+
+function withPlainOps(model: Uint8Array, config: Record<string, unknown>): ReturnType<typeof attentionToPlainOps> {
+  return attentionToPlainOps(model, configNumber(config, 'hidden_size') / configNumber(config, 'num_attention_heads'));
 }
 
 function withYarn(model: Uint8Array, config: Record<string, unknown>): { model: Uint8Array; contextTokens: number } | { reason: string } {

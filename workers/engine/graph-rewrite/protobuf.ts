@@ -5,7 +5,7 @@
 export const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
 export const WIRE_LEN = 2;
-const WIRE_I32 = 5;
+export const WIRE_I32 = 5;
 
 export interface Field {
   number: number;
