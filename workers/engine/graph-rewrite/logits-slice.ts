@@ -8,25 +8,8 @@
 // The edit never moves a byte of the original file: the lm_head's input is renamed in place to
 // a name of the same length, and the Gather, its attribute and the new input are appended (graph-edit.ts).
 import { text, Writer } from './protobuf.ts';
-import {
-  ATTRIBUTE_INT,
-  ATTRIBUTE_NAME,
-  ATTRIBUTE_TYPE,
-  ATTRIBUTE_TYPE_INT,
-  DATA_TYPE,
-  GRAPH_INPUT,
-  GRAPH_NODE,
-  NODE_ATTRIBUTE,
-  NODE_INPUT,
-  NODE_NAME,
-  NODE_OP_TYPE,
-  NODE_OUTPUT,
-  appendGraph,
-  indexGraph,
-  rename,
-  sameLengthName,
-  type NodeRef,
-} from './graph-edit.ts';
+import { DATA_TYPE, GRAPH_INPUT, appendGraph, indexGraph, rename, sameLengthName, type NodeRef } from './graph-edit.ts';
+import { GraphAddition } from './graph-addition.ts';
 
 export const LOGITS_ROWS = 'logits_rows';
 
@@ -60,17 +43,10 @@ export function sliceLogits(model: Uint8Array): RewriteResult {
 }
 
 function graphAddition(hidden: string, gathered: string): Writer {
-  const axis = new Writer().string(ATTRIBUTE_NAME, 'axis').varint(ATTRIBUTE_INT, 1).varint(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_INT);
-  const gather = new Writer()
-    .string(NODE_INPUT, hidden)
-    .string(NODE_INPUT, LOGITS_ROWS)
-    .string(NODE_OUTPUT, gathered)
-    .string(NODE_NAME, 'qwen_local/logits_rows')
-    .string(NODE_OP_TYPE, 'Gather')
-    .message(NODE_ATTRIBUTE, axis);
+  const addition = new GraphAddition('qwen_local');
+  addition.node('Gather', LOGITS_ROWS, [hidden, LOGITS_ROWS], [gathered], { axis: { int: 1 } });
   // ValueInfoProto { name, type: TypeProto { tensor_type { elem_type: INT64, shape { dim { dim_param: "logits_rows" } } } } }
   const shape = new Writer().message(1, new Writer().string(2, LOGITS_ROWS));
   const type = new Writer().message(1, new Writer().varint(1, DATA_TYPE.int64).message(2, shape));
-  const input = new Writer().string(1, LOGITS_ROWS).message(2, type);
-  return new Writer().message(GRAPH_NODE, gather).message(GRAPH_INPUT, input);
+  return addition.graph.message(GRAPH_INPUT, new Writer().string(1, LOGITS_ROWS).message(2, type));
 }
