@@ -153,12 +153,14 @@ export class ModelLoader {
   #prepareGraph({ request, choice, emit }: Load, fetched: Fetched): Prepared {
     const { files } = fetched;
     emit({ kind: 'progress', id: request.id, phase: 'compile' });
-    const graph = prepareGraph(files.model, { ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, attention: choice.device === 'webgpu' ? 'gqa' : 'plain', config: files.config });
+    const heads = configNumber(files.config, 'num_attention_heads');
+    const attention = { heads, kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / heads };
+    const graph = prepareGraph(files.model, { ropeScaling: request.ropeScaling, logitsSlice: request.logitsSlice, attention: choice.device === 'webgpu' ? 'gqa' : 'plain', shape: attention, config: files.config });
     const weightBytes = files.model.byteLength + files.externalData.reduce((sum, f) => sum + f.data.size, 0);
     files.model = new Uint8Array(0); // the rewritten graph replaces it; onnxruntime keeps its own copies
     const layers = configNumber(files.config, 'num_hidden_layers');
     const contextTokens = Math.min(request.maxContextTokens ?? Infinity, graph.contextTokens ?? configNumber(files.config, 'max_position_embeddings'));
-    const shape = { kvHeads: configNumber(files.config, 'num_key_value_heads'), headDim: configNumber(files.config, 'hidden_size') / configNumber(files.config, 'num_attention_heads'), contextTokens };
+    const shape = { kvHeads: attention.kvHeads, headDim: attention.headDim, contextTokens };
     const unpackBytes =
       choice.device !== 'wasm'
         ? 0

@@ -87,10 +87,10 @@ describe('attentionToGqa', () => {
     const kv32 = graph('optimum-q4f16-kv32');
     const copy = kv32.slice();
     const refused = attentionToGqa(copy, SHAPE);
-    expect(refused).toEqual({ rewritten: false, reason: 'layer 0: present.0.key does not come from a Concat' });
+    expect(refused).toEqual({ rewritten: false, applies: true, reason: 'layer 0: present.0.key does not come from a Concat' });
     expect(Buffer.compare(copy, kv32)).toBe(0);
-    expect(attentionToGqa(graph('gqa-q4'), SHAPE)).toEqual({ rewritten: false, reason: 'the graph already uses GroupQueryAttention' });
+    expect(attentionToGqa(graph('gqa-q4'), SHAPE)).toEqual({ rewritten: false, applies: false, reason: 'the graph already uses GroupQueryAttention' });
     // A scale other than 1/sqrt(head_dim) is not what this graph computes.
-    expect(attentionToGqa(graph('optimum-q4'), { ...SHAPE, headDim: SHAPE.headDim * 4 })).toMatchObject({ rewritten: false, reason: expect.stringMatching(/^layer \d+: the scores are scaled by/) });
+    expect(attentionToGqa(graph('optimum-q4'), { ...SHAPE, headDim: SHAPE.headDim * 4 })).toMatchObject({ rewritten: false, applies: true, reason: expect.stringMatching(/^layer \d+: the scores are scaled by/) });
   });
 });

@@ -74,9 +74,9 @@ describe('attentionToPlainOps', () => {
   it('leaves the graphs it does not take as they are, saying why', () => {
     const f16 = forged('gqa-q4f16');
     const copy = f16.slice();
-    expect(attentionToPlainOps(copy, TINY.headDim)).toEqual({ rewritten: false, reason: '/model/layers.0/attn/GroupQueryAttention: the KV cache is not float32' });
+    expect(attentionToPlainOps(copy, TINY.headDim)).toEqual({ rewritten: false, applies: true, reason: '/model/layers.0/attn/GroupQueryAttention: the KV cache is not float32' });
     expect(Buffer.compare(copy, f16)).toBe(0);
-    expect(attentionToPlainOps(forged('optimum-q4'), TINY.headDim)).toEqual({ rewritten: false, reason: 'no GroupQueryAttention' });
-    expect(attentionToPlainOps(forged('gqa-q4'), TINY.headDim * 2)).toEqual({ rewritten: false, reason: '/model/layers.0/attn/GroupQueryAttention: the rotary caches are not float32 tables of head_dim / 2 columns' });
+    expect(attentionToPlainOps(forged('optimum-q4'), TINY.headDim)).toEqual({ rewritten: false, applies: false, reason: 'no GroupQueryAttention' });
+    expect(attentionToPlainOps(forged('gqa-q4'), TINY.headDim * 2)).toEqual({ rewritten: false, applies: true, reason: '/model/layers.0/attn/GroupQueryAttention: the rotary caches are not float32 tables of head_dim / 2 columns' });
   });
 });

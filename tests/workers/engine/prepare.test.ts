@@ -15,7 +15,9 @@ import { ModelRunner, PROMPT_IDS } from '../../helpers/model-runner.ts';
 const model = fixtureModel(FIXTURES.find((f) => f.id === 'optimum-q4')!);
 const bytes = (): Uint8Array => new Uint8Array(readFileSync(join(model.onnxDir, model.fileName)));
 const config = JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-const plain: GraphOptions = { ropeScaling: undefined, logitsSlice: undefined, attention: undefined, config };
+const heads = config['num_attention_heads'] as number;
+const shape = { heads, kvHeads: config['num_key_value_heads'] as number, headDim: (config['hidden_size'] as number) / heads };
+const plain: GraphOptions = { ropeScaling: undefined, logitsSlice: undefined, attention: undefined, shape, config };
 
 const PAST = Array.from({ length: 4 }, (_, i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]).flat();
 

@@ -31,7 +31,11 @@ export interface AttentionShape {
   headDim: number;
 }
 
-export type AttentionRewrite = { rewritten: true; model: Uint8Array; layers: number } | { rewritten: false; reason: string };
+/**
+ * A rewritten graph, or why not: `applies` is false for a graph with nothing to rewrite (already in
+ * the asked form, or no KV cache), true for one whose attention the rewrite could not take.
+ */
+export type AttentionRewrite = { rewritten: true; model: Uint8Array; layers: number } | { rewritten: false; applies: boolean; reason: string };
 
 /** Ops that only move or repeat the KV heads (repeat_kv) or change the type, on the way to a MatMul. */
 const KV_MOVES = new Set(['Transpose', 'Unsqueeze', 'Expand', 'Reshape', 'Squeeze', 'Cast', 'Identity']);
@@ -62,21 +66,21 @@ interface Layer {
 /** The model with every layer's attention as GroupQueryAttention, or why it was left as it is. */
 export function attentionToGqa(model: Uint8Array, shape: AttentionShape): AttentionRewrite {
   const graph = indexGraph(model);
-  if (!graph) return { rewritten: false, reason: 'no graph' };
-  if (graph.nodes.some((n) => n.opType === 'GroupQueryAttention')) return { rewritten: false, reason: 'the graph already uses GroupQueryAttention' };
+  if (!graph) return { rewritten: false, applies: true, reason: 'no graph' };
+  if (graph.nodes.some((n) => n.opType === 'GroupQueryAttention')) return { rewritten: false, applies: false, reason: 'the graph already uses GroupQueryAttention' };
   const walk = new GraphWalk(model, graph);
   const pasts = [...graph.names].map((name) => PAST.exec(name)).filter((m) => m !== null);
-  if (pasts.length === 0) return { rewritten: false, reason: 'no past_key_values inputs' };
+  if (pasts.length === 0) return { rewritten: false, applies: false, reason: 'no past_key_values inputs' };
   const layers: Layer[] = [];
   for (const match of pasts) {
     const found = walk.layer(Number(match[1]), shape);
-    if (typeof found === 'string') return { rewritten: false, reason: `layer ${match[1]}: ${found}` };
+    if (typeof found === 'string') return { rewritten: false, applies: true, reason: `layer ${match[1]}: ${found}` };
     layers.push(found);
   }
   // Every new name first, so a graph is either rewritten whole or not touched.
   const renames = layers.flatMap((layer) => layer.renamed.map(({ node, slot }) => ({ field: node.outputs[slot]!, dead: sameLengthName(text(model, node.outputs[slot]!), graph.names) })));
   const stuck = renames.find((r) => r.dead === null);
-  if (stuck) return { rewritten: false, reason: `cannot rename ${text(model, stuck.field)}` };
+  if (stuck) return { rewritten: false, applies: true, reason: `cannot rename ${text(model, stuck.field)}` };
   for (const { field, dead } of renames) rename(model, field, dead!);
   // The float exports have no com.microsoft op before this one (the 4-bit ones have MatMulNBits).
   const opset = importsOpset(model, MICROSOFT) ? undefined : opsetImport(MICROSOFT, 1);

@@ -12,10 +12,9 @@
 // is left as it is, with the reason. No byte moves (graph-edit.ts): the op's outputs are renamed to
 // dead names, the new nodes appended with the old names, the op switched off.
 import { DATA_TYPE, appendGraph, indexGraph, inputElementType, rename, sameLengthName, switchOffDeadNodes, type NodeRef } from './graph-edit.ts';
+import type { AttentionRewrite } from './attention-gqa.ts';
 import { GraphAddition } from './graph-addition.ts';
 import { text } from './protobuf.ts';
-
-export type PlainAttentionResult = { rewritten: true; model: Uint8Array; layers: number } | { rewritten: false; reason: string };
 
 interface Attention {
   node: NodeRef;
@@ -28,30 +27,30 @@ interface Attention {
 }
 
 /** The model with every GroupQueryAttention as plain ops, or why it was left as it is. */
-export function attentionToPlainOps(model: Uint8Array, headDim: number): PlainAttentionResult {
+export function attentionToPlainOps(model: Uint8Array, headDim: number): AttentionRewrite {
   const graph = indexGraph(model);
-  if (!graph) return { rewritten: false, reason: 'no graph' };
+  if (!graph) return { rewritten: false, applies: true, reason: 'no graph' };
   const nodes = graph.nodes.filter((n) => n.opType === 'GroupQueryAttention');
-  if (nodes.length === 0) return { rewritten: false, reason: 'no GroupQueryAttention' };
+  if (nodes.length === 0) return { rewritten: false, applies: false, reason: 'no GroupQueryAttention' };
   const initializers = new Map(graph.initializers.filter((t) => t.name).map((t) => [text(model, t.name!), t]));
   const attentions: Attention[] = [];
   for (const node of nodes) {
     const inputs = node.inputs.map((f) => text(model, f));
     const outputs = node.outputs.map((f) => text(model, f));
     const why = unsupported(node, inputs, outputs);
-    if (why) return { rewritten: false, reason: `${node.name}: ${why}` };
+    if (why) return { rewritten: false, applies: true, reason: `${node.name}: ${why}` };
     const past = inputElementType(model, inputs[3]!);
-    if (past !== DATA_TYPE.float32) return { rewritten: false, reason: `${node.name}: the KV cache is not float32` };
+    if (past !== DATA_TYPE.float32) return { rewritten: false, applies: true, reason: `${node.name}: the KV cache is not float32` };
     const rotary = node.ints.get('do_rotary') === 1;
     if (rotary) {
       const cos = initializers.get(inputs[7] ?? '');
-      if (cos?.dims.length !== 2 || cos.dims[1]! * 2 !== headDim || cos.dataType !== DATA_TYPE.float32) return { rewritten: false, reason: `${node.name}: the rotary caches are not float32 tables of head_dim / 2 columns` };
+      if (cos?.dims.length !== 2 || cos.dims[1]! * 2 !== headDim || cos.dataType !== DATA_TYPE.float32) return { rewritten: false, applies: true, reason: `${node.name}: the rotary caches are not float32 tables of head_dim / 2 columns` };
     }
     attentions.push({ node, inputs, outputs, heads: node.ints.get('num_heads') ?? 0, kvHeads: node.ints.get('kv_num_heads') ?? 0, scale: node.floats.get('scale'), rotary });
   }
   const renames = attentions.flatMap((a) => a.node.outputs.map((field) => ({ field, dead: sameLengthName(text(model, field), graph.names) })));
   const stuck = renames.find((r) => r.dead === null);
-  if (stuck) return { rewritten: false, reason: `cannot rename ${text(model, stuck.field)}` };
+  if (stuck) return { rewritten: false, applies: true, reason: `cannot rename ${text(model, stuck.field)}` };
   for (const { field, dead } of renames) rename(model, field, dead!);
   const addition = new GraphAddition('qwen_local/attention');
   attentions.forEach((attention, i) => plainAttention(addition, attention, i, headDim));

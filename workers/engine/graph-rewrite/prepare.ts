@@ -3,9 +3,8 @@
 // whose KV cache is written in place; on WASM plain ops, as its GroupQueryAttention kernel is slow
 // on long prompts); then logits only where needed (unless the load turns it off). A rewrite that
 // does not recognise the graph leaves it as it is, and says why where that costs speed.
-import { attentionToGqa } from './attention-gqa.ts';
+import { attentionToGqa, type AttentionShape } from './attention-gqa.ts';
 import { attentionToPlainOps } from './attention-plain.ts';
-import { configNumber } from '../graph-contract.ts';
 import { sliceLogits } from './logits-slice.ts';
 import { applyYarn } from './yarn.ts';
 import { yarnFromConfig } from './yarn-rope.ts';
@@ -16,6 +15,8 @@ export interface GraphOptions {
   logitsSlice: boolean | undefined;
   /** The attention form to rewrite to: GroupQueryAttention (WebGPU), plain ops (WASM), or as exported. */
   attention: 'gqa' | 'plain' | undefined;
+  /** The heads, from the model's config (the loader reads it once). */
+  shape: AttentionShape;
   config: Record<string, unknown>;
 }
 
@@ -36,28 +37,16 @@ export function prepareGraph(original: Uint8Array, options: GraphOptions): Prepa
     else ({ model, contextTokens } = yarn);
   }
   if (options.attention) {
-    const rewrite = options.attention === 'gqa' ? withGqa : withPlainOps;
-    const result = guarded(() => rewrite(model, options.config));
+    const { attention, shape } = options;
+    const result = guarded(() => (attention === 'gqa' ? attentionToGqa(model, shape) : attentionToPlainOps(model, shape.headDim)));
     if (result.rewritten) model = result.model;
-    else if (!ALREADY.includes(result.reason)) notes.push(options.attention === 'gqa' ? `The attention was left as exported (${result.reason}), so the KV cache is copied at every step instead of written in place.` : `The attention was left as GroupQueryAttention (${result.reason}), whose WASM kernel makes long prompts slow.`);
+    else if (result.applies) notes.push(options.attention === 'gqa' ? `The attention was left as exported (${result.reason}), so the KV cache is copied at every step instead of written in place.` : `The attention was left as GroupQueryAttention (${result.reason}), whose WASM kernel makes long prompts slow.`);
   }
   if (options.logitsSlice ?? true) {
     const result = guarded(() => sliceLogits(model));
     if (result.rewritten) model = result.model;
   }
   return { model, contextTokens, notes };
-}
-
-// Graphs already in the form asked for: nothing to say.
-const ALREADY = ['the graph already uses GroupQueryAttention', 'no past_key_values inputs', 'no GroupQueryAttention'];
-
-function withGqa(model: Uint8Array, config: Record<string, unknown>): ReturnType<typeof attentionToGqa> {
-  const heads = configNumber(config, 'num_attention_heads');
-  return attentionToGqa(model, { heads, kvHeads: configNumber(config, 'num_key_value_heads'), headDim: configNumber(config, 'hidden_size') / heads });
-}
-
-function withPlainOps(model: Uint8Array, config: Record<string, unknown>): ReturnType<typeof attentionToPlainOps> {
-  return attentionToPlainOps(model, configNumber(config, 'hidden_size') / configNumber(config, 'num_attention_heads'));
 }
 
 function withYarn(model: Uint8Array, config: Record<string, unknown>): { model: Uint8Array; contextTokens: number } | { reason: string } {
@@ -68,10 +57,10 @@ function withYarn(model: Uint8Array, config: Record<string, unknown>): { model: 
 }
 
 // A model the protobuf walk cannot read is left as it is: onnxruntime reports what is wrong with it.
-function guarded<T>(rewrite: () => T): T | { rewritten: false; reason: string } {
+function guarded<T>(rewrite: () => T): T | { rewritten: false; applies: true; reason: string } {
   try {
     return rewrite();
   } catch (error) {
-    return { rewritten: false, reason: `unreadable ONNX protobuf: ${error instanceof Error ? error.message : String(error)}` };
+    return { rewritten: false, applies: true, reason: `unreadable ONNX protobuf: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
