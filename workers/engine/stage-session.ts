@@ -35,6 +35,9 @@ async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise
     executionProviders: [choice.gpu ? { name: 'webgpu', device: choice.gpu } : choice.device],
     graphOptimizationLevel: 'all',
     externalData: graph.externalData,
+    // WASM: no second, prepacked copy of the float32 weights, which doubled the memory a load
+    // touches (peak and time) for no faster step (bench:load).
+    ...(choice.device === 'wasm' ? { extra: { session: { disable_prepacking: '1' } } } : {}),
   };
   try {
     if (choice.device !== 'webgpu') return await ort.InferenceSession.create(graph.model, options);

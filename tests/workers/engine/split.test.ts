@@ -180,6 +180,34 @@ describe('4-bit weights unpacked to float32', () => {
     expect(unpackTransposed(m.packed, m.scales, { k: 96, n: 40, blockSize: 32 })).toEqual(dequantizeTransposed(m));
   });
 
+  it('a stage file holds the unpacked values where they fall, on a 4-byte boundary or not', async () => {
+    const random = new Random(11, 'stage file');
+    const m = {
+      rows: 40,
+      cols: 96,
+      packed: Uint8Array.from({ length: (40 * 96) / 2 }, () => Math.floor(random.uniform() * 256)),
+      scales: Float32Array.from({ length: (40 * 96) / 32 }, () => random.normal() * 0.01),
+    };
+    const expected = new Uint8Array(dequantizeTransposed(m).buffer);
+    // One stored file: 3 odd bytes, the packed weight, then the scales at an odd offset.
+    const stored = new Uint8Array(3 + m.packed.length + m.scales.byteLength);
+    stored.set([1, 2, 3]);
+    stored.set(m.packed, 3);
+    stored.set(new Uint8Array(m.scales.buffer), 3 + m.packed.length);
+    const read = async (p: { offset: number; length: number }): Promise<Uint8Array> => stored.subarray(p.offset, p.offset + p.length);
+    const unpacked = {
+      unpack: { weight: { location: 'data', offset: 3, length: m.packed.length }, scales: { location: 'data', offset: 3 + m.packed.length, length: m.scales.byteLength }, k: 96, n: 40, blockSize: 32 },
+      length: expected.length,
+    };
+    for (const before of [0, 3, 4]) {
+      const bytes = await stageFileBytes([{ location: 'data', offset: 0, length: before }, unpacked, { location: 'data', offset: 0, length: 3 }], read);
+      expect(bytes.length).toBe(before + expected.length + 3);
+      expect(Buffer.compare(bytes.subarray(0, before), stored.subarray(0, before))).toBe(0);
+      expect(Buffer.compare(bytes.subarray(before, before + expected.length), expected)).toBe(0);
+      expect([...bytes.subarray(before + expected.length)]).toEqual([1, 2, 3]);
+    }
+  });
+
   for (const id of ['optimum-q4', 'gqa-q4', 'optimum-q4-external']) {
     it(`${id}: every MatMulNBits unpacked gives the whole model's logits and tokens`, async () => {
       const fixture = spec(id);
