@@ -222,6 +222,17 @@ test('an external-data model round-trips through the store in chunks smaller tha
   );
   expect(report?.downloadedBytes).toBeGreaterThan(90 * 10 ** 6);
   await expectReferenceAnswer(page, EXTERNAL);
+
+  // A damaged external-data chunk: the sessions are built while the check worker repairs it,
+  // then built again from the repaired bytes, and the answer is the reference's.
+  await flipStoredChunk(page, `${EXTERNAL}|q4`, `${WEIGHTS}_data`, 2);
+  await page.reload();
+  hub.log.length = 0;
+  const repaired = await load(page, options(EXTERNAL));
+  expect(repaired.error).toBeNull();
+  expect(repaired.report?.repairedChunks).toBe(1);
+  expect(hub.log.filter((r) => r.method === 'GET' && r.status !== 302 && !r.path.includes('/raw/')).map((r) => r.range)).toEqual([`bytes=${2 * CHUNK}-${3 * CHUNK - 1}`]);
+  await expectReferenceAnswer(page, EXTERNAL);
 });
 
 test('the store panel lists stored models with sizes, deletes one or all, and keeps the chosen source', async ({ page }) => {

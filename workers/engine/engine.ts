@@ -5,7 +5,8 @@
 import { EngineError, toErrorShape } from '../protocol/errors.ts';
 import type { Device, EngineEvent, EngineRequest, GenerateRequest, LoadRequest, ScoreRequest } from '../protocol/messages.ts';
 import { ensureModel } from '../store/model-download.ts';
-import { readModel } from '../store/model-reader.ts';
+import { checkInWorker } from '../store/chunk-check.ts';
+import { openModel } from '../store/model-reader.ts';
 import { storedConverter } from '../convert/convert-stored.ts';
 import { chooseDevice, gpuBufferCensus, type DeviceChoice } from './gpu-device.ts';
 import { ModelLoader, type Loaded, type LoaderDeps } from './model-loader.ts';
@@ -18,7 +19,16 @@ export interface EngineDeps extends LoaderDeps {
   chooseDevice: typeof chooseDevice;
 }
 
-const DEPS: EngineDeps = { chooseDevice, ensureModel, readModel, converter: storedConverter, createPipeline, origin: () => self.location.origin, deviceMemoryBytes };
+const DEPS: EngineDeps = {
+  chooseDevice,
+  ensureModel,
+  // The check of the stored chunks in a worker of its own, beside the sessions being built.
+  openModel: (model, options) => openModel(model, { ...options, check: checkInWorker }),
+  converter: storedConverter,
+  createPipeline,
+  origin: () => self.location.origin,
+  deviceMemoryBytes,
+};
 
 export class Engine {
   readonly #emit: (event: EngineEvent) => void;

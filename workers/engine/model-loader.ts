@@ -1,5 +1,5 @@
-// Loads one model in named phases: validate the request, choose the device, fetch and verify the
-// files, prepare the graph, build the pipeline, warm up, report. An abort stops the load between
+// Loads one model in named phases: validate the request, choose the device, fetch the files,
+// prepare the graph, build the pipeline while the stored chunks are checked, warm up, report. An abort stops the load between
 // phases, and a failure once the pipeline exists releases it. The store, onnxruntime and the
 // browser's facts come in LoaderDeps, the device from the engine (LoadContext), so a whole load
 // runs in Node on fakes. The engine (engine.ts) queues loads and serves the model one returns.
@@ -9,7 +9,7 @@ import type { LoadReport, Device, LoadRequest, LogitsRowsTune, ModelDtype, Progr
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
 import type { Converter, ensureModel } from '../store/model-download.ts';
 import type { ConvertProgress } from '../convert/convert-stored.ts';
-import type { ModelFiles, readModel } from '../store/model-reader.ts';
+import type { ModelFiles, ReadReport, openModel } from '../store/model-reader.ts';
 import { Decoder, WEBGPU_LOGITS_ROWS_CANDIDATES } from './decoder.ts';
 import type { DeviceChoice } from './gpu-device.ts';
 import { configNumber, readGraphContract, type GraphContract } from './graph-contract.ts';
@@ -26,7 +26,7 @@ import { checkTokenizer } from './tokenizer-check.ts';
 /** What a load reaches beyond the engine worker: the store, onnxruntime, and facts only a browser has. */
 export interface LoaderDeps {
   ensureModel: typeof ensureModel;
-  readModel: typeof readModel;
+  openModel: typeof openModel;
   /** Builds a safetensors checkpoint's ONNX model in the store (workers/convert/convert-stored.ts). */
   converter: (onProgress: (p: ConvertProgress) => void) => Converter;
   createPipeline: typeof createPipeline;
@@ -65,10 +65,13 @@ interface Load {
 
 interface Fetched {
   files: ModelFiles;
+  /** The check of the external data, which runs on while the pipeline is built (openModel). */
+  checked: Promise<ReadReport>;
+  /** Whether the check's progress is shown: not while the pipeline's own progress is. */
+  checkProgress: { shown: boolean };
   converted: LoadReport['converted'];
   tokenizer: PreTrainedTokenizer;
   downloadedBytes: number;
-  repairedChunks: number;
 }
 
 /** The files with the rewritten graph, and what the pipeline is built with. */
@@ -77,6 +80,13 @@ interface Prepared extends Fetched {
   layers: number;
   shape: KvShape;
   unpackBytes: number;
+}
+
+/** The pipeline and the graph it was built from. */
+interface Built extends Awaited<ReturnType<typeof createPipeline>> {
+  prepared: Prepared;
+  /** Chunks the check repaired (the pipeline was then built again). */
+  repairedChunks: number;
 }
 
 interface Opened {
@@ -97,9 +107,9 @@ export class ModelLoader {
     const started = performance.now();
     const { choice, dtype, notes } = await chooseDevice(request, context);
     const load: Load = { request, choice, dtype, signal: context.signal, emit: context.emit };
-    const prepared = this.#prepareGraph(load, await this.#fetchAndVerify(load));
+    const fetched = await this.#fetchAndVerify(load);
     stopIfAborted(load.signal);
-    const { pipeline, stages } = await this.#buildPipeline(load, prepared);
+    const { prepared, pipeline, stages, repairedChunks } = await this.#checkedPipeline(load, fetched);
     try {
       const opened = openSession(load, prepared, pipeline);
       stopIfAborted(load.signal);
@@ -109,6 +119,7 @@ export class ModelLoader {
         notes: [...choice.notes, ...notes, ...prepared.graph.notes],
         opened,
         fetched: prepared,
+        repairedChunks,
         stages,
         logitsRows,
         loadMs,
@@ -123,7 +134,7 @@ export class ModelLoader {
     }
   }
 
-  /** Downloads what the store lacks, checks every stored chunk, and checks the tokenizer against the model. */
+  /** Downloads what the store lacks, starts the check of every stored chunk, and checks the tokenizer against the model. */
   async #fetchAndVerify({ request, dtype, signal, emit }: Load): Promise<Fetched> {
     const { id, repo, source, chunkBytes, weights } = request;
     const origin = this.#deps.origin();
@@ -134,11 +145,12 @@ export class ModelLoader {
     );
     stopIfAborted(signal);
     let lastVerify = 0;
-    const { files, repairedChunks } = await this.#deps.readModel(stored, {
+    const checkProgress = { shown: true };
+    const { files, checked } = await this.#deps.openModel(stored, {
       source,
       origin,
       onProgress: (bytesDone, bytesTotal) => {
-        if (bytesDone < bytesTotal && performance.now() - lastVerify < 100) return;
+        if (!checkProgress.shown || (bytesDone < bytesTotal && performance.now() - lastVerify < 100)) return;
         lastVerify = performance.now();
         emit({ kind: 'progress', id, phase: 'verify', bytesDone, bytesTotal });
       },
@@ -146,7 +158,7 @@ export class ModelLoader {
     stopIfAborted(signal);
     const tokenizer = createTokenizer(files.tokenizerJson, files.tokenizerConfig);
     checkTokenizer(tokenizer, files.config, files.generationConfig, repo);
-    return { files, tokenizer, downloadedBytes, repairedChunks, converted: stored.conversion?.format ?? null };
+    return { files, checked, checkProgress, tokenizer, downloadedBytes, converted: stored.conversion?.format ?? null };
   }
 
   /** The load-time rewrites, then the memory plan: KV shape, context, and what unpacking may take on WASM. */
@@ -167,6 +179,37 @@ export class ModelLoader {
         : (request.unpackBytes ??
           unpackAllowance({ deviceMemoryBytes: this.#deps.deviceMemoryBytes(), weightBytes, kvBytesPerToken: layers * 2 * shape.kvHeads * shape.headDim * 4, contextTokens }));
     return { ...fetched, graph, layers, shape, unpackBytes };
+  }
+
+  /**
+   * The graph prepared and the pipeline built while the stored chunks are checked. A chunk the
+   * check repaired means they were made from bad bytes (which may even have failed the build), so
+   * both are made again from the checked files.
+   */
+  async #checkedPipeline(load: Load, fetched: Fetched): Promise<Built> {
+    const prepared = this.#prepareGraph(load, fetched);
+    fetched.checkProgress.shown = false;
+    const built = await this.#buildPipeline(load, prepared).then(
+      (made) => ({ made, error: null }),
+      (error: unknown) => ({ made: null, error }),
+    );
+    fetched.checkProgress.shown = true;
+    if (built.error instanceof EngineError && built.error.code === 'aborted') throw built.error;
+    let checked: ReadReport;
+    try {
+      checked = await fetched.checked;
+      stopIfAborted(load.signal);
+    } catch (error) {
+      await built.made?.pipeline.release().catch(() => undefined);
+      throw error;
+    }
+    if (checked.repairedChunks === 0) {
+      if (!built.made) throw built.error;
+      return { prepared, ...built.made, repairedChunks: 0 };
+    }
+    await built.made?.pipeline.release();
+    const again = this.#prepareGraph(load, { ...fetched, files: checked.files });
+    return { prepared: again, ...(await this.#buildPipeline(load, again)), repairedChunks: checked.repairedChunks };
   }
 
   #buildPipeline({ request, choice, signal, emit }: Load, prepared: Prepared): ReturnType<typeof createPipeline> {
@@ -228,13 +271,14 @@ interface ReportParts {
   notes: string[];
   opened: Opened;
   fetched: Fetched;
+  repairedChunks: number;
   stages: StageReport[];
   logitsRows: LogitsRowsTune | null;
   loadMs: number;
   warmupMs: number;
 }
 
-function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fetched, stages, logitsRows, loadMs, warmupMs }: ReportParts): LoadReport {
+function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fetched, repairedChunks, stages, logitsRows, loadMs, warmupMs }: ReportParts): LoadReport {
   const { contract, session } = opened;
   const report: LoadReport = {
     repo: request.repo,
@@ -253,7 +297,7 @@ function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fet
     warmupMs,
     defaults: session.defaults,
     downloadedBytes: fetched.downloadedBytes,
-    repairedChunks: fetched.repairedChunks,
+    repairedChunks,
     converted: fetched.converted,
     stages,
     logitsRows,

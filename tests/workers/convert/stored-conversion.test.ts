@@ -13,7 +13,7 @@ import { convertCheckpoint, CONVERTER_VERSION } from '../../../workers/convert/c
 import { storedConverter, convertedBytes } from '../../../workers/convert/convert-stored.ts';
 import { getModel, putModel } from '../../../workers/store/idb.ts';
 import { ensureModel, type Converter } from '../../../workers/store/model-download.ts';
-import { readModel } from '../../../workers/store/model-reader.ts';
+import { readModel } from '../../helpers/read-model.ts';
 import { modelKey } from '../../../workers/store/records.ts';
 import { ModelRunner, PROMPT_IDS } from '../../helpers/model-runner.ts';
 import { rejection, request, useHub } from '../store/store-harness.ts';

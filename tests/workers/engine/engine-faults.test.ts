@@ -4,7 +4,7 @@
 // load asks for a new device.
 import { describe, expect, it, vi } from 'vitest';
 import type { DeviceChoice } from '../../../workers/engine/gpu-device.ts';
-import { DECODER_INFO, harness, load, modelFiles, send } from './engine-harness.ts';
+import { DECODER_INFO, harness, load, modelFiles, opened, send } from './engine-harness.ts';
 
 describe('a load that fails', () => {
   it('after its pipeline exists (the graph is not a decoder) releases the pipeline', async () => {
@@ -28,9 +28,9 @@ describe('abort during a load', () => {
   it('stops between phases: aborted while verifying, no pipeline is made', async () => {
     const h = harness();
     const files = modelFiles();
-    h.deps.readModel = vi.fn(async () => {
+    h.deps.openModel = vi.fn(async () => {
       h.engine.handle({ kind: 'abort', id: 'a', target: 'l1' });
-      return { files, repairedChunks: 0 };
+      return opened(files);
     });
     expect(await send(h, load('l1'))).toMatchObject({ kind: 'error', error: { code: 'aborted' } });
     // Counted by the stages made: a failure message listing the calls would print the model's bytes.

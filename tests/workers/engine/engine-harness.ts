@@ -9,7 +9,7 @@ import type { EngineDeps } from '../../../workers/engine/engine.ts';
 import type { DeviceChoice } from '../../../workers/engine/gpu-device.ts';
 import type { SessionInfo, Stage } from '../../../workers/engine/pipeline.ts';
 import type { EngineEvent, EngineRequest, LoadRequest } from '../../../workers/protocol/messages.ts';
-import type { ModelFiles } from '../../../workers/store/model-reader.ts';
+import type { ModelFiles, OpenedModel } from '../../../workers/store/model-reader.ts';
 
 // ort-env.ts reads the worker's cross-origin isolation when it is first imported.
 vi.stubGlobal('self', { crossOriginIsolated: false });
@@ -34,6 +34,11 @@ export function modelFiles(): ModelFiles {
     model: new Uint8Array(readFileSync(join(dir, 'onnx', 'model_q4.onnx'))),
     externalData: [],
   };
+}
+
+/** What openModel gives: `files` now, and its check settling with `checkedFiles` (default: the same) and `repairedChunks`. */
+export function opened(files: ModelFiles, repairedChunks = 0, checkedFiles = files): OpenedModel {
+  return { files, checked: Promise.resolve({ files: checkedFiles, repairedChunks }) };
 }
 
 /** The whole model's inputs and outputs, as a stage reports them. */
@@ -98,7 +103,7 @@ export function fakeDeps(overrides: Partial<EngineDeps> & { info?: SessionInfo; 
   const deps: EngineDeps = {
     chooseDevice: vi.fn(async () => WASM),
     ensureModel: vi.fn(async () => ({ model: { repo: 'r' } as never, addedBytes: 0 })),
-    readModel: vi.fn(async () => ({ files: modelFiles(), repairedChunks: 0 })),
+    openModel: vi.fn(async () => opened(modelFiles())),
     converter: vi.fn(() => ({ version: 1, estimateBytes: () => 0, run: async () => {} })),
     createPipeline: vi.fn(async () => {
       const stage = new FakeStage(overrides.info ?? DECODER_INFO, overrides.modes?.[stages.length] ?? 'answer');

@@ -77,7 +77,7 @@ describe('Engine', () => {
 
   it('after a failed load has no model: it says so, and a generate gets model_not_loaded', async () => {
     const h = await loaded();
-    h.deps.readModel = async () => {
+    h.deps.openModel = async () => {
       throw new Error('the disk is full');
     };
     expect(await send(h, load('l2'))).toMatchObject({ kind: 'error', error: { message: 'the disk is full' } });

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { LoadContext } from '../../../workers/engine/model-loader.ts';
 import type { Stage } from '../../../workers/engine/pipeline.ts';
 import type { ProgressEvent } from '../../../workers/protocol/messages.ts';
-import { DECODER_INFO, FakeStage, WASM, fakeDeps, load, modelFiles } from './engine-harness.ts';
+import { DECODER_INFO, FakeStage, WASM, fakeDeps, load, modelFiles, opened } from './engine-harness.ts';
 
 // The harness has stubbed what onnxruntime's import reads.
 const { ModelLoader } = await import('../../../workers/engine/model-loader.ts');
@@ -28,9 +28,9 @@ describe('ModelLoader', () => {
       onProgress({ file: 'onnx/model_q4.onnx', fileBytesDone: 1, fileBytesTotal: 1, totalDone: 1, totalBytes: 1, bytesPerSecond: null, etaSeconds: null });
       return { model: { repo: 'r' } as never, addedBytes: 1 };
     });
-    deps.readModel = vi.fn(async (_stored, options) => {
+    deps.openModel = vi.fn(async (_stored, options) => {
       options.onProgress?.(1, 1);
-      return { files: modelFiles(), repairedChunks: 0 };
+      return opened(modelFiles());
     });
     const create = deps.createPipeline;
     deps.createPipeline = vi.fn(async (options) => {
@@ -52,7 +52,7 @@ describe('ModelLoader', () => {
 
   it('a failure while fetching builds no pipeline', async () => {
     const { loader: l, stages } = loader({
-      readModel: vi.fn(async () => {
+      openModel: vi.fn(async () => {
         throw new Error('a chunk is damaged');
       }),
     });
@@ -64,7 +64,7 @@ describe('ModelLoader', () => {
   it('a failure while preparing the graph builds no pipeline', async () => {
     const files = modelFiles();
     delete files.config['num_key_value_heads'];
-    const { loader: l, stages } = loader({ readModel: vi.fn(async () => ({ files, repairedChunks: 0 })) });
+    const { loader: l, stages } = loader({ openModel: vi.fn(async () => opened(files)) });
     await expect(l.load(load('l1'), context())).rejects.toMatchObject({ code: 'model_files_invalid' });
     expect(stages).toHaveLength(0);
   });
@@ -79,6 +79,77 @@ describe('ModelLoader', () => {
     const { loader: l } = loader({ createPipeline: (options) => createPipeline({ ...options, stages: 2, createStage }) });
     await expect(l.load(load('l1'), context())).rejects.toThrow(/out of memory/);
     expect(made.map((s) => s.releases)).toEqual([1]);
+  });
+
+  it('builds the pipeline while the chunks are checked; a repaired chunk prepares and builds it again from the checked files', async () => {
+    const stored = { ...modelFiles(), externalData: [{ path: 'model_q4.onnx_data', data: new Blob(['damaged']) }] };
+    const checked = { ...modelFiles(), externalData: [{ path: 'model_q4.onnx_data', data: new Blob(['repaired']) }] };
+    const { loader: l, deps, stages } = loader({ openModel: vi.fn(async () => opened(stored, 1, checked)) });
+    const built: string[] = [];
+    const create = deps.createPipeline;
+    deps.createPipeline = vi.fn(async (options) => {
+      built.push(await options.files.externalData[0]!.data.text());
+      return create(options);
+    });
+    const loaded = await l.load(load('l1'), context());
+    expect(built).toEqual(['damaged', 'repaired']);
+    expect(stages.map((s) => s.releases)).toEqual([1, 0]);
+    expect(loaded.pipeline.stages[0]).toBe(stages[1]);
+    expect(loaded.report.repairedChunks).toBe(1);
+  });
+
+  it('a build that failed on bytes the check then repaired is made again from the checked files', async () => {
+    const damaged = () => ({ ...modelFiles(), model: new Uint8Array([0xff, 0xff, 0xff]) });
+    const { loader: l, deps, stages } = loader({ openModel: vi.fn(async () => opened(damaged(), 1, modelFiles())) });
+    const create = deps.createPipeline;
+    deps.createPipeline = vi.fn(async (options) => {
+      if (options.model.byteLength === 3) throw new Error('Failed to load model: protobuf parsing failed');
+      return create(options);
+    });
+    const loaded = await l.load(load('l1'), context());
+    expect(stages).toHaveLength(1);
+    expect(loaded.report.repairedChunks).toBe(1);
+    // With nothing repaired the build's own error stands.
+    const { loader: plain, deps: plainDeps } = loader({ openModel: vi.fn(async () => opened(damaged())) });
+    plainDeps.createPipeline = deps.createPipeline;
+    await expect(plain.load(load('l2'), context())).rejects.toThrow(/protobuf parsing failed/);
+  });
+
+  it('a check that fails once the pipeline is built fails the load and releases the pipeline', async () => {
+    const failed = Promise.reject(Object.assign(new Error('model_q4.onnx_data changed on the model host'), { code: 'model_corrupt' }));
+    // As openModel's: handled from the start, so it never counts as an unhandled rejection.
+    failed.catch(() => undefined);
+    const { loader: l, stages } = loader({ openModel: vi.fn(async () => ({ files: modelFiles(), checked: failed })) });
+    await expect(l.load(load('l1'), context())).rejects.toMatchObject({ code: 'model_corrupt' });
+    expect(stages.map((s) => s.releases)).toEqual([1]);
+  });
+
+  it("shows the check's progress, but not while the pipeline is built", async () => {
+    let progress: (done: number, total: number) => void = () => {};
+    const { loader: l, deps } = loader({
+      openModel: vi.fn(async (_stored, options) => {
+        progress = options.onProgress!;
+        progress(1, 4);
+        return opened(modelFiles());
+      }),
+    });
+    const create = deps.createPipeline;
+    deps.createPipeline = vi.fn(async (options) => {
+      progress(2, 4);
+      options.onStage?.(0, 1);
+      return create(options);
+    });
+    const c = context();
+    await l.load(load('l1'), c);
+    // The check's last chunk, after the build.
+    progress(4, 4);
+    expect(c.events.map((e) => [e.phase, 'bytesDone' in e ? e.bytesDone : 'stage' in e ? e.stage : undefined])).toEqual([
+      ['verify', 1],
+      ['compile', undefined],
+      ['compile', 1],
+      ['warmup', undefined],
+      ['verify', 4],
+    ]);
   });
 
   it('a pipeline whose graph is no decoder is released', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { getChunk, getModel, listModels } from '../../../workers/store/idb.ts';
 import { modelKey } from '../../../workers/store/records.ts';
-import { readModel } from '../../../workers/store/model-reader.ts';
+import { readModel } from '../../helpers/read-model.ts';
 import { customSource } from '../../../workers/protocol/model-source.ts';
 import { CHUNK, clearStore, ensure, fixtureRepoOf, rejection, request, useHub, waitFor } from './store-harness.ts';
 

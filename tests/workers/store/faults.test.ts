@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer, type HubServer } from '../../../scripts/hub-server.ts';
 import { FileHasher } from '../../../workers/store/checksums.ts';
 import { chunkModelKeys, getModel, listModels, putModel } from '../../../workers/store/idb.ts';
-import { readModel } from '../../../workers/store/model-reader.ts';
+import { readModel } from '../../helpers/read-model.ts';
 import { modelKey, storedBytes } from '../../../workers/store/records.ts';
 import { customSource } from '../../../workers/protocol/model-source.ts';
 import { deleteStoredModel } from '../../../workers/store/store-admin.ts';

@@ -2,7 +2,8 @@
 // only) or, with the host gone, a clear error; external data as Blobs of the stored chunks.
 import { describe, expect, it } from 'vitest';
 import { getChunk, getModel, putChunk } from '../../../workers/store/idb.ts';
-import { readModel } from '../../../workers/store/model-reader.ts';
+import { openModel } from '../../../workers/store/model-reader.ts';
+import { readModel } from '../../helpers/read-model.ts';
 import { modelKey } from '../../../workers/store/records.ts';
 import { customSource } from '../../../workers/protocol/model-source.ts';
 import { CHUNK, ensure, fixtureRepoOf, request, useHub } from './store-harness.ts';
@@ -76,5 +77,38 @@ describe('model reader', () => {
     }
     expect(files.config['model_type']).toBe('qwen2');
     expect(files.tokenizerConfig['tokenizer_class']).toBe('Qwen2Tokenizer');
+  });
+
+  it('opens a model before its graph is checked: the stored bytes at once, the checked ones when the check ends', async () => {
+    await ensure(request(hub(), single.repo));
+    const key = modelKey(single.repo, 'q4');
+    await flipChunk(key, WEIGHTS, 5);
+    const { files, checked } = await openModel((await getModel(key))!, { source: customSource(hub().url), origin: 'http://localhost' });
+    expect(Buffer.from(files.model).equals(single.bytes(WEIGHTS))).toBe(false);
+    const report = await checked;
+    expect(report.repairedChunks).toBe(1);
+    expect(Buffer.from(report.files.model).equals(single.bytes(WEIGHTS))).toBe(true);
+  });
+
+  it('opens a model before its external data is checked: the stored bytes at once, the checked ones when the check ends', async () => {
+    await ensure(request(hub(), external.repo));
+    const key = modelKey(external.repo, 'q4');
+    await flipChunk(key, `${WEIGHTS}_data`, 1);
+    const { files, checked } = await openModel((await getModel(key))!, { source: customSource(hub().url), origin: 'http://localhost' });
+    const good = external.bytes(`${WEIGHTS}_data`);
+    expect(Buffer.from(files.model).equals(external.bytes(WEIGHTS))).toBe(true);
+    expect(Buffer.from(await files.externalData[0]!.data.arrayBuffer()).equals(good)).toBe(false);
+    const report = await checked;
+    expect(report.repairedChunks).toBe(1);
+    expect(Buffer.from(await report.files.externalData[0]!.data.arrayBuffer()).equals(good)).toBe(true);
+  });
+
+  it('with a stored chunk cut short, opens the model only once every chunk is checked', async () => {
+    await ensure(request(hub(), external.repo));
+    const key = modelKey(external.repo, 'q4');
+    await putChunk(key, `${WEIGHTS}_data_1`, 0, new Blob([new Uint8Array(10)]));
+    const { files, checked } = await openModel((await getModel(key))!, { source: customSource(hub().url), origin: 'http://localhost' });
+    expect((await checked).repairedChunks).toBe(1);
+    for (const { path, data } of files.externalData) expect(Buffer.from(await data.arrayBuffer()).equals(external.bytes(`onnx/${path}`))).toBe(true);
   });
 });
