@@ -104,3 +104,41 @@ test('WASM: a graph with meaningless node names splits into three stages, unpack
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('WASM fast start: serves at once on the 4-bit weights from a worker, then the unpacked stages take over; both give onnxruntime-node\'s greedy tokens', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto(appUrl(TINY_INSTRUCT, 'wasm'));
+  const messages: ChatTurn[] = [{ role: 'user', content: 'Name three rivers in China.' }];
+  // The first answer is asked for as soon as the load resolves, so it runs before the swap (the
+  // swap waits for a gap between requests); the order is printed, not assumed.
+  const run = await page.evaluate(
+    async ({ source, repo, messages, sampling }) => {
+      const engine = (globalThis as unknown as PageGlobal).qwenLocal.engine;
+      const order: string[] = [];
+      let spedUp: (outcome: unknown) => void = () => undefined;
+      const outcome = new Promise((resolve) => (spedUp = resolve));
+      const report = await engine.load({ source, repo, device: 'wasm', dtype: 'q4', fastStart: true }, undefined, undefined, (o) => {
+        order.push('sped-up');
+        spedUp(o);
+      });
+      const first = await engine.generate({ input: { mode: 'chat', messages }, maxTokens: 12, sampling });
+      order.push('first answer');
+      const swapped = await outcome;
+      const second = await engine.generate({ input: { mode: 'chat', messages }, maxTokens: 12, sampling });
+      return { report, first: first.tokenIds, swapped, second: second.tokenIds, stats: await engine.stats(), order };
+    },
+    { source: HUB_SOURCE, repo: TINY_INSTRUCT, messages, sampling: GREEDY },
+  );
+  expect(run.report.speedUp?.unpackedBytes).toBeGreaterThan(0);
+  expect(run.report.stages.map((s) => [s.worker, s.unpackedBytes])).toEqual([[true, 0]]);
+  const swapped = run.swapped as { stages: LoadReport['stages'] };
+  expect(swapped.stages.length).toBeGreaterThan(0);
+  for (const stage of swapped.stages) expect(stage.worker).toBe(true);
+  expect(swapped.stages.reduce((sum, s) => sum + s.unpackedBytes, 0)).toBe(run.report.speedUp!.unpackedBytes);
+  const reference = await referenceGreedy(TINY_INSTRUCT, 'model_q4.onnx', { messages }, run.first.length);
+  expect(run.first).toEqual(reference);
+  expect(run.second).toEqual(reference);
+  // The 4-bit worker is gone: only the unpacked stages' KV (4 layers × key and value) is held.
+  expect(run.stats.liveTensors).toBe(8);
+  console.log(`[figures] fast start WASM tiny: events ${run.order.join(' → ')}; unpacked stages ${JSON.stringify(swapped.stages)}`);
+});

@@ -133,6 +133,21 @@ export class Engine {
     });
     this.#loaded = loaded;
     this.#emit({ kind: 'loaded', id: request.id, report: loaded.report });
+    const speedUp = loaded.speedUp;
+    // Swapped in at the first gap between requests once built (a longer request swaps it first).
+    if (speedUp) void speedUp.ready.then(() => this.#whenIdle(() => this.#speedUp(request.id, loaded, speedUp)));
+  }
+
+  /** Runs `run` in the queue, between requests, as no request of its own (no id, not counted). */
+  #whenIdle(run: () => Promise<void>): void {
+    this.#queue = this.#queue.then(run).catch(() => undefined);
+  }
+
+  async #speedUp(loadId: string, loaded: Loaded, speedUp: NonNullable<Loaded['speedUp']>): Promise<void> {
+    const outcome = await speedUp.apply();
+    if (!outcome || this.#loaded !== loaded) return;
+    if ('stages' in outcome) loaded.report.stages = outcome.stages;
+    this.#emit({ kind: 'sped-up', id: loadId, outcome });
   }
 
   /** WASM when asked for, else the WebGPU choice (#gpu); the request running is now on it. */
@@ -192,6 +207,7 @@ export class Engine {
     this.#loaded = null;
     this.#lost = null;
     if (!loaded) return;
+    loaded.speedUp?.cancel();
     loaded.session.dispose();
     await loaded.pipeline.release();
   }

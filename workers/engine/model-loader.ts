@@ -5,7 +5,7 @@
 // runs in Node on fakes. The engine (engine.ts) queues loads and serves the model one returns.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from '../protocol/errors.ts';
-import type { LoadReport, Device, LoadRequest, LogitsRowsTune, ModelDtype, ProgressEvent, StageReport } from '../protocol/messages.ts';
+import type { LoadReport, Device, LoadRequest, LogitsRowsTune, ModelDtype, ProgressEvent, SpeedUpPlan, StageReport } from '../protocol/messages.ts';
 import { vocabularyFromTokenizerJson } from '../grammar/index.ts';
 import type { Converter, ensureModel } from '../store/model-download.ts';
 import type { ConvertProgress } from '../convert/convert-stored.ts';
@@ -18,8 +18,9 @@ import { checkLoadRequest, chooseDtype } from './load-request.ts';
 import type { Pipeline } from './pipeline.ts';
 import { PromptEncoder, createTokenizer } from './prompt-encoder.ts';
 import { ModelSession } from './session.ts';
-import { unpackAllowance } from '../protocol/memory-limits.ts';
-import type { createPipeline } from './split/load-stages.ts';
+import { speedUpContextTokens, unpackAllowance } from '../protocol/memory-limits.ts';
+import { pipelineUnpack, type createPipeline } from './split/load-stages.ts';
+import { FAST_START_MIN_CONTEXT, FAST_START_UNPACK_BYTES, SpeedUp } from './speed-up.ts';
 import type { KvShape } from './stage-session.ts';
 import { checkTokenizer } from './tokenizer-check.ts';
 
@@ -52,6 +53,8 @@ export interface Loaded {
   pipeline: Pipeline;
   choice: DeviceChoice;
   report: LoadReport;
+  /** Started: the unpacked pipeline being built for the engine to swap in (WASM fast start). */
+  speedUp: SpeedUp | null;
 }
 
 /** One load in progress, once its device is chosen: what every later phase reads. */
@@ -80,14 +83,26 @@ interface Prepared extends Fetched {
   layers: number;
   shape: KvShape;
   unpackBytes: number;
+  deviceMemoryBytes: number;
+  weightBytes: number;
+  /** Float32 KV (WASM's), for the memory sums. */
+  kvBytesPerToken: number;
 }
 
 /** The pipeline and the graph it was built from. */
-interface Built extends Awaited<ReturnType<typeof createPipeline>> {
+interface Built extends Serving {
   prepared: Prepared;
   /** Chunks the check repaired (the pipeline was then built again). */
   repairedChunks: number;
 }
+
+/** A pipeline to serve from, and on a fast start the speed-up planned for it (speed-up.ts). */
+interface Serving extends Awaited<ReturnType<typeof createPipeline>> {
+  speedUp: SpeedUpPlan | null;
+}
+
+/** full: the pipeline as planned; fast-start: its 4-bit weights as they are, each stage in a worker (released with its heap after the swap); speed-up: the full one built beside it, each stage in a worker. */
+type BuildMode = 'full' | 'fast-start' | 'speed-up';
 
 interface Opened {
   contract: GraphContract;
@@ -109,9 +124,10 @@ export class ModelLoader {
     const load: Load = { request, choice, dtype, signal: context.signal, emit: context.emit };
     const fetched = await this.#fetchAndVerify(load);
     stopIfAborted(load.signal);
-    const { prepared, pipeline, stages, repairedChunks } = await this.#checkedPipeline(load, fetched);
+    const { prepared, pipeline, stages, repairedChunks, speedUp: plan } = await this.#checkedPipeline(load, fetched);
+    const speedUp = plan && new SpeedUp(pipeline, plan, (signal) => this.#buildPipeline(load, prepared, 'speed-up', signal));
     try {
-      const opened = openSession(load, prepared, pipeline);
+      const opened = openSession(load, prepared, pipeline, speedUp);
       stopIfAborted(load.signal);
       const loadMs = performance.now() - started;
       const logitsRows = await warmUp(load, opened, pipeline);
@@ -119,6 +135,7 @@ export class ModelLoader {
         notes: [...choice.notes, ...notes, ...prepared.graph.notes],
         opened,
         fetched: prepared,
+        speedUp: plan,
         repairedChunks,
         stages,
         logitsRows,
@@ -126,7 +143,8 @@ export class ModelLoader {
         warmupMs: performance.now() - started - loadMs,
       });
       if (!context.isLive(choice)) throw new EngineError('device_lost', 'The GPU stopped responding (device lost) while the model loaded. Load it again and a new GPU device is set up.');
-      return { session: opened.session, pipeline, choice, report };
+      speedUp?.start();
+      return { session: opened.session, pipeline, choice, report, speedUp };
     } catch (error) {
       // Sessions, stage workers and GPU buffers made so far go with the failed load.
       await pipeline.release().catch(() => undefined);
@@ -173,12 +191,10 @@ export class ModelLoader {
     const layers = configNumber(files.config, 'num_hidden_layers');
     const contextTokens = Math.min(request.maxContextTokens ?? Infinity, graph.contextTokens ?? configNumber(files.config, 'max_position_embeddings'));
     const shape = { kvHeads: attention.kvHeads, headDim: attention.headDim, contextTokens };
-    const unpackBytes =
-      choice.device !== 'wasm'
-        ? 0
-        : (request.unpackBytes ??
-          unpackAllowance({ deviceMemoryBytes: this.#deps.deviceMemoryBytes(), weightBytes, kvBytesPerToken: layers * 2 * shape.kvHeads * shape.headDim * 4, contextTokens }));
-    return { ...fetched, graph, layers, shape, unpackBytes };
+    const kvBytesPerToken = layers * 2 * shape.kvHeads * shape.headDim * 4;
+    const deviceMemoryBytes = this.#deps.deviceMemoryBytes();
+    const unpackBytes = choice.device !== 'wasm' ? 0 : (request.unpackBytes ?? unpackAllowance({ deviceMemoryBytes, weightBytes, kvBytesPerToken, contextTokens }));
+    return { ...fetched, graph, layers, shape, unpackBytes, deviceMemoryBytes, weightBytes, kvBytesPerToken };
   }
 
   /**
@@ -189,7 +205,7 @@ export class ModelLoader {
   async #checkedPipeline(load: Load, fetched: Fetched): Promise<Built> {
     const prepared = this.#prepareGraph(load, fetched);
     fetched.checkProgress.shown = false;
-    const built = await this.#buildPipeline(load, prepared).then(
+    const built = await this.#servingPipeline(load, prepared).then(
       (made) => ({ made, error: null }),
       (error: unknown) => ({ made: null, error }),
     );
@@ -209,10 +225,17 @@ export class ModelLoader {
     }
     await built.made?.pipeline.release();
     const again = this.#prepareGraph(load, { ...fetched, files: checked.files });
-    return { prepared: again, ...(await this.#buildPipeline(load, again)), repairedChunks: checked.repairedChunks };
+    return { prepared: again, ...(await this.#servingPipeline(load, again)), repairedChunks: checked.repairedChunks };
   }
 
-  #buildPipeline({ request, choice, signal, emit }: Load, prepared: Prepared): ReturnType<typeof createPipeline> {
+  /** The pipeline the load serves from: on WASM, a fast start when the unpack is worth it (speedUpPlan). */
+  async #servingPipeline(load: Load, prepared: Prepared): Promise<Serving> {
+    const { graph, unpackBytes, shape } = prepared;
+    const speedUp = unpackBytes > 0 ? speedUpPlan(load.request, { ...prepared, model: graph.model, choice: load.choice, contextTokens: shape.contextTokens }) : null;
+    return { ...(await this.#buildPipeline(load, prepared, speedUp ? 'fast-start' : 'full')), speedUp };
+  }
+
+  #buildPipeline({ request, choice, signal, emit }: Load, prepared: Prepared, mode: BuildMode, buildSignal = signal): ReturnType<typeof createPipeline> {
     return this.#deps.createPipeline({
       model: prepared.graph.model,
       files: prepared.files,
@@ -221,11 +244,29 @@ export class ModelLoader {
       shape: prepared.shape,
       stages: request.stages,
       bufferLimit: request.bufferLimitBytes,
-      unpackBytes: prepared.unpackBytes,
-      onStage: (index, count) => emit({ kind: 'progress', id: request.id, phase: 'compile', stage: index + 1, stages: count }),
-      signal,
+      unpackBytes: mode === 'fast-start' ? 0 : prepared.unpackBytes,
+      allInWorkers: mode !== 'full',
+      // The speed-up is built while the model serves: no load progress.
+      onStage: mode === 'speed-up' ? undefined : (index, count) => emit({ kind: 'progress', id: request.id, phase: 'compile', stage: index + 1, stages: count }),
+      signal: buildSignal,
     });
   }
+}
+
+/**
+ * Whether a WASM load starts on its 4-bit weights: when what it would unpack is large enough to
+ * make the load slow (or the request asks), and the memory leaves a useful context while both
+ * pipelines exist.
+ */
+function speedUpPlan(
+  request: LoadRequest,
+  facts: { model: Uint8Array; choice: DeviceChoice; unpackBytes: number; deviceMemoryBytes: number; weightBytes: number; kvBytesPerToken: number; contextTokens: number },
+): SpeedUpPlan | null {
+  if (request.fastStart === false) return null;
+  const { unpackedBytes, addedBytes } = pipelineUnpack({ model: facts.model, choice: facts.choice, bufferLimit: request.bufferLimitBytes, unpackBytes: facts.unpackBytes });
+  if (unpackedBytes === 0 || (request.fastStart !== true && unpackedBytes < FAST_START_UNPACK_BYTES)) return null;
+  const contextTokens = speedUpContextTokens({ ...facts, addedBytes });
+  return contextTokens >= Math.min(FAST_START_MIN_CONTEXT, facts.contextTokens) ? { unpackedBytes, contextTokens } : null;
 }
 
 function stopIfAborted(signal: AbortSignal): void {
@@ -238,7 +279,7 @@ async function chooseDevice(request: LoadRequest, context: LoadContext): Promise
 }
 
 /** The pipeline's graph contract, and the decoder and session that serve requests on it. */
-function openSession({ request, choice }: Load, { files, tokenizer, graph }: Prepared, pipeline: Pipeline): Opened {
+function openSession({ request, choice }: Load, { files, tokenizer, graph }: Prepared, pipeline: Pipeline, speedUp: SpeedUp | null): Opened {
   const contract = readGraphContract(pipeline.info, files.config, graph.contextTokens, request.maxContextTokens);
   const decoder = new Decoder(contract, Math.min(request.bufferLimitBytes ?? Infinity, choice.gpu?.limits.maxStorageBufferBindingSize ?? Infinity));
   const session = new ModelSession({
@@ -247,6 +288,7 @@ function openSession({ request, choice }: Load, { files, tokenizer, graph }: Pre
     encoder: new PromptEncoder(tokenizer),
     contract,
     generationConfig: files.generationConfig,
+    roomFor: speedUp ? (tokens) => (speedUp.mustWait(tokens) ? speedUp.apply().then(() => undefined) : Promise.resolve()) : undefined,
     // Token bytes now, so tokenizer.json can go; the grammar's index is built on first use.
     vocabulary: vocabularyFromTokenizerJson(files.tokenizerJson, contract.vocab),
   });
@@ -271,6 +313,7 @@ interface ReportParts {
   notes: string[];
   opened: Opened;
   fetched: Fetched;
+  speedUp: SpeedUpPlan | null;
   repairedChunks: number;
   stages: StageReport[];
   logitsRows: LogitsRowsTune | null;
@@ -278,7 +321,7 @@ interface ReportParts {
   warmupMs: number;
 }
 
-function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fetched, repairedChunks, stages, logitsRows, loadMs, warmupMs }: ReportParts): LoadReport {
+function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fetched, speedUp, repairedChunks, stages, logitsRows, loadMs, warmupMs }: ReportParts): LoadReport {
   const { contract, session } = opened;
   const report: LoadReport = {
     repo: request.repo,
@@ -301,6 +344,7 @@ function capabilityReport({ request, choice, dtype }: Load, { notes, opened, fet
     converted: fetched.converted,
     stages,
     logitsRows,
+    speedUp,
   };
   if (stages.length > 1) {
     report.notes.push(

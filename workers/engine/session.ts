@@ -34,6 +34,8 @@ export interface SessionParts {
   generationConfig: Record<string, unknown>;
   /** Each token's bytes, for JSON constraints. */
   vocabulary: TokenVocabulary;
+  /** Settles when the cache may hold this many tokens (a fast start's longer requests wait for its speed-up: speed-up.ts). */
+  roomFor?: (tokens: number) => Promise<void>;
 }
 
 /** The engine's side of a request: deltas out, its abort flag in (the UI side is protocol's GenerateHooks). */
@@ -99,6 +101,7 @@ export class ModelSession {
     const maxTokens = Math.min(request.maxTokens ?? this.#defaultMaxTokens(), context - promptTokens.length);
     const constraint = this.#constraint(request, maxTokens);
     const reader = this.#logprobReader(request);
+    await this.#parts.roomFor?.(promptTokens.length + maxTokens);
 
     const started = performance.now();
     const reused = request.freshCache ? 0 : reusablePrefix(cache.tokens, promptTokens);
@@ -185,6 +188,7 @@ export class ModelSession {
         contextTokens: contract.contextTokens,
       });
     }
+    await this.#parts.roomFor?.(fedTokens);
     cache.crop(reusablePrefix(cache.tokens, promptIds));
     const model: ForcedModel = {
       get past() {

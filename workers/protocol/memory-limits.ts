@@ -58,3 +58,15 @@ export function unpackAllowance(memory: { deviceMemoryBytes: number; weightBytes
   const { deviceMemoryBytes, weightBytes, kvBytesPerToken, contextTokens } = memory;
   return Math.max(0, PAGE_SHARE_OF_MEMORY * deviceMemoryBytes - weightBytes - WASM_KV_COPIES * kvBytesPerToken * contextTokens);
 }
+
+/**
+ * On WASM, the context a model serves while it starts on its 4-bit weights and its unpacked
+ * pipeline is built beside them (engine/speed-up.ts): the 4-bit copy (weightBytes) borrows the
+ * KV caches of the context's far end, so the page stays within the share unpackAllowance keeps.
+ * Prompts longer than this wait for the speed-up.
+ */
+export function speedUpContextTokens(memory: { deviceMemoryBytes: number; weightBytes: number; addedBytes: number; kvBytesPerToken: number; contextTokens: number }): number {
+  const { deviceMemoryBytes, weightBytes, addedBytes, kvBytesPerToken, contextTokens } = memory;
+  const left = PAGE_SHARE_OF_MEMORY * deviceMemoryBytes - 2 * weightBytes - addedBytes;
+  return Math.max(0, Math.min(contextTokens, Math.floor(left / (WASM_KV_COPIES * kvBytesPerToken))));
+}

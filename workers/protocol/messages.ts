@@ -73,6 +73,12 @@ export interface LoadRequest {
    * leaves after the weights and the KV caches of the planned context; 0 turns it off.
    */
   unpackBytes?: number;
+  /**
+   * WASM: serve on the 4-bit kernels at once and swap the unpacked weights in when they are built
+   * (LoadReport.speedUp). Default: when the unpack is large enough to make the load slow; false
+   * waits for it; true does it for any size (tests).
+   */
+  fastStart?: boolean;
 }
 
 export type GenerateInput = { mode: 'chat'; messages: ChatMessage[] } | { mode: 'completion'; prompt: string };
@@ -208,6 +214,18 @@ export interface LoadReport {
   stages: StageReport[];
   /** On WebGPU, the fewest rows the lm_head runs on, as the warm-up measured it (decoder.ts); null elsewhere. */
   logitsRows: LogitsRowsTune | null;
+  /**
+   * WASM: the model serves on its 4-bit kernels while its faster unpacked weights are built; a
+   * `sped-up` event follows. Null when the model loaded at full speed.
+   */
+  speedUp: SpeedUpPlan | null;
+}
+
+export interface SpeedUpPlan {
+  /** Float32 values unpacked from 4-bit weights once the swap is made. */
+  unpackedBytes: number;
+  /** Until then, the longest request served (the 4-bit copy holds the memory of the rest): longer ones wait for the swap. */
+  contextTokens: number;
 }
 
 export interface LogitsRowsTune {
@@ -276,6 +294,14 @@ export interface LoadedEvent {
   kind: 'loaded';
   id: string;
   report: LoadReport;
+}
+
+/** After a load whose report has a speedUp: the unpacked pipeline serves from now on, or it failed and the 4-bit one goes on. */
+export interface SpedUpEvent {
+  kind: 'sped-up';
+  /** The load's id. */
+  id: string;
+  outcome: { stages: StageReport[]; buildMs: number } | { error: EngineErrorShape };
 }
 
 export interface TokenEvent {
@@ -379,7 +405,7 @@ export interface CountedEvent {
   contextTokens: number;
 }
 
-export type EngineEvent = ProgressEvent | LoadedEvent | TokenEvent | DoneEvent | ScoresEvent | StatsEvent | CountedEvent | UnloadedEvent | ErrorEvent;
+export type EngineEvent = ProgressEvent | LoadedEvent | SpedUpEvent | TokenEvent | DoneEvent | ScoresEvent | StatsEvent | CountedEvent | UnloadedEvent | ErrorEvent;
 
 /** Everything the engine worker sends the UI. */
 export type WorkerEvent = EngineEvent | StoredModelsEvent | DeletedEvent | FormatCheckedEvent;

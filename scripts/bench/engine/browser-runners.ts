@@ -4,7 +4,7 @@
 // heap while it runs.
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import type { EngineClient } from '../../../src/lib/services/engine-client.ts';
-import type { EngineStats, LoadReport } from '../../../workers/protocol/messages.ts';
+import type { EngineStats, LoadReport, SpedUpEvent } from '../../../workers/protocol/messages.ts';
 import { customSource } from '../../../workers/protocol/model-source.ts';
 import type { PeerReply, PeerRequest } from '../browser/transformers-protocol.ts';
 import { sampleHeap, workerHeap, workerTargets, type HeapSampler } from '../worker-heap.ts';
@@ -27,6 +27,17 @@ export interface LoadOptions {
   logitsSlice?: boolean;
   /** Engine only: the memory unpacking 4-bit weights may add on WASM (default: the engine's allowance). */
   unpackBytes?: number;
+  /**
+   * Engine only: return as soon as the load does, on a WASM fast start still on the 4-bit weights
+   * (default: once the speed-up has swapped the unpacked ones in, so speeds are the steady ones).
+   */
+  beforeSpeedUp?: boolean;
+}
+
+/** A fast start's speed-up: how it ended, and when, in ms after the load resolved. */
+export interface SpeedUpTiming {
+  outcome: SpedUpEvent['outcome'];
+  afterLoadMs: number;
 }
 
 export interface BrowserRunner extends Runner {
@@ -38,9 +49,11 @@ export interface BrowserRunner extends Runner {
 export interface EngineRunner extends BrowserRunner {
   report: LoadReport;
   stats: () => Promise<EngineStats>;
+  /** Settles when the load's speed-up has ended; null when it had none (it loaded at full speed). */
+  speedUp: () => Promise<SpeedUpTiming | null>;
 }
 
-type PageGlobal = { qwenLocal: { engine: EngineClient }; transformersBench: { call: (request: PeerRequest) => Promise<PeerReply> } };
+type PageGlobal = { qwenLocal: { engine: EngineClient }; benchSpeedUp: Promise<SpeedUpTiming>; transformersBench: { call: (request: PeerRequest) => Promise<PeerReply> } };
 
 async function openPage(setup: BrowserSetup, path: string, workerUrlPart: string): Promise<{ page: Page; heap: HeapSampler }> {
   const except = await workerTargets(setup.cdp);
@@ -54,15 +67,32 @@ export async function openEngine(setup: BrowserSetup, options: LoadOptions): Pro
   const source = customSource(setup.hubUrl);
   const dtype = options.dtype ?? 'q4';
   const report = await page.evaluate(
-    ({ source, options, dtype }) => (globalThis as unknown as PageGlobal).qwenLocal.engine.load({ source, repo: options.repo, device: options.device, dtype, logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes }),
+    async ({ source, options, dtype }) => {
+      const global = globalThis as unknown as PageGlobal;
+      let loadEnd = 0;
+      let spedUp: (timing: SpeedUpTiming) => void = () => undefined;
+      global.benchSpeedUp = new Promise((resolve) => (spedUp = resolve));
+      const request = { source, repo: options.repo, device: options.device, dtype, logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes };
+      const loaded = await global.qwenLocal.engine.load(request, undefined, undefined, (outcome) => spedUp({ outcome, afterLoadMs: performance.now() - loadEnd }));
+      loadEnd = performance.now();
+      return loaded;
+    },
     { source, options, dtype },
   );
   if (report.device !== options.device) throw new Error(`the engine runs on ${report.device}, not ${options.device}: ${report.notes.join(' ')}`);
   if (report.dtype !== dtype) throw new Error(`the engine runs ${report.dtype}, not ${dtype}: ${report.notes.join(' ')}`);
+  const speedUp = async (): Promise<SpeedUpTiming | null> => {
+    if (!report.speedUp) return null;
+    const timing = await page.evaluate(() => (globalThis as unknown as PageGlobal).benchSpeedUp);
+    if ('error' in timing.outcome) throw new Error(`the speed-up failed: ${timing.outcome.error.message}`);
+    return timing;
+  };
+  if (!options.beforeSpeedUp) await speedUp();
   return {
     heap,
     loadMs: report.loadMs,
     report,
+    speedUp,
     stats: () => page.evaluate(() => (globalThis as unknown as PageGlobal).qwenLocal.engine.stats()),
     generate: async (prompt: Prompt, maxTokens: number, reuse: boolean) => {
       const { stats } = await page.evaluate(

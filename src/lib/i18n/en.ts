@@ -152,6 +152,7 @@ export const en = {
   'device.useWasm': 'Use the WASM (CPU) engine',
 
   'notice.wasm': 'Running on the CPU (WASM): answers come slowly. A browser with WebGPU is much faster.',
+  'notice.speedUp': 'Ready on the 4-bit weights; faster weights ({size}) are being prepared in the background and take over between answers. Prompts over {tokens} tokens wait for them.',
   'notice.noF16': 'This GPU has no shader-f16, so the q4 build (fp32 compute) is used instead of q4f16: a larger download, same answers.',
   'notice.engineSays': 'Engine note',
   'pwa.updateReady': 'A new version of Qwen Local is ready. Reload to use it (your chats and models stay).',

@@ -153,6 +153,7 @@ export const zh: Messages = {
   'device.useWasm': '改用 WASM（CPU）引擎',
 
   'notice.wasm': '正在 CPU（WASM）上运行：回答会比较慢。支持 WebGPU 的浏览器会快得多。',
+  'notice.speedUp': '已用 4-bit 权重就绪；更快的权重（{size}）正在后台准备，会在两次回答之间接替。超过 {tokens} 个 token 的提示会等它准备好。',
   'notice.noF16': '这块 GPU 不支持 shader-f16，因此使用 q4 版本（fp32 计算）代替 q4f16：下载更大，回答相同。',
   'notice.engineSays': '引擎说明',
   'pwa.updateReady': 'Qwen Local 有新版本可用。重新加载即可使用（对话和模型都会保留）。',

@@ -13,6 +13,7 @@ import type {
   ProgressEvent,
   ScoreRequest,
   ScoresEvent,
+  SpedUpEvent,
   StoredModelSummary,
   WorkerEvent,
   WorkerRequest,
@@ -37,6 +38,8 @@ export class EngineClient implements TextGenerator {
   /** Null after a crash until the next request starts a fresh one. */
   #worker: Worker | null;
   readonly #pending = new Map<string, Pending>();
+  /** Loaded models' speed-up listeners, by load id: the event comes after the load has resolved. */
+  readonly #speedUps = new Map<string, (outcome: SpedUpEvent['outcome']) => void>();
 
   constructor(createWorker: () => Worker = engineWorker) {
     this.#createWorker = createWorker;
@@ -58,13 +61,26 @@ export class EngineClient implements TextGenerator {
     const error = new EngineError('engine_crashed', 'The engine stopped unexpectedly and was restarted; the loaded model is gone. Load the model again.', { cause });
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
+    this.#speedUps.clear();
   }
 
-  /** Downloads the model if it is not stored yet, then loads it; `signal` stops a download (it resumes next time). */
-  load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void, signal?: AbortSignal): Promise<LoadReport> {
+  /**
+   * Downloads the model if it is not stored yet, then loads it; `signal` stops a download (it
+   * resumes next time). When the report has a speedUp, `onSpedUp` later hears how it ended.
+   */
+  load(options: Payload<LoadRequest>, onProgress?: (p: ProgressEvent) => void, signal?: AbortSignal, onSpedUp?: (outcome: SpedUpEvent['outcome']) => void): Promise<LoadReport> {
     const id = newId();
+    if (onSpedUp) this.#speedUps.set(id, onSpedUp);
     return this.#call({ kind: 'load', id, ...options }, (e) => e.kind === 'progress' && onProgress?.(e))
-      .then((e) => (e as Extract<EngineEvent, { kind: 'loaded' }>).report)
+      .then((e) => {
+        const { report } = e as Extract<EngineEvent, { kind: 'loaded' }>;
+        if (!report.speedUp) this.#speedUps.delete(id);
+        return report;
+      })
+      .catch((error: unknown) => {
+        this.#speedUps.delete(id);
+        throw error;
+      })
       .finally(this.#abortOn(id, signal));
   }
 
@@ -140,6 +156,7 @@ export class EngineClient implements TextGenerator {
     this.#worker = null;
     for (const p of this.#pending.values()) p.reject(new EngineError('internal', 'The engine was stopped.'));
     this.#pending.clear();
+    this.#speedUps.clear();
   }
 
   /** Sends an abort for request `id` when `signal` fires; returns the listener's removal. */
@@ -161,6 +178,11 @@ export class EngineClient implements TextGenerator {
   }
 
   #receive(event: WorkerEvent): void {
+    if (event.kind === 'sped-up') {
+      this.#speedUps.get(event.id)?.(event.outcome);
+      this.#speedUps.delete(event.id);
+      return;
+    }
     const pending = this.#pending.get(event.id);
     if (!pending) return;
     switch (event.kind) {

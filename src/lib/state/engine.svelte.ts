@@ -1,7 +1,7 @@
 // The one engine worker and what the UI shows about it: the detected GPU, the load in progress
 // (with its progress events), the loaded model's capability report, the stored models, and the
 // last load error. After a lost device or a crashed engine the last load can be repeated as it was.
-import type { LoadReport, LoadRequest, ProgressEvent, StoredModelSummary } from '../../../workers/protocol/messages.ts';
+import type { LoadReport, LoadRequest, ProgressEvent, SpedUpEvent, StoredModelSummary } from '../../../workers/protocol/messages.ts';
 import { EngineClient } from '../services/engine-client.ts';
 import { requestPersistentStorage } from '../services/model-store.ts';
 import { toUiError, type UiError } from '../utils/engine-errors.ts';
@@ -92,7 +92,7 @@ class EngineState {
     this.report = null;
     this.progress = null;
     try {
-      this.report = await this.client.load(request, (p) => (this.progress = p), controller.signal);
+      this.report = await this.client.load(request, (p) => (this.progress = p), controller.signal, (outcome) => this.#spedUp(outcome));
       this.loadedAt = Math.floor(Date.now() / 1000);
     } catch (e) {
       const error = toUiError(e);
@@ -105,6 +105,16 @@ class EngineState {
       }
       await this.refreshStored();
     }
+  }
+
+  /** The loaded model's speed-up ended: it runs on the unpacked stages now, or says why not. */
+  #spedUp(outcome: SpedUpEvent['outcome']): void {
+    const report = this.report;
+    if (!report?.speedUp) return;
+    this.report =
+      'stages' in outcome
+        ? { ...report, stages: outcome.stages, speedUp: null }
+        : { ...report, speedUp: null, notes: [...report.notes, `The faster float32 weights could not be prepared (${outcome.error.message}); the model goes on at 4-bit speed.`] };
   }
 
   stopLoading(): void {

@@ -109,10 +109,11 @@ describe('ModelLoader', () => {
     const loaded = await l.load(load('l1'), context());
     expect(stages).toHaveLength(1);
     expect(loaded.report.repairedChunks).toBe(1);
-    // With nothing repaired the build's own error stands.
+    // With nothing repaired the build's own error stands (here the unpack plan's, which reads the graph first).
     const { loader: plain, deps: plainDeps } = loader({ openModel: vi.fn(async () => opened(damaged())) });
     plainDeps.createPipeline = deps.createPipeline;
-    await expect(plain.load(load('l2'), context())).rejects.toThrow(/protobuf parsing failed/);
+    await expect(plain.load(load('l2'), context())).rejects.toThrow(/protobuf/);
+    await expect(plain.load({ ...load('l3'), unpackBytes: 0 }, context())).rejects.toThrow(/protobuf parsing failed/);
   });
 
   it('a check that fails once the pipeline is built fails the load and releases the pipeline', async () => {

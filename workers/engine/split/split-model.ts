@@ -7,7 +7,7 @@ import { INLINE_WEIGHT_BYTES } from '../../protocol/memory-limits.ts';
 import { readOnnxModel } from './onnx-model.ts';
 import { planSplit } from './split-plan.ts';
 import { writeStageGraphs, type StageGraph } from './stage-graphs.ts';
-import { planUnpack } from './unpack-weights.ts';
+import { planBytes, planUnpack } from './unpack-weights.ts';
 
 export interface SplitOptions {
   layers: number;
@@ -31,4 +31,9 @@ export function splitModel(bytes: Uint8Array, options: SplitOptions): StageGraph
   if ((options.stages ?? 1) <= 1 && weights <= options.stageBytes && !oversized && inline <= INLINE_WEIGHT_BYTES && unpack.size === 0) return null;
   const plan = planSplit(model, { ...options, unpack });
   return writeStageGraphs(model, plan, options.pieceBytes, options.layers, unpack);
+}
+
+/** What unpacking within `unpackBytes` would make of this graph's 4-bit weights. */
+export function plannedUnpack(bytes: Uint8Array, unpackBytes: number, pieceBytes: number): ReturnType<typeof planBytes> {
+  return planBytes(planUnpack(readOnnxModel(bytes), unpackBytes, pieceBytes));
 }

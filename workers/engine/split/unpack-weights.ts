@@ -41,12 +41,23 @@ export function planUnpack(model: OnnxModel, extraBytes: number, pieceBytes: num
   candidates.sort((a, b) => Number(a.node.layer !== null) - Number(b.node.layer !== null));
   let left = extraBytes;
   for (const { node, source } of candidates) {
-    const added = unpackedSize(source) - source.weight.bytes - source.scales.bytes;
+    const { addedBytes: added } = planBytes(new Map([[node.name, source]]));
     if (added > left) continue;
     left -= added;
     plan.set(node.name, source);
   }
   return plan;
+}
+
+/** The float32 bytes a plan unpacks, and the memory it adds (less the packed weights and scales). */
+export function planBytes(plan: UnpackPlan): { unpackedBytes: number; addedBytes: number } {
+  let unpackedBytes = 0;
+  let addedBytes = 0;
+  for (const source of plan.values()) {
+    unpackedBytes += unpackedSize(source);
+    addedBytes += unpackedSize(source) - source.weight.bytes - source.scales.bytes;
+  }
+  return { unpackedBytes, addedBytes };
 }
 
 function unpackable(model: OnnxModel, node: OnnxNode): UnpackSource | null {
