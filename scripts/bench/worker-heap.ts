@@ -58,6 +58,33 @@ export async function attachWorker(cdp: CDPSession, targetId: string): Promise<W
   };
 }
 
+/**
+ * Every worker started since `except` was taken, read as one: heaps and backing stores summed
+ * (the engine's, its stage workers', its check worker's). onnxruntime's em-pthread workers share
+ * the wasm memory of the worker that started them, so are left out. Null once none is left.
+ */
+export function workersSince(cdp: CDPSession, except: Set<string>): WorkerHeap {
+  const attached = new Map<string, Promise<WorkerHeap>>();
+  return {
+    heapUsage: async () => {
+      // The browser closing under the sampler ends it.
+      const targets = (await cdp.send('Target.getTargets').catch(() => null)) as { targetInfos: { targetId: string; type: string; title: string }[] } | null;
+      if (!targets) return null;
+      const { targetInfos } = targets;
+      const live = targetInfos.filter((t) => t.type === 'worker' && !except.has(t.targetId) && !t.title.startsWith('em-pthread'));
+      if (live.length === 0) return null;
+      const usages = await Promise.all(
+        live.map(async (t) => {
+          // A worker that ended between the listing and the attach reads as nothing.
+          if (!attached.has(t.targetId)) attached.set(t.targetId, attachWorker(cdp, t.targetId).catch(() => ({ heapUsage: async () => null })));
+          return (await attached.get(t.targetId)!).heapUsage();
+        }),
+      );
+      return usages.reduce<HeapUsage>((sum, u) => ({ heapUsed: sum.heapUsed + (u?.heapUsed ?? 0), backingStore: sum.backingStore + (u?.backingStore ?? 0) }), { heapUsed: 0, backingStore: 0 });
+    },
+  };
+}
+
 export interface HeapSampler {
   /** Peaks since the start or the last reset. */
   peaks: () => HeapUsage;

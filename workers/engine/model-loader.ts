@@ -125,9 +125,11 @@ export class ModelLoader {
     const fetched = await this.#fetchAndVerify(load);
     stopIfAborted(load.signal);
     const { prepared, pipeline, stages, repairedChunks, speedUp: plan } = await this.#checkedPipeline(load, fetched);
-    const speedUp = plan && new SpeedUp(pipeline, plan, (signal) => this.#buildPipeline(load, prepared, 'speed-up', signal));
+    // Built once the load is served (start below), so `opened` is there by then.
+    let opened: Opened | null = null;
+    const speedUp = plan && new SpeedUp(pipeline, plan, (signal) => this.#speedUpPipeline(load, prepared, opened!.decoder, signal));
     try {
-      const opened = openSession(load, prepared, pipeline, speedUp);
+      opened = openSession(load, prepared, pipeline, speedUp);
       stopIfAborted(load.signal);
       const loadMs = performance.now() - started;
       const logitsRows = await warmUp(load, opened, pipeline);
@@ -235,6 +237,18 @@ export class ModelLoader {
     return { ...(await this.#buildPipeline(load, prepared, speedUp ? 'fast-start' : 'full')), speedUp };
   }
 
+  /** The speed-up's pipeline, its first runs made (they allocate) before it serves. */
+  async #speedUpPipeline(load: Load, prepared: Prepared, decoder: Decoder, signal: AbortSignal): ReturnType<typeof createPipeline> {
+    const made = await this.#buildPipeline(load, prepared, 'speed-up', signal);
+    try {
+      await firstRuns(decoder, made.pipeline);
+      return made;
+    } catch (error) {
+      await made.pipeline.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
   #buildPipeline({ request, choice, signal, emit }: Load, prepared: Prepared, mode: BuildMode, buildSignal = signal): ReturnType<typeof createPipeline> {
     return this.#deps.createPipeline({
       model: prepared.graph.model,
@@ -302,11 +316,16 @@ function openSession({ request, choice }: Load, { files, tokenizer, graph }: Pre
 async function warmUp({ request, choice, signal, emit }: Load, { contract, decoder }: Opened, pipeline: Pipeline): Promise<LogitsRowsTune | null> {
   emit({ kind: 'progress', id: request.id, phase: 'warmup' });
   const logitsRows = choice.device === 'webgpu' && contract.hasLogitsRows ? await decoder.tuneMinLogitsRows(pipeline, WEBGPU_LOGITS_ROWS_CANDIDATES) : null;
-  if (!logitsRows) await decoder.step([0], pipeline);
   stopIfAborted(signal);
+  await firstRuns(decoder, pipeline, logitsRows !== null);
+  return logitsRows;
+}
+
+/** A decode step (unless the tuning made them) and a prefill; the cache is left empty. */
+async function firstRuns(decoder: Decoder, pipeline: Pipeline, stepped = false): Promise<void> {
+  if (!stepped) await decoder.step([0], pipeline);
   await decoder.prefill([1, 2], pipeline);
   pipeline.clear();
-  return logitsRows;
 }
 
 interface ReportParts {

@@ -1,13 +1,13 @@
 // The two engines in the browser, each on its own page of the app's origin with a fresh
 // worker: this engine through the app's client (window.qwenLocal.engine), transformers.js
-// through the bench page's worker (browser/transformers.worker.ts). Each samples its worker's
-// heap while it runs.
+// through the bench page's worker (browser/transformers.worker.ts). Each samples the heaps of its
+// workers (stage workers included) while it runs.
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import type { EngineClient } from '../../../src/lib/services/engine-client.ts';
 import type { EngineStats, LoadReport, SpedUpEvent } from '../../../workers/protocol/messages.ts';
 import { customSource } from '../../../workers/protocol/model-source.ts';
 import type { PeerReply, PeerRequest } from '../browser/transformers-protocol.ts';
-import { sampleHeap, workerHeap, workerTargets, type HeapSampler } from '../worker-heap.ts';
+import { sampleHeap, workerHeap, workerTargets, workersSince, type HeapSampler } from '../worker-heap.ts';
 import type { Prompt } from './prompts.ts';
 import type { RunFigures, Runner } from './runner.ts';
 
@@ -27,6 +27,8 @@ export interface LoadOptions {
   logitsSlice?: boolean;
   /** Engine only: the memory unpacking 4-bit weights may add on WASM (default: the engine's allowance). */
   unpackBytes?: number;
+  /** Engine only: the WASM fast start on or off (default: the engine's choice). */
+  fastStart?: boolean;
   /**
    * Engine only: return as soon as the load does, on a WASM fast start still on the 4-bit weights
    * (default: once the speed-up has swapped the unpacked ones in, so speeds are the steady ones).
@@ -59,7 +61,9 @@ async function openPage(setup: BrowserSetup, path: string, workerUrlPart: string
   const except = await workerTargets(setup.cdp);
   const page = await setup.context.newPage();
   await page.goto(new URL(path, setup.appUrl).href);
-  return { page, heap: sampleHeap(await workerHeap(setup.cdp, workerUrlPart, except)) };
+  // Once the page's own worker is up, the sum over it and every worker it starts (stages, the chunk check).
+  await workerHeap(setup.cdp, workerUrlPart, except);
+  return { page, heap: sampleHeap(workersSince(setup.cdp, except)) };
 }
 
 export async function openEngine(setup: BrowserSetup, options: LoadOptions): Promise<EngineRunner> {
@@ -68,13 +72,15 @@ export async function openEngine(setup: BrowserSetup, options: LoadOptions): Pro
   const dtype = options.dtype ?? 'q4';
   const report = await page.evaluate(
     async ({ source, options, dtype }) => {
+      // No named functions in here: tsx's __name helper does not exist in the page.
       const global = globalThis as unknown as PageGlobal;
-      let loadEnd = 0;
-      let spedUp: (timing: SpeedUpTiming) => void = () => undefined;
-      global.benchSpeedUp = new Promise((resolve) => (spedUp = resolve));
-      const request = { source, repo: options.repo, device: options.device, dtype, logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes };
-      const loaded = await global.qwenLocal.engine.load(request, undefined, undefined, (outcome) => spedUp({ outcome, afterLoadMs: performance.now() - loadEnd }));
-      loadEnd = performance.now();
+      const held: { loadEnd: number; spedUp: ((timing: SpeedUpTiming) => void) | null } = { loadEnd: 0, spedUp: null };
+      global.benchSpeedUp = new Promise((resolve) => {
+        held.spedUp = resolve;
+      });
+      const request = { source, repo: options.repo, device: options.device, dtype, logitsSlice: options.logitsSlice, unpackBytes: options.unpackBytes, fastStart: options.fastStart };
+      const loaded = await global.qwenLocal.engine.load(request, undefined, undefined, (outcome) => held.spedUp!({ outcome, afterLoadMs: performance.now() - held.loadEnd }));
+      held.loadEnd = performance.now();
       return loaded;
     },
     { source, options, dtype },

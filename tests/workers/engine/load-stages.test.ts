@@ -68,3 +68,28 @@ describe('createPipeline when a load fails part way', () => {
     expect(made.map((m) => m.releases)).toEqual([1, 1, 1]);
   });
 });
+
+describe('createPipeline with allInWorkers (the fast start on WASM)', () => {
+  it('puts every stage in a worker of its own, the first too, and a single one without splitting', async () => {
+    const split = fakeStages(null);
+    const made = await createPipeline({ ...options, createStage: split.createStage, allInWorkers: true });
+    expect(split.made.map((m) => m.place.worker)).toEqual(['qwen-stage-0', 'qwen-stage-1', 'qwen-stage-2']);
+    expect(made.stages.map((s) => s.worker)).toEqual([true, true, true]);
+    const whole = fakeStages(null);
+    const graphs: Uint8Array[] = [];
+    const one = await createPipeline({
+      ...options,
+      stages: 1,
+      allInWorkers: true,
+      createStage: (graph, place) => {
+        graphs.push(graph.model);
+        return whole.createStage(graph, place);
+      },
+    });
+    expect(whole.made.map((m) => m.place.worker)).toEqual(['qwen-stage-0']);
+    expect(one.stages).toMatchObject([{ layers: [0, 4], unpackedBytes: 0, worker: true }]);
+    // The worker is handed a copy: the caller's graph stays whole for the speed-up's build.
+    expect(graphs[0] === model).toBe(false);
+    expect(Buffer.compare(graphs[0]!, model) === 0).toBe(true);
+  });
+});

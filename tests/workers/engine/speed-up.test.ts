@@ -57,12 +57,14 @@ describe('fast start on WASM', () => {
     h.finish();
     expect(await spedUp(h, 'l1')).toMatchObject({ kind: 'sped-up', outcome: { stages: [{ layers: [0, 4] }] } });
     expect(fast!.releases).toBe(1);
+    // Its first runs were made before it served: a decode step and a two-token prefill.
+    const unpacked = h.stages[1]!;
+    expect(unpacked.fed).toEqual([[0], [1, 2]]);
     expect(await send(h, generate('g2', 2))).toMatchObject({ kind: 'done' });
     expect(fast!.runs).toBe(fastRuns);
-    // The swapped-in cache starts empty: the prompt is read in full again.
-    const unpacked = h.stages[1]!;
-    expect(unpacked.runs).toBe(2);
-    expect(unpacked.fed[0]!.length).toBeGreaterThan(1);
+    // The swapped-in cache starts empty: the prompt is read in full again, then one decode step.
+    expect(unpacked.runs).toBe(4);
+    expect(unpacked.fed[2]!.length).toBeGreaterThan(1);
   });
 
   it('a request longer than the context both pipelines leave room for waits for the swap', async () => {
@@ -90,9 +92,17 @@ describe('fast start on WASM', () => {
     h.finish();
     expect(await answer).toMatchObject({ kind: 'done', stats: { finishReason: 'length' } });
     expect(fast.runs).toBe(fastRuns + 100);
-    expect(h.stages[1]!.runs).toBe(2999);
+    expect(h.stages[1]!.runs).toBe(2 + 2999);
     expect(await spedUp(h, 'l1')).toMatchObject({ outcome: { stages: [{ layers: [0, 4] }] } });
     expect(h.events.filter((e) => e.kind === 'sped-up')).toHaveLength(1);
+  });
+
+  it('a speed-up whose first runs fail is released; the 4-bit pipeline goes on serving', async () => {
+    const h = harness({ modes: ['answer', 'fail'] });
+    await send(h, fastLoad('l1'));
+    expect(await spedUp(h, 'l1')).toMatchObject({ outcome: { error: { message: expect.stringMatching(/kernel failed/) } } });
+    expect(h.stages.map((s) => s.releases)).toEqual([0, 1]);
+    expect(await send(h, generate('g1', 2))).toMatchObject({ kind: 'done' });
   });
 
   it('an unload while the speed-up is built stops it and releases what it made; no sped-up event', async () => {
