@@ -91,3 +91,20 @@ describe('EngineClient when a generation is stopped', () => {
     await expect(generating).resolves.toMatchObject({ text: 'He', tokenIds: [], stats: { finishReason: 'abort', decodeTokens: 0 } });
   });
 });
+
+describe('EngineClient and a fast start', () => {
+  it("hands the load's sped-up event, which comes after the load resolved, to that load's listener once", async () => {
+    const { client, workers } = clientWithFakes();
+    const heard: unknown[] = [];
+    const loading = client.load({ source: { kind: 'huggingface' } as never, repo: 'r' }, undefined, undefined, (outcome) => heard.push(outcome));
+    const worker = workers[0]!;
+    const id = worker.posted[0]!.id;
+    const report = { speedUp: { unpackedBytes: 1, contextTokens: 2048 } } as never;
+    worker.answer({ kind: 'loaded', id, report });
+    expect(await loading).toBe(report);
+    const outcome = { stages: [], buildMs: 5 };
+    worker.answer({ kind: 'sped-up', id, outcome });
+    worker.answer({ kind: 'sped-up', id, outcome });
+    expect(heard).toEqual([outcome]);
+  });
+});
