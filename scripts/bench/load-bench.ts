@@ -112,7 +112,7 @@ try {
 const gb = (bytes: number | null): string => (bytes === null || bytes === 0 ? '–' : `${(bytes / 1e9).toFixed(2)} GB`);
 console.log(`\n${size} shape, WASM, q4, loads on fresh pages:`);
 console.log(
-  `| contender | load | ready s | warm-up s | downloaded | peak while loading | then prefill tok/s | decode tok/s | unpacked in s | then decode tok/s | ${settleSeconds} s later prefill tok/s | decode tok/s | peak, all |\n|---|---|---|---|---|---|---|---|---|---|---|---|---`,
+  `| contender | load | ready s | warm-up s | downloaded | peak while loading | then prefill tok/s | decode tok/s | unpacked in s | then decode tok/s | ${settleSeconds} s later prefill tok/s | decode tok/s | peak, all |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
 
 );
 const fixed = (value: number | null, digits: number): string => (value === null ? '–' : value.toFixed(digits));
