@@ -38,10 +38,10 @@ export interface HubServer {
   /** Faults in force; each applies to requests whose path ends with its `path`, `times` times (default: always). */
   faults: Fault[];
   log: ServedRequest[];
-  /** Body bytes served for paths ending with `path`. */
-  bytesServed: (path: string) => number;
+  /** Body bytes served for paths ending with `path`, by the requests logged from index `since` on. */
+  bytesServed: (path: string, since?: number) => number;
   /** The first byte asked for by each GET for paths ending with `path` that carried Range, in order. */
-  rangeStarts: (path: string) => number[];
+  rangeStarts: (path: string, since?: number) => number[];
 }
 
 const TYPES: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream' };
@@ -179,9 +179,9 @@ export function startHubServer(root: string, port = 0): Promise<HubServer> {
           }),
         faults,
         log,
-        bytesServed: (suffix) => fileRequests(log, suffix).reduce((sum, r) => sum + r.bytes, 0),
-        rangeStarts: (suffix) =>
-          fileRequests(log, suffix)
+        bytesServed: (suffix, since = 0) => fileRequests(log.slice(since), suffix).reduce((sum, r) => sum + r.bytes, 0),
+        rangeStarts: (suffix, since = 0) =>
+          fileRequests(log.slice(since), suffix)
             .filter((r) => r.method === 'GET' && r.range !== null && r.status !== 302)
             .map((r) => Number(/^bytes=(\d+)-/.exec(r.range!)?.[1] ?? NaN)),
       });
