@@ -1,7 +1,7 @@
 // One onnxruntime session as a pipeline stage (pipeline.ts): the whole model, or a group of its
 // layers after a split. It keeps the KV cache of the layers it holds (kv-cache.ts), read from
 // its own inputs, so a stage knows nothing of the others.
-import { ort } from './ort-env.ts';
+import { ort, sessionsOn } from './ort-env.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { DeviceChoice } from './gpu-device.ts';
 import { KvCache, type KvCount, type KvLayout, type StageKv } from './kv-cache.ts';
@@ -39,11 +39,12 @@ async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise
     // touches (peak and time) for no faster step (bench:load).
     ...(choice.device === 'wasm' ? { extra: { session: { disable_prepacking: '1' } } } : {}),
   };
+  const sessions = sessionsOn(choice.device);
   try {
-    if (choice.device !== 'webgpu') return await ort.InferenceSession.create(graph.model, options);
+    if (choice.device !== 'webgpu') return await sessions.create(graph.model, options);
     const names = [...readOnnxModel(graph.model).outputs.keys()];
     options.preferredOutputLocation = Object.fromEntries(names.filter((n) => n !== 'logits').map((n) => [n, 'gpu-buffer' as const]));
-    return await ort.InferenceSession.create(graph.model, options);
+    return await sessions.create(graph.model, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/protobuf|parse|invalid model|load model/i.test(message)) {
