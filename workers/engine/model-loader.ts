@@ -302,7 +302,7 @@ function openSession({ request, choice }: Load, { files, tokenizer, graph }: Pre
     encoder: new PromptEncoder(tokenizer),
     contract,
     generationConfig: files.generationConfig,
-    roomFor: speedUp ? (tokens) => (speedUp.mustWait(tokens) ? speedUp.apply().then(() => undefined) : Promise.resolve()) : undefined,
+    roomFor: speedUp ? (tokens) => speedUp.roomFor(tokens) : undefined,
     // Token bytes now, so tokenizer.json can go; the grammar's index is built on first use.
     vocabulary: vocabularyFromTokenizerJson(files.tokenizerJson, contract.vocab),
   });

@@ -56,6 +56,11 @@ export class SpeedUp {
     return this.#applied === null && tokens > this.plan.contextTokens;
   }
 
+  /** Settles when a request of `tokens` may run: at once, or after the swap when it must wait. */
+  async roomFor(tokens: number): Promise<void> {
+    if (this.mustWait(tokens)) await this.apply();
+  }
+
   /**
    * Waits for the build and swaps the unpacked pipeline in: the outcome, the same to every caller;
    * null once cancelled. Only between requests (the engine's queue).

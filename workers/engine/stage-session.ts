@@ -39,7 +39,7 @@ async function createSession(graph: SessionGraph, choice: DeviceChoice): Promise
     // touches (peak and time) for no faster step (bench:load).
     ...(choice.device === 'wasm' ? { extra: { session: { disable_prepacking: '1' } } } : {}),
   };
-  const sessions = sessionsOn(choice.device);
+  const sessions = await sessionsOn(choice.device);
   try {
     if (choice.device !== 'webgpu') return await sessions.create(graph.model, options);
     const names = [...readOnnxModel(graph.model).outputs.keys()];

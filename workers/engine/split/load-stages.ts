@@ -2,8 +2,8 @@
 // (split-model.ts), created one after another so no creation step holds more than one stage's
 // weights. On WebGPU every stage runs in this worker (one device: hidden states and KV stay on
 // the GPU, and weights go to the GPU, not the heap); on WASM each stage after the first (or every
-// stage, allInWorkers) gets a worker of its own, with its own 4 GiB heap. A stage's external data is a Blob of slices of
-// the stored files, read by onnxruntime only while that stage is created.
+// stage, allInWorkers) gets a worker of its own, with its own 4 GiB heap. A stage's external data
+// is a Blob of slices of the stored files, read by onnxruntime only while that stage is created.
 import { EngineError } from '../../protocol/errors.ts';
 import type { StageReport } from '../../protocol/messages.ts';
 import type { ModelFiles } from '../../store/model-reader.ts';

@@ -41,7 +41,7 @@ export function planUnpack(model: OnnxModel, extraBytes: number, pieceBytes: num
   candidates.sort((a, b) => Number(a.node.layer !== null) - Number(b.node.layer !== null));
   let left = extraBytes;
   for (const { node, source } of candidates) {
-    const { addedBytes: added } = planBytes(new Map([[node.name, source]]));
+    const added = addedBytes(source);
     if (added > left) continue;
     left -= added;
     plan.set(node.name, source);
@@ -52,12 +52,17 @@ export function planUnpack(model: OnnxModel, extraBytes: number, pieceBytes: num
 /** The float32 bytes a plan unpacks, and the memory it adds (less the packed weights and scales). */
 export function planBytes(plan: UnpackPlan): { unpackedBytes: number; addedBytes: number } {
   let unpackedBytes = 0;
-  let addedBytes = 0;
+  let added = 0;
   for (const source of plan.values()) {
     unpackedBytes += unpackedSize(source);
-    addedBytes += unpackedSize(source) - source.weight.bytes - source.scales.bytes;
+    added += addedBytes(source);
   }
-  return { unpackedBytes, addedBytes };
+  return { unpackedBytes, addedBytes: added };
+}
+
+/** The memory unpacking one weight adds: its float32 values less its packed weight and scales. */
+function addedBytes(source: UnpackSource): number {
+  return unpackedSize(source) - source.weight.bytes - source.scales.bytes;
 }
 
 function unpackable(model: OnnxModel, node: OnnxNode): UnpackSource | null {
