@@ -113,7 +113,6 @@ const gb = (bytes: number | null): string => (bytes === null || bytes === 0 ? 'â
 console.log(`\n${size} shape, WASM, q4, loads on fresh pages:`);
 console.log(
   `| contender | load | ready s | warm-up s | downloaded | peak while loading | then prefill tok/s | decode tok/s | unpacked in s | then decode tok/s | ${settleSeconds} s later prefill tok/s | decode tok/s | peak, all |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
-
 );
 const fixed = (value: number | null, digits: number): string => (value === null ? 'â€“' : value.toFixed(digits));
 for (const r of rows) {

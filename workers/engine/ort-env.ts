@@ -1,6 +1,6 @@
 // The worker's onnxruntime-web builds, shared with transformers.js. WebGPU sessions need the
 // build with the WebGPU EP, whose whole wasm is compiled with asyncify (any call may suspend for
-// the GPU): its CPU kernels run at about half speed, so WASM sessions use the plain build. Tensors
+// the GPU): that slows each call and its 4-bit kernels, so WASM sessions use the plain build. Tensors
 // are made with the WebGPU build's class; a session reads a tensor by its fields (type, dims, data,
 // location), whichever build made it. The plain build is imported on first use, into a chunk of
 // its own: onnxruntime's threads start from the script holding the build, and each build's
